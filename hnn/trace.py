@@ -1,0 +1,93 @@
+"""What a training run leaves behind: one record per epoch and the trained network's forward pass."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from hnn.config import Config
+from hnn.neuron import Grads
+
+
+class Params(NamedTuple):
+    """The trainable parameters."""
+
+    w1: float
+    w2: float
+    b: float
+
+
+@dataclass(frozen=True, slots=True)
+class Epoch:
+    """One epoch: the parameters it started from, its forward pass, its gradients and the step it took."""
+
+    epoch: int  # 1-based, as the walkthrough counts
+    w1: float  # parameters before the update
+    w2: float
+    b: float
+    n: float  # forward pass
+    o: float
+    loss: float
+    grad: Grads  # from torch autograd: what the update uses
+    hand: Grads  # from the hand-derived chain rule
+    fd: Grads  # from central finite differences
+    updated: Params  # parameters after the update
+
+    @property
+    def params(self) -> Params:
+        return Params(self.w1, self.w2, self.b)
+
+
+@dataclass(frozen=True, slots=True)
+class Final:
+    """The forward pass of the trained parameters."""
+
+    w1: float
+    w2: float
+    b: float
+    n: float
+    o: float
+    loss: float
+
+    @property
+    def params(self) -> Params:
+        return Params(self.w1, self.w2, self.b)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A whole run: its config, every epoch, and the final forward pass."""
+
+    config: Config
+    epochs: tuple[Epoch, ...]
+    final: Final
+
+    def states(self) -> list[Params]:
+        """The parameters before each epoch and after the last: what diagrams ae0 … aeN show."""
+        return [e.params for e in self.epochs] + [self.final.params]
+
+    def to_dict(self) -> dict:
+        """The JSON shape `hnn run --json` prints; the hand and finite-difference checks stay internal."""
+        return {
+            "config": self.config.to_dict(),
+            "epochs": [
+                {
+                    "epoch": e.epoch,
+                    "w1": e.w1,
+                    "w2": e.w2,
+                    "b": e.b,
+                    "n": e.n,
+                    "o": e.o,
+                    "loss": e.loss,
+                    "grad": e.grad._asdict(),
+                    "updated": e.updated._asdict(),
+                }
+                for e in self.epochs
+            ],
+            "final": dataclasses.asdict(self.final),
+        }
+
+    def to_json(self) -> str:
+        """Full-precision JSON (Python's float repr round-trips every float64 exactly)."""
+        return json.dumps(self.to_dict(), indent=2)

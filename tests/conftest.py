@@ -1,0 +1,36 @@
+"""Shared helpers for the tests: an independent pure-Python model of the neuron (math module, no torch)."""
+import math
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "tests" / "reference" / "seed_walkthrough.txt"
+
+# Each activation and its range, written again here without hnn, so the tests check hnn against
+# something it did not compute itself.
+ACTIVATION = {
+    "tanh": math.tanh,
+    "sigmoid": lambda n: 1 / (1 + math.exp(-n)),
+    "relu": lambda n: max(n, 0.0),
+}
+
+
+def reference_loss(x1, x2, w1, w2, b, target, activation):
+    o = ACTIVATION[activation](x1 * w1 + x2 * w2 + b)
+    return 0.5 * (o - target) ** 2
+
+
+def central_difference(leaves: dict, target, activation, h=1e-6):
+    """dL/dleaf for each leaf by (L(v+h) - L(v-h)) / 2h, in plain floats."""
+    out = {}
+    for name, value in leaves.items():
+        up = reference_loss(**{**leaves, name: value + h}, target=target, activation=activation)
+        down = reference_loss(**{**leaves, name: value - h}, target=target, activation=activation)
+        out[name] = (up - down) / (2 * h)
+    return out
+
+
+@pytest.fixture
+def reference_lines():
+    return REFERENCE.read_text().splitlines()

@@ -1,0 +1,73 @@
+"""`hnn run` and `python -m hnn`: the log, the JSON shape, and one-line errors with exit status 2."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REFERENCE, ROOT
+
+
+def hnn(*args):
+    return subprocess.run([sys.executable, "-m", "hnn", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_run_prints_the_walkthrough():
+    result = hnn("run")
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.splitlines()[:17] == REFERENCE.read_text().splitlines()[:17]
+
+
+def test_json_has_the_documented_shape_and_full_precision():
+    result = hnn("run", "--json", "--learning-rate", "0.5", "--epochs", "25")
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert list(data) == ["config", "epochs", "final"]
+    assert data["config"] == {
+        "x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8814,
+        "target": 0.0, "learning_rate": 0.5, "epochs": 25, "activation": "tanh",
+    }
+    assert [e["epoch"] for e in data["epochs"]] == list(range(1, 26))
+    first = data["epochs"][0]
+    assert list(first) == ["epoch", "w1", "w2", "b", "n", "o", "loss", "grad", "updated"]
+    assert list(first["grad"]) == ["w1", "w2", "b", "x1", "x2"]
+    assert list(first["updated"]) == ["w1", "w2", "b"]
+    assert list(data["final"]) == ["w1", "w2", "b", "n", "o", "loss"]
+    # Epoch 1 by hand: n = 2*-3 + 0*1 + 6.8814, o = tanh(n); the log's full-precision values.
+    assert first["n"] == 0.8814000000000002 and first["o"] == 0.7071199874301227
+    assert first["grad"]["w1"] == 0.7070935742030305
+    assert first["updated"]["w1"] == -3.0 - 0.5 * 0.7070935742030305
+    # The trained parameters feed the final forward pass.
+    last = data["epochs"][-1]
+    assert [data["final"][k] for k in ("w1", "w2", "b")] == [last["updated"][k] for k in ("w1", "w2", "b")]
+
+
+def test_console_script_is_installed():
+    result = subprocess.run(["hnn", "run", "--epochs", "0"], capture_output=True, text=True)
+    assert result.returncode == 0 and "Final Output:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--learning-rate", "abc"], "hnn run: error: learning_rate must be a finite number, got 'abc'"),
+        (["--epochs", "-3"], "hnn run: error: epochs must be a whole number from 0 to 100000, got '-3'"),
+        (["--x1", "nan"], "hnn run: error: x1 must be a finite number, got 'nan'"),
+        (["--activation", "gelu"], "hnn run: error: activation must be one of tanh, sigmoid, relu, got 'gelu'"),
+        (["--lr", "0.1"], "hnn: error: unrecognized arguments: --lr 0.1 (see hnn --help)"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, message):
+    result = hnn("run", *args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == message + "\n"
+
+
+def test_unreachable_target_warns_in_one_line_and_still_runs():
+    result = hnn("run", "--target", "1.5", "--epochs", "1")
+    assert result.returncode == 0
+    assert result.stderr == (
+        "hnn: warning: target=1.5 is outside what tanh can output (-1 < o < 1);"
+        " the loss will approach but never reach 0\n"
+    )
