@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
+
+import torch
 
 from hnn.config import Config
 from hnn.neuron import Grads
@@ -55,12 +59,33 @@ class Final:
         return Params(self.w1, self.w2, self.b)
 
 
+class Epochs(Sequence):
+    """One run's epoch records, made from the batch's tensors on first use (a learning-rate sweep reads only finals)."""
+
+    def __init__(self, rows: torch.Tensor, checks: torch.Tensor):
+        self._rows = rows  # per epoch: w1 w2 b n o loss, autograd dL/d(w1 w2 b x1 x2), updated w1 w2 b
+        self._checks = checks  # per epoch: hand-derived then finite-difference dL/d(w1 w2 b x1 x2)
+
+    @functools.cached_property
+    def _records(self) -> tuple[Epoch, ...]:
+        return tuple(
+            Epoch(k + 1, *row[:6], Grads(*row[6:11]), Grads(*check[:5]), Grads(*check[5:]), Params(*row[11:]))
+            for k, (row, check) in enumerate(zip(self._rows.tolist(), self._checks.tolist()))
+        )
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        return self._records[index]
+
+
 @dataclass(frozen=True)
 class Trace:
     """A whole run: its config, every epoch, and the final forward pass."""
 
     config: Config
-    epochs: tuple[Epoch, ...]
+    epochs: Epochs
     final: Final
 
     def states(self) -> list[Params]:

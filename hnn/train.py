@@ -6,8 +6,8 @@ from typing import Sequence
 import torch
 
 from hnn.config import Config
-from hnn.neuron import GRADIENTS, INPUTS, PARAMETERS, Grads, finite_difference, forward, hand_gradients, loss
-from hnn.trace import Epoch, Final, Params, Trace
+from hnn.neuron import GRADIENTS, INPUTS, PARAMETERS, finite_difference, forward, hand_gradients, loss
+from hnn.trace import Epochs, Final, Trace
 
 TOLERANCE = 1e-12  # autograd and the hand derivation must agree to this, relative to the gradient's size
 
@@ -37,29 +37,31 @@ def _train_batch(configs: list[Config], activation: str) -> list[Trace]:
     leaves = {name: column(name).requires_grad_() for name in INPUTS + PARAMETERS}  # inputs carry gradients too
     target, learning_rate = column("target"), column("learning_rate")
     epochs = torch.tensor([c.epochs for c in configs])
-    history = []  # per epoch: parameters before, n, o, loss, autograd gradients, parameters after
-    for epoch in range(int(epochs.max())):
+    # Per epoch and run: parameters before, n, o, loss, autograd gradients, parameters after.
+    table = torch.empty(max(c.epochs for c in configs), 14, len(configs), dtype=torch.float64)
+    for epoch in range(len(table)):
         n, o = forward(**leaves, activation=activation)
         L = loss(o, target)
         L.sum().backward()
         with torch.no_grad():
-            before = [leaves[p].clone() for p in PARAMETERS]
-            grads = [leaves[g].grad.clone() for g in GRADIENTS]
+            table[epoch, :3] = torch.stack([leaves[p] for p in PARAMETERS])
+            table[epoch, 3:6] = torch.stack([n, o, L])
+            table[epoch, 6:11] = torch.stack([leaves[g].grad for g in GRADIENTS])
             running = epoch < epochs  # a run with fewer epochs keeps its trained parameters from here on
             for p in PARAMETERS:
                 leaves[p] -= torch.where(running, learning_rate * leaves[p].grad, 0.0)
-            for g in GRADIENTS:
-                leaves[g].grad.zero_()
-            history.append(torch.stack([*before, n, o, L, *grads, *(leaves[p] for p in PARAMETERS)]))
+                leaves[p].grad.zero_()
+            for i in INPUTS:
+                leaves[i].grad.zero_()
+            table[epoch, 11:] = torch.stack([leaves[p] for p in PARAMETERS])
     with torch.no_grad():
         values = {name: leaf.detach() for name, leaf in leaves.items()}
         n, o = forward(**values, activation=activation)
-        final = torch.stack([*(values[p] for p in PARAMETERS), n, o, loss(o, target)])
-        table = torch.stack(history) if history else torch.empty(0, 14, len(configs), dtype=torch.float64)
+        final = torch.stack([*(values[p] for p in PARAMETERS), n, o, loss(o, target)]).T.tolist()
         checks = _checks(table, values, target, epochs, activation)
     return [
-        _trace(config, table[: config.epochs, :, r].tolist(), checks[: config.epochs, :, r].tolist(), final[:, r].tolist())
-        for r, config in enumerate(configs)
+        Trace(c, Epochs(table[: c.epochs, :, r], checks[: c.epochs, :, r]), Final(*final[r]))
+        for r, c in enumerate(configs)
     ]
 
 
@@ -79,15 +81,4 @@ def _checks(table, values, target, epochs, activation) -> torch.Tensor:
             f" but the hand derivation gives {float(hand[epoch, leaf, run])!r}"
         )
     return torch.cat([hand, fd], dim=1)
-
-
-def _trace(config: Config, rows: list, checks: list, final: list) -> Trace:
-    return Trace(
-        config=config,
-        epochs=tuple(
-            Epoch(k + 1, *row[:6], Grads(*row[6:11]), Grads(*check[:5]), Grads(*check[5:]), Params(*row[11:]))
-            for k, (row, check) in enumerate(zip(rows, checks))
-        ),
-        final=Final(*final),
-    )
 

@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -43,7 +44,8 @@ def test_json_has_the_documented_shape_and_full_precision():
 
 
 def test_console_script_is_installed():
-    result = subprocess.run(["hnn", "run", "--epochs", "0"], capture_output=True, text=True)
+    script = Path(sys.executable).parent / "hnn"  # beside the interpreter, as pip installs it in a venv
+    result = subprocess.run([str(script), "run", "--epochs", "0"], capture_output=True, text=True)
     assert result.returncode == 0 and "Final Output:" in result.stdout
 
 
