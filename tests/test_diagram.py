@@ -1,0 +1,235 @@
+"""The diagrams: committed files current, every number read back from the DOT, deterministic bytes, safe writing."""
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import hnn
+from hnn.diagram import GraphvizMissing, computation_graph, network, render, write
+from tests.conftest import ACTIVATION, ROOT
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot (make setup installs it)")
+OTHER = hnn.Config(x1=-1.5, x2=0.5, w1=0.25, w2=-2.0, b=0.1, target=0.3, learning_rate=0.5, epochs=4, activation="sigmoid")
+
+
+def six(value: float) -> str:
+    """A number as the diagrams should print it: 6 decimals, a true minus sign."""
+    return f"{value:.6f}".replace("-", "\u2212")
+
+
+def nodes(source: str) -> dict:
+    """Each node's label with its markup dropped: {'w1': 'w1 −3.000000 dL/dw1 0.707094 …', …}."""
+    found = {}
+    for node, label in re.findall(r"^\s*(\w+) \[label=<?(<TABLE.*?</TABLE>|\"[^\"]*\")", source, re.MULTILINE):
+        text = re.sub(r"<[^>]*>", " ", label.strip('"'))  # HTML-like tags go; record fields stay split by |
+        found[node] = " ".join(text.split())
+    return found
+
+
+def chain_rule(c, s):
+    """dL/do and dL/dn for L = ½(o − target)², o = f(n), each derivative written out by hand."""
+    dL_do = s.o - c.target
+    do_dn = {"tanh": 1 - s.o**2, "sigmoid": s.o * (1 - s.o), "relu": float(s.n > 0)}[c.activation]
+    return dL_do, dL_do * do_dn
+
+
+def network_expected(trace, k) -> dict:
+    """What ae{k}'s nodes should say, from the trace's values and the chain rule written out again here."""
+    c = trace.config
+    last = k == len(trace.epochs)
+    s = trace.final if last else trace.epochs[k]
+    if last:
+        leaves = {name: f"{name} {six(getattr(s, name))}" for name in ("w1", "w2", "b")}
+        leaves |= {x: f"{x} {six(getattr(c, x))}" for x in ("x1", "x2")}
+        dn = do = ""
+    else:
+        dL_do, dL_dn = chain_rule(c, s)
+        dn = f" dL/dn {six(dL_dn)}"
+        do = f" dL/do {six(dL_do)}"
+        leaves = {x: f"{x} {six(getattr(c, x))} dL/d{x} {six(getattr(s.grad, x))}" for x in ("x1", "x2")}
+        for name in ("w1", "w2", "b"):
+            g = getattr(s.grad, name)
+            factor = six(g) if g >= 0 else f"({six(g)})"
+            leaves[name] = (
+                f"{name} {six(getattr(s, name))} dL/d{name} {six(g)} step {six(-c.learning_rate)} × {factor}"
+                f" → new {six(getattr(s.updated, name))}"
+            )
+    return leaves | {
+        "n": f"n = x1·w1 + x2·w2 + b n {six(s.n)}{dn}",
+        "o": f"o = {c.activation}(n) o {six(s.o)}{do}",
+        "target": f"target {six(c.target)}",
+        "L": f"L = ½(o − target)² L {six(s.loss)}",
+    }
+
+
+@pytest.mark.parametrize("config,ks", [(hnn.Config(), [0, 1, 5, 9, 10]), (OTHER, [0, 2, 3, 4])])
+def test_every_network_number_is_the_traces(config, ks):
+    trace = hnn.train(config)
+    for k in ks:
+        source = network(trace, k).source
+        assert nodes(source) == network_expected(trace, k), f"ae{k}"
+        s = trace.final if k == config.epochs else trace.epochs[k]
+        state = f"trained (after epoch {config.epochs})" if k == config.epochs else f"before epoch {k + 1}"
+        assert f"<B>ae{k} · {state} · loss {six(s.loss)}</B>" in source
+
+
+def test_network_diagrams_agree_with_the_original_notebooks_log(reference_lines):
+    """The seed's own printed numbers, an answer hnn did not compute, against ae0 … ae9."""
+    text = "\n".join(reference_lines)
+    blocks = text.split("EPOCH ")[1:]
+    trace = hnn.train()
+    for k, block in enumerate(blocks):
+        value = lambda name: re.search(rf"\b{name} = (-?[\d.]+)", block).group(1).replace("-", "\u2212")  # noqa: E731
+        label = nodes(network(trace, k).source)
+        assert label["n"].endswith(f" n {value('n')} dL/dn {value('b.grad')}")
+        assert label["o"].startswith(f"o = tanh(n) o {value('o')} ")
+        assert label["L"].endswith(f" L {value('loss')}")
+        for name in ("w1", "w2", "b"):  # STEP 0's value, STEP 2's gradient, STEP 3's update
+            assert label[name].startswith(f"{name} {value(name)} dL/d{name} {value(name + '.grad')} ")
+            assert label[name].endswith(f" → new {value('updated ' + name)}")
+    assert len(blocks) == 10
+
+
+@pytest.mark.parametrize("config,k", [(hnn.Config(), 0), (hnn.Config(), 4), (hnn.Config(), 10), (OTHER, 1), (OTHER, 4)])
+def test_every_graph_number_is_the_traces(config, k):
+    trace = hnn.train(config)
+    c = trace.config
+    last = k == c.epochs
+    s = trace.final if last else trace.epochs[k]
+    data = {
+        "x1": c.x1, "w1": s.w1, "x2": c.x2, "w2": s.w2, "x1w1": c.x1 * s.w1, "x2w2": c.x2 * s.w2,
+        "sum": c.x1 * s.w1 + c.x2 * s.w2, "b": s.b, "n": s.n, "o": s.o, "target": c.target,
+        "error": s.o - c.target, "square": (s.o - c.target) ** 2, "L": s.loss,
+    }
+    assert math.isclose(ACTIVATION[c.activation](data["sum"] + data["b"]), s.o, rel_tol=1e-12)
+    assert math.isclose(0.5 * data["square"], s.loss, rel_tol=1e-12)
+    records = {node: text.split(" | ") for node, text in nodes(computation_graph(trace, k).source).items() if "|" in text}
+    assert list(records) == list(data)  # forward order, one record per value
+    for node, fields in records.items():
+        assert fields[1] == f"data {six(data[node])}", node
+    if last:
+        assert all(len(fields) == 2 for fields in records.values())  # trained: no gradients left to show
+        return
+    dL_do, dL_dn = chain_rule(c, s)
+    grads = {
+        "x1": dL_dn * s.w1, "w1": dL_dn * c.x1, "x2": dL_dn * s.w2, "w2": dL_dn * c.x2, "x1w1": dL_dn, "x2w2": dL_dn,
+        "sum": dL_dn, "b": dL_dn, "n": dL_dn, "o": dL_do, "error": dL_do, "square": 0.5, "L": 1.0,
+    }
+    for node, fields in records.items():
+        assert fields[2:] == ([f"grad {six(grads[node])}"] if node in grads else []), node
+
+
+def test_every_number_has_a_true_minus_sign():
+    trace = hnn.train(OTHER)
+    for view in (network, computation_graph):
+        for k in range(OTHER.epochs + 1):
+            labels = " ".join(nodes(view(trace, k).source).values())
+            assert "\u2212" in labels and not re.search(r"-\d", labels)
+
+
+def test_committed_diagrams_are_what_the_code_makes_now():
+    trace = hnn.train()
+    folder = ROOT / "diagrams"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"ae{k}.{ext}" for k in range(11) for ext in ("gv", "svg", "png"))
+    for k in range(11):
+        assert (folder / f"ae{k}.gv").read_text(encoding="utf-8") == network(trace, k).source, (
+            f"diagrams/ae{k}.gv is out of date: run `make diagrams` and commit the result"
+        )
+
+
+@needs_dot
+def test_same_trace_gives_the_same_bytes():
+    first, second = hnn.train(OTHER), hnn.train(OTHER)
+    for view in (network, computation_graph):
+        sources = [view(first, k).source for k in range(OTHER.epochs + 1)]
+        assert sources == [view(second, k).source for k in range(OTHER.epochs + 1)]
+        svgs = render(sources, "svg")
+        assert svgs == render(sources, "svg")
+        assert all(svg.startswith(b"<?xml") and b"Generated by graphviz" not in svg for svg in svgs)
+        assert len(set(svgs)) == len(svgs)  # one picture per state, each its own
+
+
+@needs_dot
+def test_write_adds_only_its_own_files_and_leaves_the_rest_alone(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "ae0.pdf").write_bytes(b"not ours to touch")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "ae1.svg").write_text("stale")  # a file write() makes: replaced
+    os.utime(tmp_path / "notes.txt", (1_000_000_000, 1_000_000_000))
+    paths = write(hnn.train(hnn.Config(epochs=2)), tmp_path)
+    ours = {f"ae{k}.{ext}" for k in range(3) for ext in ("gv", "svg", "png")}
+    assert sorted(p.name for p in paths) == sorted(ours)
+    assert {p.name for p in tmp_path.iterdir()} == ours | {"notes.txt", "ae0.pdf", "sub"}  # no temporary files left
+    assert (tmp_path / "notes.txt").read_text() == "mine" and (tmp_path / "notes.txt").stat().st_mtime == 1_000_000_000
+    assert (tmp_path / "ae0.pdf").read_bytes() == b"not ours to touch" and not any((tmp_path / "sub").iterdir())
+    assert (tmp_path / "ae1.svg").read_bytes().startswith(b"<?xml")
+    assert (tmp_path / "ae2.png").read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "ae0.gv").stat().st_mode & 0o777 == 0o644
+
+
+@needs_dot
+def test_write_creates_a_missing_directory(tmp_path):
+    paths = write(hnn.train(hnn.Config(epochs=0)), tmp_path / "new" / "dir", view="graph", formats=("svg",))
+    assert [p.relative_to(tmp_path).as_posix() for p in paths] == ["new/dir/ae0.gv", "new/dir/ae0.svg"]
+    assert "record" in paths[0].read_text()
+
+
+@pytest.mark.parametrize("inside", ["", "sub"])
+def test_an_out_dir_that_is_a_file_is_a_clear_error_and_nothing_is_written(tmp_path, inside):
+    file = tmp_path / "diagrams.txt"
+    file.write_text("keep")
+    with pytest.raises(ValueError) as raised:
+        write(hnn.train(hnn.Config(epochs=1)), file / inside if inside else file)
+    assert str(raised.value) == f"--out must be a directory (it is created if missing), but {file} is a file"
+    assert file.read_text() == "keep" and [p.name for p in tmp_path.iterdir()] == ["diagrams.txt"]
+
+
+def test_no_dot_on_path_raises_graphviz_missing_before_writing(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(GraphvizMissing) as raised:
+        write(hnn.train(hnn.Config(epochs=1)), tmp_path / "out")
+    message = str(raised.value)
+    assert "\n" not in message
+    assert all(hint in message for hint in ("python-graphviz", "apt-get install graphviz", "brew install graphviz"))
+    assert not (tmp_path / "out").exists()
+
+
+def hnn_cli(*args, path=None):
+    env = {**os.environ, "PATH": path} if path is not None else None
+    return subprocess.run([sys.executable, "-m", "hnn", *args], capture_output=True, text=True, cwd=ROOT, env=env)
+
+
+def test_cli_without_dot_prints_the_install_hint_in_one_line(tmp_path):
+    empty = tmp_path / "bin"
+    empty.mkdir()  # a PATH with no dot on it; sys.executable is called by its full path
+    result = hnn_cli("diagrams", "--out", str(tmp_path / "out"), path=str(empty))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("hnn diagrams: error: Graphviz's 'dot' program is not on PATH; install it with")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@needs_dot
+def test_cli_writes_the_diagrams_and_says_so(tmp_path):
+    result = hnn_cli("diagrams", "--out", str(tmp_path / "d"), "--epochs", "2", "--format", "svg", "--view", "graph")
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout == f"wrote 6 files to {tmp_path / 'd'}/\n"
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == [f"ae{k}.{e}" for k in range(3) for e in ("gv", "svg")]
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--view", "tree"], "hnn diagrams: error: --view must be one of network, graph, got 'tree'"),
+        (["--format", "svg,pdf"], "hnn diagrams: error: --format must be one or more of svg,png, comma-separated, got 'pdf'"),
+        (["--epochs", "-1"], "hnn diagrams: error: epochs must be a whole number from 0 to 100000, got '-1'"),
+    ],
+)
+def test_cli_bad_options_are_one_line_and_exit_2(tmp_path, args, message):
+    result = hnn_cli("diagrams", "--out", str(tmp_path / "d"), *args)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", message + "\n")
+    assert not (tmp_path / "d").exists()
