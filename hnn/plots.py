@@ -1,0 +1,229 @@
+"""Matplotlib figures of a trained Trace: loss curve, trajectories, loss landscape, learning-rate explorer."""
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+import matplotlib
+import numpy as np
+import torch
+from matplotlib.colors import BoundaryNorm
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from hnn.config import Config
+from hnn.neuron import forward, loss
+from hnn.trace import Trace
+
+SIZE = (8, 4.5)  # inches: 16:9, the shape of a projector and of a notebook column
+DPI = 100  # 800 × 450 pixels
+# Okabe & Ito's palette: told apart by readers with every common form of colour blindness.
+BLUE, ORANGE, GREEN, VERMILLION, PURPLE, BLACK = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#000000"
+STYLE = {
+    "font.family": "DejaVu Sans",  # ships with matplotlib, so every machine draws the same glyphs
+    "mathtext.fontset": "dejavusans",
+    "font.size": 14,  # legible from the back of a classroom
+    "axes.titlesize": 15,
+    "axes.labelsize": 14,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "legend.fontsize": 12,
+    "lines.linewidth": 2.5,
+    "lines.markersize": 6,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "image.cmap": "viridis",  # perceptually uniform and colour-blind safe
+}
+MARKERS_UP_TO = 50  # points per line; beyond this, markers merge into a smear (200 learning rates, 2000 epochs)
+LOG_ABOVE = 100  # a loss that spans more than two decades gets a log axis
+MIN_SPAN = 2.0  # smallest landscape side, in parameter units: enough to show the valley around a tiny path
+MARGIN = 0.3  # room around the path, as a fraction of its extent
+CLOSE_UP_BELOW = 0.2  # a path smaller than this fraction of MIN_SPAN gets a close-up panel beside the valley
+MIN_ZOOM = 1e-3  # smallest close-up side: keeps the axis limits well clear of float64 rounding
+WIDE = 1.8  # width / height of a lone landscape panel, in parameter units: it fills a 16:9 figure
+GRID = 301  # landscape samples per side: about one per pixel of a panel
+BANDS = 10  # colour bands of the loss, at most
+LINE_STYLES = ("-", "--", ":", "-.")  # when the colours run out, the next curves take the next line style
+
+
+def _figure(**subplots) -> tuple[Figure, np.ndarray]:
+    """A Figure not known to pyplot, so nothing leaks into a notebook's global state."""
+    fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
+    return fig, fig.subplots(**subplots, squeeze=False).ravel()
+
+
+def _settled(fig: Figure) -> Figure:
+    """Lay the figure out once, then freeze it, so that every later draw gives the same pixels."""
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")  # constrained layout would nudge fixed-aspect panels again on each draw
+    return fig
+
+
+def _marker(points: int, shape: str = "o") -> str:
+    """A marker per point while the points are few enough to tell apart."""
+    return shape if points <= MARKERS_UP_TO else ""
+
+
+def _loss_axis(ax, losses) -> None:
+    """Log scale when the loss spans more than two decades; linear if a loss is exactly 0 (log would hide it)."""
+    losses = np.asarray(losses)
+    if losses.min() > 0 and losses.max() / losses.min() > LOG_ABOVE:
+        ax.set_yscale("log")
+    ax.set_ylabel("loss $L$")
+
+
+def _per_epoch(ax, trace: Trace, values, label: str | None, color: str, shape: str = "o") -> None:
+    """Epochs 1..N (each with the parameters it started from), then the trained network at N+1."""
+    epochs = len(trace.epochs)
+    ax.plot(range(1, epochs + 2), values, marker=_marker(epochs + 1, shape), label=label, color=color)
+    ax.plot(epochs + 1, values[-1], "*", markersize=16, color=color, markeredgecolor=BLACK)
+    ax.set_xlabel("epoch  (★ = trained)")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+
+
+@matplotlib.rc_context(STYLE)
+def loss_curve(trace: Trace) -> Figure:
+    """Loss per epoch, and the trained network's loss at N+1."""
+    fig, (ax,) = _figure()
+    losses = [e.loss for e in trace.epochs] + [trace.final.loss]
+    _per_epoch(ax, trace, losses, None, BLUE)
+    _loss_axis(ax, losses)
+    c = trace.config
+    ax.set_title(f"Loss {losses[0]:.4g} → {losses[-1]:.4g} in {len(trace.epochs)} epochs"
+                 f" (learning rate {c.learning_rate:g}, {c.activation})")
+    return _settled(fig)
+
+
+@matplotlib.rc_context(STYLE)
+def trajectories(trace: Trace) -> Figure:
+    """The output o against its target, and how far w1, w2 and b have moved, per epoch."""
+    fig, (left, right) = _figure(ncols=2)
+    c = trace.config
+    _per_epoch(left, trace, [e.o for e in trace.epochs] + [trace.final.o], "output $o$", BLUE)
+    left.axhline(c.target, linestyle="--", color=BLACK, linewidth=2, label=f"target {c.target:g}")
+    left.set_ylabel("$o$")
+    left.set_title("Output")
+    # The parameters start far apart (-3, 1, 6.88 by default) but move by hundredths: their change is what shows.
+    for name, color, shape in (("w1", ORANGE, "o"), ("w2", GREEN, "s"), ("b", PURPLE, "^")):  # shapes too, not colour alone
+        start = getattr(c, name)
+        moved = [getattr(e, name) - start for e in trace.epochs] + [getattr(trace.final, name) - start]
+        symbol = "b" if name == "b" else f"w_{name[1]}"
+        _per_epoch(right, trace, moved, f"${symbol}$ (from ${start:g}$)", color, shape)
+    right.set_ylabel("change since start")
+    right.set_title("Parameters")
+    fig.legend(loc="outside lower center", ncols=5, columnspacing=1.2, handlelength=1.5)
+    return _settled(fig)
+
+
+def _loss_grid(c: Config, w1: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """L at every (w1, b) pair with the other values from the config, as one batched tensor computation."""
+    W1, B = torch.meshgrid(torch.from_numpy(w1), torch.from_numpy(b), indexing="xy")  # rows follow b, columns w1
+    _, o = forward(c.x1, c.x2, W1, c.w2, B, c.activation)
+    return loss(o, c.target).numpy()
+
+
+def _window(w1: np.ndarray, b: np.ndarray, min_span: float, aspect: float) -> tuple[np.ndarray, np.ndarray]:
+    """A (w1, b) grid around the path with a margin, `aspect` times wider than tall in parameter units."""
+    height = max(min_span, (1 + 2 * MARGIN) * max(np.ptp(w1) / aspect, np.ptp(b)))
+    around = lambda v, span: np.linspace((v.min() + v.max() - span) / 2, (v.min() + v.max() + span) / 2, GRID)  # noqa: E731
+    return around(w1, aspect * height), around(b, height)
+
+
+def _draw_landscape(ax, trace: Trace, w1: np.ndarray, b: np.ndarray, path_w1, path_b, norm=None):
+    """The loss in colour bands with contour lines, and the descent path from ae0 to aeN on top."""
+    L = _loss_grid(trace.config, w1, b)
+    half_w1, half_b = (w1[1] - w1[0]) / 2, (b[1] - b[0]) / 2  # each grid value at its pixel's centre
+    levels = MaxNLocator(BANDS).tick_values(L.min(), L.max())
+    # Flat bands read like heights on a map, and compress to a fraction of a smooth gradient's PNG bytes.
+    norm = norm or BoundaryNorm(levels, ncolors=256)
+    extent = (w1[0] - half_w1, w1[-1] + half_w1, b[0] - half_b, b[-1] + half_b)
+    image = ax.imshow(L, origin="lower", extent=extent, norm=norm, interpolation="nearest")
+    ax.contour(w1, b, L, levels=levels, colors="white", linewidths=0.8, alpha=0.6)  # a close-up's finer levels show here
+    ax.plot(path_w1, path_b, marker=_marker(len(path_w1)), markersize=4, color=VERMILLION, label="descent path")
+    last = len(path_w1) - 1
+    ax.plot(path_w1[0], path_b[0], "o", markersize=11, color="white", markeredgecolor=BLACK, label="$ae_0$ start")
+    ax.plot(path_w1[-1], path_b[-1], "*", markersize=18, color=ORANGE, markeredgecolor=BLACK, label=f"$ae_{{{last}}}$ trained")
+    # Equal units on both axes, so that each step looks perpendicular to the contour it crosses, as the gradient is.
+    ax.set(xlim=(w1[0], w1[-1]), ylim=(b[0], b[-1]), aspect="equal", xlabel="$w_1$", ylabel="$b$")
+    ax.locator_params(axis="x", nbins=4)  # few enough that long labels like -3.075 do not collide
+    ax.grid(False)  # the contour lines already are the grid
+    return image
+
+
+@matplotlib.rc_context(STYLE)
+def landscape(trace: Trace) -> Figure:
+    """The loss over (w1, b) with w2 at its initial value, and the path gradient descent took across it."""
+    c = trace.config
+    states = trace.states()
+    path_w1, path_b = np.array([s.w1 for s in states]), np.array([s.b for s in states])
+    close_up = 0 < max(np.ptp(path_w1), np.ptp(path_b)) < CLOSE_UP_BELOW * MIN_SPAN  # no close-up of a path that never moved
+    w1, b = _window(path_w1, path_b, MIN_SPAN, aspect=1 if close_up else WIDE)
+    fig, axes = _figure(ncols=2 if close_up else 1)
+    image = _draw_landscape(axes[0], trace, w1, b, path_w1, path_b)
+    if close_up:
+        # The default run moves w1 by only 0.07, a dot on the whole valley: show it again, magnified, in the same colours.
+        zoom_w1, zoom_b = _window(path_w1, path_b, MIN_ZOOM, aspect=1)
+        _draw_landscape(axes[1], trace, zoom_w1, zoom_b, path_w1, path_b, norm=image.norm)
+        axes[0].set_title("The valley")
+        steps = f"$\\Delta w_1 = {path_w1[-1] - path_w1[0]:.3g}$, $\\Delta b = {path_b[-1] - path_b[0]:.3g}$"
+        axes[1].set_title(f"Close-up of the path\n{steps}", fontsize=12)
+    fig.colorbar(image, ax=axes[-1], label="loss $L$")
+    axes[-1].legend(loc="best", fontsize=11, framealpha=0.9)
+    # The path moves in w2 too when x2 != 0, so it then runs near this slice rather than on it: say so.
+    moved = "" if trace.final.w2 == c.w2 else f"\n($w_2$ held at its start; training moves it to {trace.final.w2:.4g})"
+    fig.suptitle(f"Loss landscape: $x_1$ = {c.x1:g}, $x_2$ = {c.x2:g}, $w_2$ = {c.w2:g}, target {c.target:g}{moved}")
+    return _settled(fig)
+
+
+def best_learning_rate(traces: Sequence[Trace]) -> tuple[float, float]:
+    """The learning rate with the lowest final loss (the smallest such rate on a tie), and that loss."""
+    best = min(traces, key=lambda t: (t.final.loss, t.config.learning_rate))
+    return best.config.learning_rate, best.final.loss
+
+
+@matplotlib.rc_context(STYLE)
+def learning_rate_explorer(traces: Sequence[Trace], learning_rate: float = Config.learning_rate) -> Figure:
+    """Final loss against learning rate for runs that differ only in it; marks the best and the one in use."""
+    if len({tuple(v for k, v in t.config.to_dict().items() if k != "learning_rate") for t in traces}) > 1:
+        raise ValueError("the traces must differ only in learning_rate")
+    traces = sorted(traces, key=lambda t: t.config.learning_rate)
+    rates = [t.config.learning_rate for t in traces]
+    losses = [t.final.loss for t in traces]
+    fig, (ax,) = _figure()
+    ax.plot(rates, losses, marker=_marker(len(traces)), color=BLUE, label="loss after training")
+    ax.set_xscale("log")
+    _loss_axis(ax, losses)
+    best, lowest = best_learning_rate(traces)
+    ax.plot(best, lowest, "*", markersize=20, color=ORANGE, markeredgecolor=BLACK, label=f"best: {best:.3g} (L = {lowest:.2g})")
+    ax.axvline(learning_rate, linestyle="--", color=VERMILLION, linewidth=2, label=f"in use: {learning_rate:g}")
+    ax.set_xlabel("learning rate $\\eta$ (log scale)")
+    ax.set_title(f"Loss after {traces[0].config.epochs} epochs, for {len(traces)} learning rates")
+    ax.legend(loc="lower left")
+    return _settled(fig)
+
+
+@matplotlib.rc_context(STYLE)
+def png(fig: Figure) -> bytes:
+    """The figure as PNG bytes, the same bytes every time: fixed size and dpi, and no version string inside."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+@matplotlib.rc_context(STYLE)
+def loss_curves(curves: Sequence[tuple[str, Trace]], title: str) -> Figure:
+    """Several runs' losses per epoch on one axis, each labelled; the sweep summary."""
+    fig, (ax,) = _figure()
+    colours = len(matplotlib.rcParams["axes.prop_cycle"])
+    for i, (label, trace) in enumerate(curves):
+        losses = [e.loss for e in trace.epochs] + [trace.final.loss]
+        linestyle = LINE_STYLES[i // colours % len(LINE_STYLES)]
+        ax.plot(range(1, len(losses) + 1), losses, marker=_marker(len(losses)), linestyle=linestyle, label=label)
+    ax.set_title(title)
+    ax.set_xlabel("epoch  (last point: the trained network)")
+    if curves:
+        _loss_axis(ax, [e.loss for _, trace in curves for e in trace.epochs] + [trace.final.loss for _, trace in curves])
+        fig.legend(loc="outside lower center", ncols=2, fontsize="small")  # below the axis, never over a curve
+    return _settled(fig)

@@ -1,0 +1,169 @@
+"""The figures draw the trace's own numbers, the landscape is the loss the maths gives, and png() is reproducible."""
+import functools
+import math
+import random
+import struct
+
+import numpy as np
+import pytest
+
+import hnn
+from hnn import plots
+from tests.conftest import reference_loss
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+RUNS = {  # shared by several tests, each trained once (a Config is hashable)
+    "sigmoid": hnn.Config(activation="sigmoid", target=0.2, learning_rate=1, epochs=20),
+    "relu": hnn.Config(activation="relu", x2=-0.5, learning_rate=0.1, epochs=5),
+    "0-epochs": hnn.Config(epochs=0),
+    "2000-epochs": hnn.Config(epochs=2000, learning_rate=0.05),
+}
+trained = functools.cache(hnn.train)
+
+
+@pytest.fixture(scope="module")
+def default():
+    return trained(hnn.Config())
+
+
+@pytest.fixture(scope="module")
+def oscillating():
+    return trained(hnn.Config(learning_rate=0.5, epochs=30))
+
+
+def ydata(line):
+    return list(line.get_ydata())
+
+
+def test_loss_curve_plots_each_epochs_loss_then_the_trained_loss(default):
+    ax = plots.loss_curve(default).axes[0]
+    x, y = ax.lines[0].get_data()
+    assert list(x) == list(range(1, 12))
+    assert list(y) == [e.loss for e in default.epochs] + [default.final.loss]
+    assert y[0] == pytest.approx(0.5 * math.tanh(2.0 * -3.0 + 0.0 * 1.0 + 6.8814) ** 2, rel=1e-12)  # by hand
+    assert ax.lines[1].get_data() == ([11], [default.final.loss])  # the "trained" star
+    assert ax.get_yscale() == "linear"  # 0.25 to 0.18 is far less than two decades
+
+
+def test_loss_curve_turns_logarithmic_when_the_loss_spans_more_than_two_decades(oscillating):
+    losses = [e.loss for e in oscillating.epochs] + [oscillating.final.loss]
+    assert max(losses) / min(losses) > 100
+    assert plots.loss_curve(oscillating).axes[0].get_yscale() == "log"
+
+
+def test_trajectories_plot_the_output_against_its_target_and_each_parameters_change(oscillating):
+    left, right = plots.trajectories(oscillating).axes
+    c = oscillating.config
+    assert ydata(left.lines[0]) == [e.o for e in oscillating.epochs] + [oscillating.final.o]
+    assert ydata(left.lines[0])[0] == pytest.approx(math.tanh(c.x1 * c.w1 + c.x2 * c.w2 + c.b), rel=1e-12)
+    assert ydata(left.lines[2]) == [c.target, c.target]  # the dashed target line
+    for line, name in zip(right.lines[::2], ("w1", "w2", "b")):  # each parameter's line is followed by its star
+        start = getattr(c, name)
+        moved = [getattr(e, name) - start for e in oscillating.epochs] + [getattr(oscillating.final, name) - start]
+        assert ydata(line) == moved
+
+
+def panels(fig):
+    return [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+
+
+@pytest.fixture(scope="module")
+def default_landscape(default):
+    return plots.landscape(default)
+
+
+@pytest.mark.parametrize("config", [hnn.Config(), *RUNS.values()], ids=["tanh", *RUNS])
+def test_landscape_colours_are_the_loss_and_its_path_is_the_traces_states(config):
+    trace = trained(config)
+    states = trace.states()
+    for ax in panels(plots.landscape(trace)):
+        image = ax.images[0]
+        L = image.get_array()
+        left, right, bottom, top = image.get_extent()
+        rows, columns = L.shape
+        for i, j in [(0, 0), (0, columns - 1), (rows - 1, 0), (rows - 1, columns - 1), (100, 100), (37, 151)]:
+            w1 = left + (j + 0.5) * (right - left) / columns  # the centre of pixel (i, j); row 0 is the bottom
+            b = bottom + (i + 0.5) * (top - bottom) / rows
+            want = reference_loss(config.x1, config.x2, w1, config.w2, b, config.target, config.activation)
+            assert L[i, j] == pytest.approx(want, rel=1e-12, abs=1e-15)
+        path_w1, path_b = ax.lines[0].get_data()
+        assert list(path_w1) == [s.w1 for s in states] and list(path_b) == [s.b for s in states]
+        (left, right), (bottom, top) = ax.get_xlim(), ax.get_ylim()
+        assert left < min(path_w1) <= max(path_w1) < right and bottom < min(path_b) <= max(path_b) < top
+
+
+def test_the_default_run_shows_the_whole_valley_and_a_close_up_of_its_short_path(default, default_landscape):
+    valley, close_up = panels(default_landscape)
+    assert np.ptp(valley.get_xlim()) >= 2 and np.ptp(valley.get_ylim()) >= 2
+    assert valley.images[0].get_array().min() < 1e-4  # it reaches the valley floor, where n = 2*w1 + b = 0
+    path_w1 = [s.w1 for s in default.states()]
+    assert np.ptp(close_up.get_xlim()) < 3 * (max(path_w1) - min(path_w1))  # the path fills the close-up
+
+
+def test_landscape_says_when_w2_moves_off_the_drawn_slice(default_landscape):
+    assert "training moves it to" in plots.landscape(hnn.train(hnn.Config(x2=1.5, epochs=3))).get_suptitle()
+    assert "moves" not in default_landscape.get_suptitle()
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    rates = list(np.geomspace(1e-3, 10, 60))
+    traces = hnn.train_many(hnn.configs(learning_rate=rates, epochs=10))
+    return rates, traces
+
+
+def test_learning_rate_explorer_plots_the_final_loss_of_each_rate_in_order(sweep):
+    rates, traces = sweep
+    shuffled = random.Random(0).sample(traces, len(traces))
+    ax = plots.learning_rate_explorer(shuffled).axes[0]
+    x, y = ax.lines[0].get_data()
+    assert list(x) == rates
+    assert list(y) == [t.final.loss for t in traces]
+    assert ax.get_xscale() == "log"
+    star = ax.lines[1].get_data()
+    lowest = min(range(len(traces)), key=lambda k: traces[k].final.loss)
+    assert (list(star[0]), list(star[1])) == ([rates[lowest]], [traces[lowest].final.loss])
+    assert list(ax.lines[2].get_xdata()) == [0.01, 0.01]  # the notebook's default rate
+
+
+def test_best_learning_rate_is_the_rate_with_the_lowest_final_loss(sweep):
+    rates, traces = sweep
+    losses = dict(zip(rates, (reference_final_loss(t.config) for t in traces)))  # retrained in plain floats
+    rate, lowest = plots.best_learning_rate(traces)
+    # Near 1e-30 the two float orders of operations differ in the last bits, so compare at that scale.
+    assert lowest == pytest.approx(min(losses.values()), abs=1e-20)
+    assert losses[rate] == pytest.approx(min(losses.values()), abs=1e-20)
+
+
+def reference_final_loss(c):
+    """Gradient descent on the neuron, in plain floats: dL/dn = (o - target) * tanh'(n)."""
+    w1, w2, b = c.w1, c.w2, c.b
+    for _ in range(c.epochs):
+        o = math.tanh(c.x1 * w1 + c.x2 * w2 + b)
+        dL_dn = (o - c.target) * (1 - o * o)
+        w1, w2, b = w1 - c.learning_rate * c.x1 * dL_dn, w2 - c.learning_rate * c.x2 * dL_dn, b - c.learning_rate * dL_dn
+    return reference_loss(c.x1, c.x2, w1, w2, b, c.target, "tanh")
+
+
+def test_learning_rate_explorer_refuses_runs_that_differ_in_more_than_the_rate():
+    traces = hnn.train_many(hnn.configs(learning_rate=[0.1, 0.2], epochs=[5, 6]))
+    with pytest.raises(ValueError, match="differ only in learning_rate"):
+        plots.learning_rate_explorer(traces)
+
+
+def test_png_is_the_same_bytes_every_time_at_800_by_450(default_landscape):
+    data = plots.png(default_landscape)
+    assert data.startswith(PNG_SIGNATURE)
+    assert struct.unpack(">II", data[16:24]) == (800, 450)  # IHDR width and height
+    assert plots.png(default_landscape) == data
+    assert plots.png(plots.landscape(hnn.train())) == data  # a fresh figure of a fresh run, too
+    assert b"Software" not in data and b"atplotlib" not in data  # no version string to differ between machines
+
+
+@pytest.mark.parametrize("config", RUNS.values(), ids=RUNS)
+def test_loss_curve_and_trajectories_draw_for_other_activations_and_extreme_epochs(config):
+    trace = trained(config)  # the landscape's own test covers these runs
+    for figure in (plots.loss_curve, plots.trajectories):
+        fig = figure(trace)  # each figure is laid out, so drawn once, before it is returned
+        assert fig.canvas.manager is None  # not registered with pyplot: nothing leaks into a notebook
+        assert len(ydata(fig.axes[0].lines[0])) == len(trace.epochs) + 1
