@@ -46,7 +46,7 @@ class Config:
             )
         object.__setattr__(self, "learning_rate", learning_rate)
         object.__setattr__(self, "epochs", _epochs(self.epochs))
-        if self.activation not in ACTIVATIONS:
+        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
         if not ACTIVATIONS[self.activation].reaches(self.target):
             warnings.warn(

@@ -1,0 +1,139 @@
+"""What the walkthrough notebook calls: parameter checks, which epochs to show, and stable rich displays."""
+from __future__ import annotations
+
+import base64
+import html
+
+from hnn import diagram, plots
+from hnn.config import Config, configs
+from hnn.trace import Trace
+from hnn.train import train_many
+from hnn.walkthrough import epoch_text, final_text
+
+VIEWS = ("network", "graph")
+
+
+class ParameterError(ValueError):
+    """A notebook parameter is wrong; shown as one line instead of a traceback."""
+
+    def _render_traceback_(self):  # IPython prints these lines in place of the traceback
+        return [f"ParameterError: {self}"]
+
+
+def setup(view: str, max_diagrams, **hyperparameters) -> tuple[Config, list[int]]:
+    """The validated Config and the epochs to show, from the parameters cell's values."""
+    if view not in VIEWS:
+        raise ParameterError(f"view must be one of {', '.join(VIEWS)}, got {view!r}")
+    if isinstance(max_diagrams, bool) or not isinstance(max_diagrams, int) or max_diagrams < 2:
+        raise ParameterError(f"max_diagrams must be a whole number of at least 2, got {max_diagrams!r}")
+    try:
+        config = Config(**hyperparameters)
+    except (ValueError, TypeError) as error:
+        raise ParameterError(str(error)) from None
+    return config, shown_epochs(config.epochs, max_diagrams)
+
+
+def shown_epochs(epochs: int, most: int) -> list[int]:
+    """Indices of the epochs shown in full: all of them, or the first, the last and evenly spaced ones."""
+    if epochs <= most:
+        return list(range(epochs))
+    return sorted({round(i * (epochs - 1) / (most - 1)) for i in range(most)})
+
+
+def diagram_bundles(trace: Trace, states: list[int], view: str) -> dict[int, dict]:
+    """Display bundles for the given states, rendered with one `dot` run per format."""
+    sources = [diagram.VIEWS[view](trace, k).source for k in states]
+    pngs, svgs = diagram.render(sources, "png"), diagram.render(sources, "svg")
+    return {
+        k: {
+            "image/png": base64.b64encode(png).decode(),  # shown everywhere, also when the notebook is untrusted
+            "image/svg+xml": svg.decode(),  # sharp on a projector once trusted
+            "text/plain": f"[diagram ae{k}: {view} view]",
+        }
+        for k, png, svg in zip(states, pngs, svgs)
+    }
+
+
+def show_epochs(trace: Trace, shown: list[int], view: str) -> None:
+    """For each shown epoch: its diagram, then its STEP 0-3 log."""
+    from IPython.display import display
+
+    total = len(trace.epochs)
+    if len(shown) == total:
+        print(f"Showing all {total} epochs.\n")
+    else:
+        print(f"Showing {len(shown)} of {total} epochs: the first, the last, and evenly spaced ones between.\n")
+    bundles = diagram_bundles(trace, shown, view)
+    for k in shown:
+        display(bundles[k], raw=True)
+        print(epoch_text(trace, trace.epochs[k]))
+
+
+def show_final(trace: Trace, view: str) -> None:
+    """The trained network: its forward pass and parameters, then its diagram."""
+    from IPython.display import display
+
+    print(final_text(trace))
+    display(diagram_bundles(trace, [len(trace.epochs)], view)[len(trace.epochs)], raw=True)
+
+
+def show_figure(figure, description: str) -> None:
+    """A matplotlib figure as a PNG, with a one-line text that says what it shows (nbval compares that text)."""
+    from IPython.display import display
+
+    display({"image/png": base64.b64encode(plots.png(figure)).decode(), "text/plain": description}, raw=True)
+
+
+def show_figures(trace: Trace) -> None:
+    """Loss per epoch, the output and parameters per epoch, and the descent path on the loss landscape."""
+    first, final = trace.states()[0], trace.final
+    start = trace.epochs[0] if trace.epochs else final
+    show_figure(plots.loss_curve(trace), f"Loss per epoch: {start.loss:.6f} before training, {final.loss:.6f} after.")
+    show_figure(
+        plots.trajectories(trace),
+        f"o per epoch: {start.o:.6f} → {final.o:.6f} (target {trace.config.target}); "
+        f"w1 {first.w1:.6f} → {final.w1:.6f}, w2 {first.w2:.6f} → {final.w2:.6f}, b {first.b:.6f} → {final.b:.6f}.",
+    )
+    show_figure(
+        plots.landscape(trace),
+        f"Loss over (w1, b): the descent path from ({first.w1:.6f}, {first.b:.6f}) to ({final.w1:.6f}, {final.b:.6f}).",
+    )
+
+
+def show_learning_rates(config: Config, runs: int = 200) -> None:
+    """The loss after config.epochs epochs for many learning rates, all trained as one batched run."""
+    rates = [10 ** (-3 + 4 * i / (runs - 1)) for i in range(runs)]  # 0.001 … 10, evenly spaced on a log scale
+    *traces, yours = train_many(configs(config, learning_rate=rates + [config.learning_rate]))
+    best_rate, best_loss = plots.best_learning_rate(traces)
+    show_figure(
+        plots.learning_rate_explorer(traces, learning_rate=config.learning_rate),
+        f"Loss after {config.epochs} epochs for {runs} learning rates from 0.001 to 10: lowest {best_loss:.6g}"
+        f" at learning_rate {best_rate:.4g}; yours ({config.learning_rate}) gives {yours.final.loss:.6g}.",
+    )
+
+
+class GradientTable:
+    """Autograd, the hand-derived chain rule and finite differences, side by side, for one epoch."""
+
+    def __init__(self, trace: Trace, epoch: int = 1):
+        self.record = trace.epochs[epoch - 1]
+        self.rows = [
+            (f"dL/d{name}", getattr(self.record.grad, name), getattr(self.record.hand, name), getattr(self.record.fd, name))
+            for name in self.record.grad._fields
+        ]
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            f"<tr><td>{html.escape(name)}</td><td>{a:.12f}</td><td>{h:.12f}</td><td>{f:.12f}</td><td>{abs(a - f):.1e}</td></tr>"
+            for name, a, h, f in self.rows
+        )
+        return (
+            f"<table><caption>Epoch {self.record.epoch}: three ways to the same gradients</caption>"
+            "<tr><th>gradient</th><th>autograd</th><th>chain rule by hand</th><th>finite difference</th>"
+            f"<th>|autograd − finite difference|</th></tr>{cells}</table>"
+        )
+
+    def __repr__(self) -> str:
+        lines = [f"Epoch {self.record.epoch}: gradient, autograd, chain rule by hand, finite difference"]
+        lines += [f"{name:7} {a: .12f} {h: .12f} {f: .12f}" for name, a, h, f in self.rows]
+        return "\n".join(lines)

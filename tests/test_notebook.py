@@ -1,0 +1,154 @@
+"""The walkthrough notebook: a clean committed run, papermill variants, and proof that nbval checks every number."""
+import ast
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+
+import nbformat
+import papermill
+import pytest
+
+import hnn
+from hnn.notebook import shown_epochs
+from hnn.walkthrough import epoch_text, final_text
+from tests.conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+WALKTHROUGH = ROOT / "notebooks" / "hacking_neural_networks.ipynb"
+SANITIZE = ROOT / "notebooks" / "sanitize.cfg"
+HYPERPARAMETERS = ("x1", "x2", "w1", "w2", "b", "target", "learning_rate", "epochs", "activation")
+
+
+def outputs_text(nb) -> str:
+    """Every text a reader sees in the outputs: streams, text/plain, text/html and SVG."""
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            parts.append(out.get("text", ""))
+            parts += [v for k, v in out.get("data", {}).items() if k in ("text/plain", "text/html", "image/svg+xml")]
+    return "\n".join(parts)
+
+
+def stdout(nb) -> str:
+    return "".join(o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stdout")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_committed_notebook_is_one_clean_top_to_bottom_run(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), "run `make notebooks`"
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not [o for c in code for o in c.outputs if o.get("name") == "stderr"], "no warnings in outputs"
+    assert nb.metadata == {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    assert all(set(c.metadata) <= {"tags"} for c in nb.cells)
+    assert all("injected-parameters" not in c.metadata.get("tags", []) for c in nb.cells)
+    text = outputs_text(nb)
+    assert not re.search(r"0x[0-9a-f]{6,}", text), "a memory address in an output"
+    assert not re.search(r"/tmp/|/home/|/root/|\d+(\.\d+)? ?(ms|µs|seconds)\b", text), "a path or timing in an output"
+
+
+def test_parameters_cell_is_what_papermill_lists():
+    parameters = papermill.inspect_notebook(str(WALKTHROUGH))
+    assert list(parameters) == [*HYPERPARAMETERS, "view", "max_diagrams"]
+    defaults = hnn.Config()
+    for name in HYPERPARAMETERS:
+        assert ast.literal_eval(parameters[name]["default"]) == getattr(defaults, name)  # one literal each: the seed's
+        assert parameters[name]["help"], f"{name} has no comment"
+    assert parameters["epochs"]["inferred_type_name"] == "int"
+    assert parameters["learning_rate"]["inferred_type_name"] == "float"
+
+
+def test_committed_walkthrough_shows_every_epoch_and_the_seed_corrections():
+    nb = nbformat.read(WALKTHROUGH, as_version=4)
+    text = stdout(nb)
+    trace = hnn.train()
+    assert "STEP 3: OPTIMIZATION / GRADIENT DESCENT\n    updated w1 = -3.007071 (w1 = w1 - lr * w1.grad = -3.0 - 0.01" in text
+    assert "  Final Loss = 0.181267\n" in text
+    pngs = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    svgs = [o for o in pngs if "image/svg+xml" in o["data"]]
+    assert len(svgs) == len(trace.epochs) + 1  # ae0 … ae10, each stored as PNG too for untrusted viewers
+    assert len(pngs) == len(svgs) + 4  # and the four matplotlib figures
+
+
+VARIANTS = {
+    # papermill -p passes ints and strings; YAML passes "1e-3" as a string: both are coerced by hnn.Config.
+    "fast": dict(learning_rate=0.5, epochs=30),
+    "sigmoid-graph": dict(activation="sigmoid", target=0.5, x2=1.0, learning_rate=1, view="graph"),
+    "long": dict(epochs=10000, learning_rate="1e-3"),
+}
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_papermill_variants_print_the_trace_of_their_parameters(name, tmp_path):
+    parameters = VARIANTS[name]
+    out = tmp_path / "out.ipynb"
+    # Started from an unrelated folder with no --cwd: the notebook must not depend on the working directory.
+    subprocess.run(
+        [sys.executable, "-m", "papermill", str(WALKTHROUGH), str(out), "--no-progress-bar",
+         *[arg for k, v in parameters.items() for arg in ("-p", k, str(v))]],
+        cwd=tmp_path, check=True, capture_output=True,
+    )
+    nb = nbformat.read(out, as_version=4)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    config = hnn.Config(**{k: v for k, v in parameters.items() if k in HYPERPARAMETERS})
+    trace = hnn.train(config)
+    text = stdout(nb)
+    shown = shown_epochs(config.epochs, 12)
+    for k in shown:
+        assert epoch_text(trace, trace.epochs[k]) in text
+    assert final_text(trace) in text
+    assert text.count("EPOCH ") == len(shown)
+    assert out.stat().st_size < 2_000_000
+
+
+def mutate_number(text: str, pattern: str) -> str:
+    """Change the last digit of the first number matching pattern: the smallest edit a number can get."""
+    match = re.search(pattern, text)
+    assert match, pattern
+    start, end = match.span(1)
+    digit = text[end - 1]
+    return text[: end - 1] + str((int(digit) + 1) % 10) + text[end:]
+
+
+def test_nbval_fails_on_any_single_changed_number_and_passes_the_rest(tmp_path):
+    nb = nbformat.read(WALKTHROUGH, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    by_source = lambda s: next(i for i, c in enumerate(code) if s in c.source)  # noqa: E731
+    mutated = {}
+
+    def edit(cell, output_filter, key, pattern):
+        out = next(o for o in code[cell].outputs if output_filter(o))
+        container, field = (out, "text") if key == "text" else (out["data"], key)
+        container[field] = mutate_number(container[field], pattern)
+        mutated[cell] = key
+
+    edit(by_source("hn.setup("), lambda o: "data" in o, "text/plain", r"b=(6\.8814)")
+    edit(by_source("hn.show_epochs("), lambda o: o.get("name") == "stdout" and "EPOCH 4" in o.text, "text",
+         r"loss = (0\.230694)")
+    edit(by_source("hn.show_final("), lambda o: "image/svg+xml" in o.get("data", {}), "image/svg+xml",
+         r">[^<]*?(0\.6964\d\d)")
+    edit(by_source("hn.GradientTable("), lambda o: "data" in o, "text/html", r"(0\.70709\d+)")
+    edit(by_source("hn.show_figures("), lambda o: "data" in o, "text/plain", r"(0\.250009)")
+    copy = tmp_path / "mutated.ipynb"
+    nbformat.write(nb, copy)
+
+    report = tmp_path / "report.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "--nbval", "--nbval-current-env",
+         f"--nbval-sanitize-with={SANITIZE}", f"--junitxml={report}", str(copy)],
+        cwd=tmp_path, capture_output=True,
+    )
+    failed = {
+        int(re.search(r"Cell (\d+)", case.get("name")).group(1))
+        for case in ElementTree.parse(report).iter("testcase")
+        if case.find("failure") is not None or case.find("error") is not None
+    }
+    cells = [int(re.search(r"Cell (\d+)", c.get("name")).group(1)) for c in ElementTree.parse(report).iter("testcase")]
+    assert len(cells) == len(code)
+    assert failed == set(mutated), json.dumps({"mutated": mutated, "failed": sorted(failed)})
