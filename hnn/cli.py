@@ -1,11 +1,15 @@
-"""The `hnn` command: `hnn run` prints the walkthrough or its JSON trace."""
+"""The `hnn` command: `hnn run` prints the walkthrough or its JSON trace; `hnn diagrams` draws every epoch;
+`hnn sweep` executes the walkthrough notebook once per parameter set."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
+from pathlib import Path
 
 from hnn.config import FIELDS, Config
+from hnn.diagram import FORMATS, VIEWS, GraphvizMissing, write
 from hnn.train import train
 from hnn.walkthrough import walkthrough
 
@@ -35,6 +39,17 @@ def run(args: argparse.Namespace) -> None:
     sys.stdout.write(trace.to_json() + "\n" if args.json else walkthrough(trace))
 
 
+def diagrams(args: argparse.Namespace) -> None:
+    paths = write(train(config_from(args)), args.out, view=args.view, formats=tuple(args.format.split(",")))
+    print(f"wrote {len(paths)} files to {os.path.join(args.out, '')}")
+
+
+def sweep(args: argparse.Namespace) -> int:
+    from hnn.sweep import sweep  # papermill takes a second or two to import; only `hnn sweep` needs it
+
+    return sweep(args.param, args.params_file, args.out, notebook=args.notebook, force=args.force)
+
+
 def parser() -> Parser:
     top = Parser(prog="hnn", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -42,6 +57,33 @@ def parser() -> Parser:
     add_hyperparameters(run_parser)
     run_parser.add_argument("--json", action="store_true", help="print the trace as JSON instead of the log")
     run_parser.set_defaults(handler=run)
+    diagrams_parser = commands.add_parser(
+        "diagrams", help="write diagrams ae0 … aeN, one per epoch and the trained network",
+        description="Write ae{k}.gv and its renders for the network before each epoch and after the last.",
+    )
+    diagrams_parser.add_argument("--out", required=True, metavar="DIR", help="directory to write into (created if missing)")
+    add_hyperparameters(diagrams_parser)
+    diagrams_parser.add_argument("--view", default="network", help=f"one of {', '.join(VIEWS)} (default network)")
+    diagrams_parser.add_argument("--format", default=",".join(FORMATS), help=f"comma-separated, from {','.join(FORMATS)} (default all)")
+    diagrams_parser.set_defaults(handler=diagrams)
+    sweep_parser = commands.add_parser(
+        "sweep", help="execute the walkthrough notebook once per parameter set, with a summary",
+        description="Execute the walkthrough notebook with papermill once per parameter set, in parallel, into --out,"
+        " then write summary.csv and summary.png there. Every set is checked before anything runs.",
+    )
+    sets = sweep_parser.add_mutually_exclusive_group(required=True)
+    sets.add_argument(
+        "--param", action="append", metavar="NAME=V1,V2,...",
+        help="a notebook parameter and its values; repeat for more: one run per combination",
+    )
+    sets.add_argument(
+        "--params-file", type=Path, metavar="FILE",
+        help="YAML: a list of mappings (one run each) or a mapping of name to values (one run per combination)",
+    )
+    sweep_parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="directory to write into (created if missing)")
+    sweep_parser.add_argument("--notebook", type=Path, metavar="PATH", help="the notebook to run (default: the walkthrough)")
+    sweep_parser.add_argument("--force", action="store_true", help="overwrite this sweep's files if they exist")
+    sweep_parser.set_defaults(handler=sweep)
     return top
 
 
@@ -51,8 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("always")
         warnings.showwarning = lambda message, *_: print(f"hnn: warning: {message}", file=sys.stderr)
         try:
-            args.handler(args)
-        except ValueError as error:  # a bad hyperparameter
+            status = args.handler(args)
+        except ValueError as error:  # a bad hyperparameter or option
             print(f"hnn {args.command}: error: {error}", file=sys.stderr)
             return 2
-    return 0
+        except GraphvizMissing as error:  # the program is fine; the machine lacks Graphviz
+            print(f"hnn {args.command}: error: {error}", file=sys.stderr)
+            return 1
+    return status or 0  # a sweep whose runs failed returns 1

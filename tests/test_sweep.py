@@ -1,0 +1,167 @@
+"""`hnn sweep`: one executed notebook per parameter set, a summary equal to hnn's own numbers, and no file overwritten."""
+import csv
+import os
+import re
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+import hnn
+from hnn import sweep
+from hnn.cli import main
+from tests.conftest import ROOT
+
+WALKTHROUGH = ROOT / "notebooks" / "hacking_neural_networks.ipynb"
+# A small stand-in for the walkthrough: its parameters cell, a check like the walkthrough's, the walkthrough log,
+# and a failure for one valid value, so that a run can fail after every set has been validated.
+TINY = """\
+import os
+import hnn
+import hnn.notebook as hn
+
+config, shown = hn.setup(
+    view, max_diagrams, x1=x1, x2=x2, w1=w1, w2=w2, b=b,
+    target=target, learning_rate=learning_rate, epochs=epochs, activation=activation,
+)
+assert learning_rate != 1, "this notebook fails for learning_rate 1"
+print("cwd:", os.getcwd())
+print(hnn.walkthrough(hnn.train(config)))
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    walkthrough = nbformat.read(WALKTHROUGH, as_version=4)
+    nb = nbformat.v4.new_notebook(metadata=walkthrough.metadata)
+    nb.cells = [next(c for c in walkthrough.cells if "parameters" in c.metadata.get("tags", [])), nbformat.v4.new_code_cell(TINY)]
+    path = tmp_path / "tiny" / "tiny.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nb, path)
+    return path
+
+
+def summary(out):
+    with open(out / "summary.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def printed(notebook) -> str:
+    nb = nbformat.read(notebook, as_version=4)
+    return "".join(o.text for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("name") == "stdout")
+
+
+def assert_row_is_hnns_and_the_notebooks(row, out, **hyperparameters):
+    """The row's numbers equal a separate hnn.train, and the executed notebook printed the same final loss."""
+    final = hnn.train(hnn.Config(**hyperparameters)).final
+    assert row["status"] == "ok"
+    assert [float(row[k]) for k in ("final_loss", "final_o", "final_w1", "final_w2", "final_b")] == [
+        final.loss, final.o, final.w1, final.w2, final.b
+    ]
+    assert re.findall(r"Final Loss = (\S+)", printed(out / row["notebook"])) == [f"{final.loss:.6f}"]
+
+
+def test_the_walkthrough_sweeps_from_any_folder(tmp_path):
+    out = tmp_path / "runs"
+    result = subprocess.run(
+        [sys.executable, "-m", "hnn", "sweep", "--param", "learning_rate=0.1,1", "--param", "epochs=3", "--out", "runs"],
+        capture_output=True, text=True, cwd=tmp_path,  # not the repository: the kernel must still start in notebooks/
+    )
+    assert result.returncode == 0, result.stderr
+    names = ["learning_rate=0.1,epochs=3.ipynb", "learning_rate=1.0,epochs=3.ipynb"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(names + ["summary.csv", "summary.png"])
+    rows = summary(out)
+    assert [(r["notebook"], r["learning_rate"], r["epochs"]) for r in rows] == [(names[0], "0.1", "3"), (names[1], "1.0", "3")]
+    for row, learning_rate in zip(rows, (0.1, 1.0)):
+        assert_row_is_hnns_and_the_notebooks(row, out, learning_rate=learning_rate, epochs=3)
+    png = (out / "summary.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and b"Software" not in png  # no matplotlib version: the same bytes every time
+
+
+def test_a_failing_run_is_reported_and_the_others_finish(tiny, tmp_path, capsys):
+    out, cwd = tmp_path / "runs", os.getcwd()
+    assert main(["sweep", "--param", "learning_rate=0.5,1,0.1", "--param", "epochs=4", "--notebook", str(tiny), "--out", str(out)]) == 1
+    assert os.getcwd() == cwd  # the kernels started in the notebook's folder; this process stayed where it was
+    failures = [line for line in capsys.readouterr().err.splitlines() if "failed" in line]
+    assert failures == ["hnn sweep: learning_rate=1.0,epochs=4: failed: AssertionError: this notebook fails for learning_rate 1"]
+    rows = summary(out)
+    assert [(r["learning_rate"], r["status"], r["final_loss"]) for r in rows][1] == ("1.0", "failed", "")
+    for row in (rows[0], rows[2]):
+        assert_row_is_hnns_and_the_notebooks(row, out, learning_rate=float(row["learning_rate"]), epochs=4)
+        assert f"cwd: {tiny.parent}\n" in printed(out / row["notebook"])
+    assert "AssertionError" in (out / "learning_rate=1.0,epochs=4.ipynb").read_text()  # kept: it shows where it failed
+
+
+def test_refuses_to_overwrite_without_force_and_leaves_other_files_alone(tiny, tmp_path, capsys):
+    out = tmp_path / "runs"
+    out.mkdir()
+    (out / "summary.csv").write_text("mine")
+    (out / "notes.txt").write_text("not the sweep's")
+    args = ["sweep", "--param", "learning_rate=0.5", "--notebook", str(tiny), "--out", str(out)]
+    assert main(args) == 2
+    assert capsys.readouterr().err == f"hnn sweep: error: {out / 'summary.csv'} already exists; pass --force to overwrite\n"
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "summary.csv"]
+    assert main([*args, "--force"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["learning_rate=0.5.ipynb", "notes.txt", "summary.csv", "summary.png"]
+    assert (out / "notes.txt").read_text() == "not the sweep's" and summary(out)[0]["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    "params,message",
+    [
+        (["learning_rate=0.1,abc"], "learning_rate must be a finite number, got 'abc'"),
+        (["lr=0.1"], "unknown parameter 'lr'; accepted: x1, x2, w1, w2, b, target, learning_rate, epochs, activation, view, max_diagrams"),
+        (["epochs=10,2.5"], "epochs must be a whole number from 0 to 100000, got 2.5"),
+        (["view=tree"], "view must be one of network, graph, got 'tree'"),
+        (["max_diagrams=1"], "max_diagrams must be a whole number of at least 2, got 1"),
+        (["learning_rate=0.1,1e-1"], "two parameter sets are the same run: learning_rate=0.1"),
+        (["epochs"], "--param must look like NAME=VALUE[,VALUE...], got 'epochs'"),
+    ],
+)
+def test_a_bad_parameter_set_stops_everything_with_one_line(tmp_path, capsys, params, message):
+    out = tmp_path / "runs"
+    assert main(["sweep", *(a for p in params for a in ("--param", p)), "--out", str(out)]) == 2
+    assert capsys.readouterr() == ("", f"hnn sweep: error: {message}\n")
+    assert not out.exists()
+
+
+def test_params_file_is_a_list_of_runs_or_a_grid(tmp_path):
+    defaults = sweep.notebook_defaults(WALKTHROUGH)
+    runs = tmp_path / "runs.yml"
+    runs.write_text("- {learning_rate: 1e-3, epochs: 20}\n- {activation: sigmoid, target: 0.5}\n")
+    planned = sweep.plan(sweep.parameter_sets(None, runs), defaults)
+    assert [r.name for r in planned] == ["learning_rate=0.001,epochs=20", "activation=sigmoid,target=0.5"]
+    assert planned[1].config == hnn.Config(activation="sigmoid", target=0.5)  # the rest are the notebook's defaults
+    grid = tmp_path / "grid.yml"
+    grid.write_text("learning_rate: [0.01, 0.1]\nactivation: [tanh, sigmoid]\ntarget: 0.5\n")
+    assert [r.name for r in sweep.plan(sweep.parameter_sets(None, grid), defaults)] == [
+        "learning_rate=0.01,activation=tanh,target=0.5",
+        "learning_rate=0.01,activation=sigmoid,target=0.5",
+        "learning_rate=0.1,activation=tanh,target=0.5",
+        "learning_rate=0.1,activation=sigmoid,target=0.5",
+    ]
+
+
+@pytest.mark.parametrize(
+    "make,args,message",
+    [
+        (lambda p: p.write_text("x"), ["--out", "{p}"], "--out must be a directory (it is created if missing), but {p} is a file"),
+        (lambda p: None, ["--out", "{p}.out", "--notebook", "{p}"], "--notebook {p} does not exist"),
+        (lambda p: p.write_text("- 1\n"), ["--out", "{p}.out", "--params-file", "{p}"],
+         "--params-file {p} must hold a list of mappings (one per run) or a mapping of name to values (a grid)"),
+    ],
+)
+def test_bad_files_and_folders_get_one_line(tmp_path, capsys, make, args, message):
+    path = tmp_path / "given"
+    make(path)
+    params = [] if "--params-file" in args else ["--param", "epochs=1"]
+    assert main(["sweep", *params, *(a.format(p=path) for a in args)]) == 2
+    assert capsys.readouterr().err == f"hnn sweep: error: {message.format(p=path)}\n"
+    assert not (tmp_path / "given.out").exists()
+
+
+def test_without_a_source_checkout_the_notebook_must_be_given(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(sweep, "NOTEBOOK", tmp_path / "missing.ipynb")
+    assert main(["sweep", "--param", "epochs=1", "--out", str(tmp_path / "runs")]) == 2
+    assert "pass --notebook PATH" in capsys.readouterr().err
