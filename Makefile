@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 # Elsewhere an unpinned `torch` from PyPI is a ~5 GB CUDA build; see the README for the alternatives.
 TORCH ?= torch==2.13.0
 
-.PHONY: setup run test
+NOTEBOOK := notebooks/hacking_neural_networks.ipynb
+PARAMS ?=
+
+.PHONY: setup run test notebooks diagrams html slides
 
 setup: $(VENV)/.installed
 	@scripts/install-system-deps
@@ -18,8 +21,29 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
 	touch $@
 
+# The walkthrough notebook, executed with papermill: `make run` for the defaults,
+# `make run PARAMS=my.yml` for a YAML file of parameters (learning_rate: 0.5, epochs: 30, ...).
 run: setup
-	$(BIN)/hnn run
+	@mkdir -p out
+	$(BIN)/papermill --cwd notebooks --no-progress-bar $(if $(PARAMS),-f $(PARAMS)) $(NOTEBOOK) out/hacking_neural_networks.ipynb
+	@echo "Executed notebook: out/hacking_neural_networks.ipynb (open it with: $(BIN)/jupyter lab out/hacking_neural_networks.ipynb)"
+
+# Re-execute the committed notebooks after a change to hnn, so that their outputs are what the code produces.
+notebooks: setup
+	$(BIN)/python scripts/refresh-notebooks notebooks/*.ipynb
+
+# The committed network diagrams ae0 … ae10 (.gv, .svg, .png) for the default hyperparameters.
+diagrams: setup
+	$(BIN)/hnn diagrams --out diagrams
+
+# Handouts from the committed notebook's outputs, for a class without Jupyter: one HTML page with every image
+# inside (out/hacking_neural_networks.html), and a reveal.js slideshow, one slide per heading, that opens
+# without a network (out/hacking_neural_networks.slides.html; the first run fetches out/slides_files with npm).
+html: setup
+	$(BIN)/python scripts/export-handouts html $(NOTEBOOK) out
+
+slides: setup
+	$(BIN)/python scripts/export-handouts slides $(NOTEBOOK) out
 
 test: setup
 	$(BIN)/pytest
