@@ -1,16 +1,20 @@
 """What the walkthrough notebook calls: parameter checks, which epochs to show, and stable rich displays."""
 from __future__ import annotations
 
+import ast
 import base64
 import html
+import re
 
 from hnn import diagram, plots
-from hnn.config import Config, configs
+from hnn.config import FIELDS, Config, configs
+from hnn.diagnose import diagnose
 from hnn.trace import Trace
 from hnn.train import train_many
 from hnn.walkthrough import epoch_text, final_text
 
-VIEWS = ("network", "graph")
+SVG_SIZE = re.compile(r'<svg width="[^"]*" height="[^"]*"')
+PARAMETERS = (*FIELDS, "view", "max_diagrams")  # the names of the parameters cell, in its order
 
 
 class ParameterError(ValueError):
@@ -22,15 +26,28 @@ class ParameterError(ValueError):
 
 def setup(view: str, max_diagrams, **hyperparameters) -> tuple[Config, list[int]]:
     """The validated Config and the epochs to show, from the parameters cell's values."""
-    if view not in VIEWS:
-        raise ParameterError(f"view must be one of {', '.join(VIEWS)}, got {view!r}")
+    unknown = [name for name in (*hyperparameters, *_injected()) if name not in PARAMETERS]
+    if unknown:  # papermill only warns about a name the parameters cell lacks, and the run would ignore it
+        raise ParameterError(f"unknown parameter {unknown[0]!r}; accepted: {', '.join(PARAMETERS)}")
+    if view not in diagram.VIEWS:
+        raise ParameterError(f"view must be one of {', '.join(diagram.VIEWS)}, got {view!r}")
     if isinstance(max_diagrams, bool) or not isinstance(max_diagrams, int) or max_diagrams < 2:
         raise ParameterError(f"max_diagrams must be a whole number of at least 2, got {max_diagrams!r}")
     try:
         config = Config(**hyperparameters)
-    except (ValueError, TypeError) as error:
+    except ValueError as error:
         raise ParameterError(str(error)) from None
     return config, shown_epochs(config.epochs, max_diagrams)
+
+
+def _injected() -> list[str]:
+    """The names papermill assigned in this kernel: the latest cell that starts "# Parameters" in IPython's history."""
+    from IPython import get_ipython
+
+    shell = get_ipython()  # None outside a kernel, as when `hnn sweep` checks its runs
+    injected = [source for source in (shell.user_ns.get("In", []) if shell else []) if source.startswith("# Parameters\n")]
+    body = ast.parse(injected[-1]).body if injected else []
+    return [target.id for node in body if isinstance(node, ast.Assign) for target in node.targets if isinstance(target, ast.Name)]
 
 
 def shown_epochs(epochs: int, most: int) -> list[int]:
@@ -47,11 +64,16 @@ def diagram_bundles(trace: Trace, states: list[int], view: str) -> dict[int, dic
     return {
         k: {
             "image/png": base64.b64encode(png).decode(),  # shown everywhere, also when the notebook is untrusted
-            "image/svg+xml": svg.decode(),  # sharp on a projector once trusted
+            "image/svg+xml": _fit(svg.decode()),  # sharp on a projector once trusted
             "text/plain": f"[diagram ae{k}: {view} view]",
         }
         for k, png, svg in zip(states, pngs, svgs)
     }
+
+
+def _fit(svg: str) -> str:
+    """Scale an SVG to the output's width: JupyterLab draws SVG at its own size, which Graphviz sets in points."""
+    return SVG_SIZE.sub('<svg width="100%"', svg, count=1)  # the viewBox keeps the proportions
 
 
 def show_epochs(trace: Trace, shown: list[int], view: str) -> None:
@@ -59,13 +81,23 @@ def show_epochs(trace: Trace, shown: list[int], view: str) -> None:
     from IPython.display import display
 
     total = len(trace.epochs)
-    if len(shown) == total:
+    if not total:
+        print("No epochs to show: with epochs = 0 nothing is trained, so the network below is the one training starts from.\n")
+    elif len(shown) == total:
         print(f"Showing all {total} epochs.\n")
     else:
         print(f"Showing {len(shown)} of {total} epochs: the first, the last, and evenly spaced ones between.\n")
-    bundles = diagram_bundles(trace, shown, view)
+    notes = diagnose(trace)
+    if notes:
+        print("\n".join(notes) + "\n")
+    try:
+        bundles = diagram_bundles(trace, shown, view)
+    except diagram.GraphvizMissing as missing:  # the logs still show every number
+        print(f"No diagrams: {missing}.\n")
+        bundles = {}
     for k in shown:
-        display(bundles[k], raw=True)
+        if k in bundles:
+            display(bundles[k], raw=True)
         print(epoch_text(trace, trace.epochs[k]))
 
 
@@ -74,7 +106,10 @@ def show_final(trace: Trace, view: str) -> None:
     from IPython.display import display
 
     print(final_text(trace))
-    display(diagram_bundles(trace, [len(trace.epochs)], view)[len(trace.epochs)], raw=True)
+    try:
+        display(diagram_bundles(trace, [len(trace.epochs)], view)[len(trace.epochs)], raw=True)
+    except diagram.GraphvizMissing:  # show_epochs has said so, once
+        pass
 
 
 def show_figure(figure, description: str) -> None:
