@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -16,6 +17,12 @@ from hnn.walkthrough import walkthrough
 
 class Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, with no usage block above them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # argparse's own test for "a value, not an option", widened from -1 and -.5 to -1e-3, -inf and -nan, so that
+        # `--w1 -1e-3` is a value and `--b -inf` reaches Config, which says what b accepts.
+        self._negative_number_matcher = re.compile(r"-(\.?\d|inf|nan)", re.IGNORECASE)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -56,7 +63,7 @@ def parser() -> Parser:
     run_parser = commands.add_parser("run", help="train and print the walkthrough log", description="Train and print the walkthrough log.")
     add_hyperparameters(run_parser)
     run_parser.add_argument("--json", action="store_true", help="print the trace as JSON instead of the log")
-    run_parser.set_defaults(handler=run)
+    run_parser.set_defaults(handler=run, parser=run_parser)
     diagrams_parser = commands.add_parser(
         "diagrams", help="write diagrams ae0 … aeN, one per epoch and the trained network",
         description="Write ae{k}.gv and its renders for the network before each epoch and after the last.",
@@ -65,7 +72,7 @@ def parser() -> Parser:
     add_hyperparameters(diagrams_parser)
     diagrams_parser.add_argument("--view", default="network", help=f"one of {', '.join(VIEWS)} (default network)")
     diagrams_parser.add_argument("--format", default=",".join(FORMATS), help=f"comma-separated, from {','.join(FORMATS)} (default all)")
-    diagrams_parser.set_defaults(handler=diagrams)
+    diagrams_parser.set_defaults(handler=diagrams, parser=diagrams_parser)
     sweep_parser = commands.add_parser(
         "sweep", help="execute the walkthrough notebook once per parameter set, with a summary",
         description="Execute the walkthrough notebook with papermill once per parameter set, in parallel, into --out,"
@@ -83,12 +90,15 @@ def parser() -> Parser:
     sweep_parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="directory to write into (created if missing)")
     sweep_parser.add_argument("--notebook", type=Path, metavar="PATH", help="the notebook to run (default: the walkthrough)")
     sweep_parser.add_argument("--force", action="store_true", help="overwrite this sweep's files if they exist")
-    sweep_parser.set_defaults(handler=sweep)
+    sweep_parser.set_defaults(handler=sweep, parser=sweep_parser)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args, unrecognized = parser().parse_known_args(argv)
+    if unrecognized:  # said by the command's own parser, whose usage lists what it accepts
+        usage = " ".join(args.parser.format_usage().split()[1:])
+        args.parser.error(f"unrecognized arguments: {' '.join(unrecognized)}; usage: {usage}")
     with warnings.catch_warnings():  # restores the warning machinery when done, for callers of main()
         warnings.simplefilter("always")
         warnings.showwarning = lambda message, *_: print(f"hnn: warning: {message}", file=sys.stderr)

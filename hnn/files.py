@@ -17,6 +17,14 @@ def directory(out_dir) -> Path:
     return path
 
 
+def create(path: Path) -> None:
+    """Make the folder checked by directory(); a place that refuses, such as /proc, is told in one line."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"--out {path} cannot be created: {error.strerror}") from None
+
+
 def write_atomically(path: Path, data: bytes) -> Path:
     """Write a temporary file beside path, then rename it over path: no reader ever sees half a file."""
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from hnn import plots
 from hnn.config import Config
-from hnn.files import directory, write_atomically
+from hnn.files import create, directory, write_atomically
 from hnn.notebook import setup
 from hnn.train import train_many
 
@@ -134,7 +134,7 @@ def sweep(params: list[str] | None, params_file: Path | None, out: Path, noteboo
     if existing and not force:
         more = f" (and {len(existing) - 1} more of this sweep's files)" if len(existing) > 1 else ""
         raise ValueError(f"{existing[0]} already exists{more}; pass --force to overwrite")
-    out.mkdir(parents=True, exist_ok=True)
+    create(out)
     # The summary's numbers come from hnn, not from the executed notebooks: those print 6 decimals, a Trace has every
     # bit. train_many does each run's arithmetic as the notebook's hnn.train does (tests/test_sweep.py checks both).
     traces = train_many([run.config for run in runs])

@@ -1,4 +1,6 @@
-"""Shared helpers for the tests: an independent pure-Python model of the neuron (math module, no torch)."""
+"""Shared helpers for the tests: an independent pure-Python model of the neuron (math module, no torch), and a
+guard that no test changes the committed notebooks and diagrams."""
+import hashlib
 import math
 from pathlib import Path
 
@@ -6,6 +8,24 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "reference" / "seed_walkthrough.txt"
+COMMITTED = ("notebooks", "diagrams")  # what users open and nbval checks: tests read them, never write them
+
+
+def digests() -> dict:
+    """Every file under COMMITTED, by path, with a hash of its bytes."""
+    files = [path for folder in COMMITTED for path in sorted((ROOT / folder).rglob("*")) if path.is_file()]
+    return {path.relative_to(ROOT).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def committed_files_stay_untouched():
+    """Fails the session if any test added, changed or removed a file in notebooks/ or diagrams/."""
+    before = digests()
+    yield
+    after = digests()
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    if changed:
+        pytest.fail(f"the tests changed committed files: {', '.join(changed)}", pytrace=False)
 
 # Each activation and its range, written again here without hnn, so the tests check hnn against
 # something it did not compute itself.

@@ -1,4 +1,4 @@
-"""Hyperparameters: the seed's defaults, safe coercion, and one clear error per bad value."""
+"""Hyperparameters: the seed's defaults, safe coercion, unreachable targets (bad values: test_reliability.py)."""
 import math
 import warnings
 
@@ -19,38 +19,6 @@ def test_papermill_style_values_are_coerced():
     assert (c.learning_rate, c.epochs, c.w1, c.target, c.b) == (1.0, 30, -2.5, 0.001, 0.0)
     assert isinstance(c.learning_rate, float) and isinstance(c.epochs, int)
     assert hnn.Config(epochs=12.0).epochs == 12
-
-
-BAD = [
-    ("learning_rate", "abc", "learning_rate must be a finite number, got 'abc'"),
-    ("learning_rate", 0, "learning_rate must be a number greater than 0 and at most 100, got 0.0"),
-    ("learning_rate", -0.1, "learning_rate must be a number greater than 0"),
-    ("learning_rate", "inf", "learning_rate must be a finite number, got 'inf'"),
-    ("x1", float("nan"), "x1 must be a finite number, got nan"),
-    ("x2", "-inf", "x2 must be a finite number, got '-inf'"),
-    ("w1", 1e308, "w1 must be between -1e+06 and 1e+06, got 1e+308"),
-    ("w2", [1.0], "w2 must be a finite number, got [1.0]"),
-    ("b", True, "b must be a finite number, got True"),
-    ("target", None, "target must be a finite number, got None"),
-    ("epochs", -1, "epochs must be a whole number from 0 to 100000, got -1"),
-    ("epochs", 2.5, "epochs must be a whole number from 0 to 100000, got 2.5"),
-    ("epochs", "ten", "epochs must be a whole number from 0 to 100000, got 'ten'"),
-    ("epochs", 10**9, "epochs must be a whole number from 0 to 100000"),
-    ("activation", "softmax", "activation must be one of tanh, sigmoid, relu, got 'softmax'"),
-]
-
-
-@pytest.mark.parametrize("name,value,message", BAD, ids=[f"{n}={v!r}" for n, v, _ in BAD])
-def test_bad_values_name_the_parameter_and_what_is_accepted(name, value, message):
-    with pytest.raises(ValueError) as error:
-        hnn.Config(**{name: value})
-    assert message in str(error.value)
-    assert "\n" not in str(error.value)
-
-
-def test_unknown_hyperparameter_is_named():
-    with pytest.raises(ValueError, match="unknown hyperparameter 'lr'; accepted: x1, x2"):
-        hnn.configs(lr=0.1)
 
 
 @pytest.mark.parametrize("activation,target", [("tanh", 1.0), ("tanh", -2.0), ("sigmoid", 1.5), ("relu", -0.5)])

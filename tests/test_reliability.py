@@ -1,0 +1,553 @@
+"""Reliability: bad input at every entry point, the maths' edge cases, repeatable runs, no Graphviz, no lost file.
+
+Every expected number here comes from plain Python floats (tests/conftest.py's ACTIVATION), never from hnn."""
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import hnn
+import hnn.notebook as hn
+from hnn.cli import main
+from hnn.diagnose import diagnose
+from hnn.diagram import network, write
+from hnn.walkthrough import epoch_text, final_text
+from tests.conftest import ACTIVATION, ROOT
+
+WALKTHROUGH = ROOT / "notebooks" / "hacking_neural_networks.ipynb"
+HYPERPARAMETERS = ("x1", "x2", "w1", "w2", "b", "target", "learning_rate", "epochs", "activation")  # the documented names
+ACCEPTED = ", ".join(HYPERPARAMETERS)
+NOTEBOOK_ACCEPTED = f"{ACCEPTED}, view, max_diagrams"  # the parameters cell adds two of its own
+INF = float("inf")
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot (make setup installs it)")
+
+
+# 1. Bad input: one table of values, each tried at every entry point that takes its parameter.
+
+NUMBER = "{} must be a finite number"
+RANGE = "{} must be between -1e+06 and 1e+06"
+EPOCHS = "epochs must be a whole number from 0 to 100000"
+RATE = "learning_rate must be a number greater than 0 and at most 100"
+ACTIVATIONS = "activation must be one of tanh, sigmoid, relu"
+BAD_VALUES = [  # (what is wrong, parameter, value, the message up to ", got <the value>")
+    ("text for a number", "learning_rate", "abc", NUMBER.format("learning_rate")),
+    ("empty text", "x2", "", NUMBER.format("x2")),
+    ("nan", "x1", math.nan, NUMBER.format("x1")),
+    ("inf", "w2", INF, NUMBER.format("w2")),
+    ("-inf", "b", -INF, NUMBER.format("b")),
+    ("overflows to inf", "target", "1e999", NUMBER.format("target")),
+    ("huge", "w1", 1e308, RANGE.format("w1")),
+    ("huge and negative", "target", -1e308, RANGE.format("target")),
+    ("negative epochs", "epochs", -1, EPOCHS),
+    ("fractional epochs", "epochs", 2.5, EPOCHS),
+    ("epochs in words", "epochs", "ten", EPOCHS),
+    ("too many epochs", "epochs", 10**9, EPOCHS),
+    ("zero learning rate", "learning_rate", 0, RATE),
+    ("negative learning rate", "learning_rate", -0.1, RATE),
+    ("huge learning rate", "learning_rate", 1e308, RATE),
+    ("unknown activation", "activation", "softmax", ACTIVATIONS),
+    ("activation in capitals", "activation", "Tanh", ACTIVATIONS),
+    ("a list", "w2", [1.0], NUMBER.format("w2")),  # only Python can pass these three
+    ("a bool", "b", True, NUMBER.format("b")),
+    ("None", "target", None, NUMBER.format("target")),
+    ("unknown view", "view", "tree", "view must be one of network, graph"),
+    ("one diagram", "max_diagrams", 1, "max_diagrams must be a whole number of at least 2"),
+]
+PYTHON_ONLY = (list, bool, type(None))
+
+
+def entry_points(name, value) -> list[str]:
+    """The entry points that take this parameter, and this kind of value."""
+    if isinstance(value, PYTHON_ONLY):
+        return ["api"]
+    return ["api", "hnn run", "hnn diagrams", "hnn sweep"] if name in HYPERPARAMETERS else ["hnn sweep"]
+
+
+def cli(capsys, *args) -> str:
+    """The one line a command prints for bad input, after checking its exit status 2 and its empty stdout."""
+    try:
+        status = main(list(args))
+    except SystemExit as exit:  # argparse's own errors end the process this way
+        status = exit.code
+    out, err = capsys.readouterr()
+    assert (status, out, err.count("\n")) == (2, "", 1), err
+    assert err.startswith(f"hnn {args[0]}: error: ") and "Traceback" not in err
+    return err.removeprefix(f"hnn {args[0]}: error: ").removesuffix("\n")
+
+
+def option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def call(entry: str, name: str, value, out: Path, capsys) -> str:
+    """Give name=value to one entry point as its user would; the line it answers with."""
+    if entry == "api":
+        with pytest.raises(ValueError) as raised:
+            hnn.Config(**{name: value}) if name in HYPERPARAMETERS else hnn.configs(**{name: value})
+        return str(raised.value)
+    if entry == "hnn run":
+        return cli(capsys, "run", option(name), str(value))
+    if entry == "hnn diagrams":
+        return cli(capsys, "diagrams", "--out", str(out), option(name), str(value))
+    return cli(capsys, "sweep", "--param", f"{name}={value}", "--out", str(out))
+
+
+def echoes(value) -> set[str]:
+    """How a message may show the value it got: as given, as the text a command line passes, or as the number read."""
+    shown = {repr(value), repr(str(value))}
+    try:
+        shown.add(repr(float(value)))
+    except (TypeError, ValueError, OverflowError):
+        pass
+    return shown
+
+
+def snapshot(folder: Path) -> dict:
+    """Every file and folder below folder, with its bytes and modification time: any change shows."""
+    return {
+        path.relative_to(folder).as_posix(): (path.read_bytes() if path.is_file() else None, path.stat().st_mtime_ns)
+        for path in sorted(folder.rglob("*"))
+    }
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """The working directory, with an output folder that already holds files that are not the tools'."""
+    monkeypatch.chdir(tmp_path)  # a relative write would land here and show in the snapshot
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    (folder / "ae0.pdf").write_bytes(b"not a file hnn writes")
+    (folder / "summary.csv").write_text("an earlier sweep's")
+    return tmp_path
+
+
+VALUE_CASES = [
+    pytest.param(entry, name, value, accepted, id=f"{entry}: {what}")
+    for what, name, value, accepted in BAD_VALUES
+    for entry in entry_points(name, value)
+]
+
+
+@pytest.mark.parametrize("entry,name,value,accepted", VALUE_CASES)
+def test_a_bad_value_gets_one_line_naming_the_parameter_and_what_it_accepts(entry, name, value, accepted, workspace, capsys):
+    before = snapshot(workspace)
+    message = call(entry, name, value, workspace / "out" / "new", capsys)
+    assert "\n" not in message
+    assert message.startswith(f"{accepted}, got ")
+    assert message.removeprefix(f"{accepted}, got ") in echoes(value)
+    assert snapshot(workspace) == before  # nothing written, not even the output folder
+
+
+@pytest.mark.parametrize(
+    "entry,args,message",
+    [
+        ("api", None, f"unknown hyperparameter 'lr'; accepted: {ACCEPTED}"),
+        ("hnn sweep", ["--param", "lr=0.1"], f"unknown parameter 'lr'; accepted: {NOTEBOOK_ACCEPTED}"),
+        ("hnn run", ["--lr", "0.1"], "unrecognized arguments: --lr 0.1; usage: hnn run [-h] "),
+        ("hnn diagrams", ["--lr", "0.1"], "unrecognized arguments: --lr 0.1; usage: hnn diagrams [-h] "),
+    ],
+)
+def test_an_unknown_parameter_name_is_named_with_the_accepted_ones(entry, args, message, workspace, capsys):
+    before = snapshot(workspace)
+    command = entry.removeprefix("hnn ")
+    if entry == "api":
+        line = call("api", "lr", 0.1, workspace, capsys)
+    elif command == "run":
+        line = cli(capsys, command, *args)
+    else:
+        line = cli(capsys, command, *args, "--out", str(workspace / "out" / "new"))
+    assert line.startswith(message)
+    if "usage:" in line:  # the command's usage lists every option it takes
+        assert all(f"[{option(name)} VALUE]" in line for name in HYPERPARAMETERS)
+        assert line.endswith(f"(see {entry} --help)")
+    assert snapshot(workspace) == before
+
+
+def unwritable(tmp_path) -> Path:
+    """A folder the current user cannot write to: a read-only one, or for root, who writes anywhere, /proc/sys."""
+    folder = tmp_path / "out" / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    if not os.access(folder, os.W_OK):
+        return folder
+    if os.path.isdir("/proc/sys") and not os.access("/proc/sys", os.W_OK):
+        return Path("/proc/sys")
+    pytest.skip("this user can write to any folder, and there is no /proc/sys that refuses")
+
+
+def refusing(tmp_path) -> Path:
+    """A folder that passes the writable check but cannot be created: /proc lets root in, then refuses mkdir."""
+    if not (os.path.isdir("/proc") and os.access("/proc", os.W_OK)):
+        pytest.skip("needs Linux's /proc and root, for whom /proc looks writable")
+    return Path("/proc/hnn-reliability-test")
+
+
+FOLDERS = {  # what the folder is → (the --out to give, the message)
+    "a file": (lambda tmp: tmp / "out" / "notes.txt",
+               lambda out: f"--out must be a directory (it is created if missing), but {out} is a file"),
+    "a folder under a file": (lambda tmp: tmp / "out" / "notes.txt" / "runs",
+                              lambda out: f"--out must be a directory (it is created if missing), but {out.parent} is a file"),
+    "not writable": (lambda tmp: unwritable(tmp) / "runs",
+                     lambda out: f"--out must be a directory you can write to, but {out.parent} is not writable"),
+    "refused by the system": (refusing, lambda out: f"--out {out} cannot be created: No such file or directory"),
+}
+
+
+@pytest.mark.parametrize("command", ["diagrams", "sweep"])
+@pytest.mark.parametrize("problem", list(FOLDERS))
+def test_a_bad_output_folder_gets_one_line_and_nothing_is_written(command, problem, workspace, capsys):
+    where, message = FOLDERS[problem]
+    out = where(workspace)
+    before, existed = snapshot(workspace), out.exists()
+    args = ["--epochs", "1"] if command == "diagrams" else ["--param", "epochs=1"]
+    assert cli(capsys, command, "--out", str(out), *args) == message(out)
+    assert snapshot(workspace) == before and out.exists() == existed
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--view", "tree"], "--view must be one of network, graph, got 'tree'"),
+        (["--format", "svg,pdf"], "--format must be one or more of svg,png, comma-separated, got 'pdf'"),
+    ],
+)
+def test_a_bad_diagrams_option_gets_one_line(args, message, workspace, capsys):
+    before = snapshot(workspace)
+    assert cli(capsys, "diagrams", "--out", str(workspace / "out"), *args) == message
+    assert snapshot(workspace) == before
+
+
+def test_the_process_exits_2_with_the_same_line():
+    """The matrix calls main() in this process; the installed command is sys.exit(main()), checked once here."""
+    result = subprocess.run([sys.executable, "-m", "hnn", "run", "--b", "-inf"], capture_output=True, text=True, cwd=ROOT)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", "hnn run: error: b must be a finite number, got '-inf'\n")
+
+
+def test_negative_values_in_any_notation_are_values_not_options(capsys):
+    assert main(["run", "--json", "--w1", "-1e-3", "--target", "-.5", "--b", "-2", "--epochs", "0"]) == 0
+    config = hnn.Config(w1=-0.001, target=-0.5, b=-2.0, epochs=0)
+    assert capsys.readouterr().out == hnn.train(config).to_json() + "\n"
+
+
+# The notebook through papermill: a few distinct failures, run at once (each costs a kernel and an import of torch).
+
+PAPERMILL_CASES = {  # id → (papermill arguments, the files to put in its folder first, the ParameterError)
+    "-p text for a number": (["-p", "learning_rate", "abc"], {}, "learning_rate must be a finite number, got 'abc'"),
+    "-p unknown name": (["-p", "lr", "0.1"], {}, f"unknown parameter 'lr'; accepted: {NOTEBOOK_ACCEPTED}"),
+    "-y fractional epochs": (["-y", "epochs: 2.5"], {}, "epochs must be a whole number from 0 to 100000, got 2.5"),
+    "-f unknown activation": (["-f", "bad.yml"], {"bad.yml": "activation: softmax\nview: graph\n"},
+                              "activation must be one of tanh, sigmoid, relu, got 'softmax'"),
+}
+
+
+def papermill_all(root: Path, runs: dict) -> dict:
+    """papermill on the walkthrough once per run, all at once, each started in its own folder and writing out.ipynb
+    there; runs maps a name to (arguments, files to put in the folder first, environment). Each run's exit status,
+    stderr and folder."""
+    processes = {}
+    for name, (args, files, env) in runs.items():
+        folder = root / re.sub(r"\W+", "-", name)
+        folder.mkdir()
+        for file, text in files.items():
+            (folder / file).write_text(text)
+        with open(f"{folder}.stderr", "wb") as stderr:  # beside the folder, which must hold nothing but the run's own
+            command = [sys.executable, "-m", "papermill", str(WALKTHROUGH), "out.ipynb", "--no-progress-bar", *args]
+            processes[name] = (folder, subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=stderr))
+    return {
+        name: (process.wait(timeout=600), Path(f"{folder}.stderr").read_text(), folder)
+        for name, (folder, process) in processes.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def papermill_failures(tmp_path_factory):
+    runs = {case: (args, files, None) for case, (args, files, _) in PAPERMILL_CASES.items()}
+    return papermill_all(tmp_path_factory.mktemp("papermill-failures"), runs)
+
+
+@pytest.mark.parametrize("case", list(PAPERMILL_CASES))
+def test_papermill_with_a_bad_parameter_stops_at_the_check_with_one_line(case, papermill_failures):
+    args, files, message = PAPERMILL_CASES[case]
+    status, stderr, folder = papermill_failures[case]
+    assert status != 0
+    # papermill prints its own Python traceback, then the cell's error; that error is the one line.
+    assert stderr.rstrip().splitlines()[-1] == f"ParameterError: {message}"
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*files, "out.ipynb"])  # papermill's output, nothing else
+    nb = nbformat.read(folder / "out.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    check = next(i for i, c in enumerate(code) if "hn.setup(" in c.source)
+    errors = [o for o in code[check].outputs if o.output_type == "error"]
+    assert [(e.ename, e.evalue, e.traceback) for e in errors] == [("ParameterError", message, [f"ParameterError: {message}"])]
+    assert not [o for c in code[check + 1:] for o in c.outputs]  # the run stopped at the check
+
+
+# 2. The maths' edge cases, against the chain rule in plain floats.
+
+SLOPE = {"tanh": lambda n, o: 1 - o * o, "sigmoid": lambda n, o: o * (1 - o), "relu": lambda n, o: float(n > 0)}
+
+
+def plain(x1=2.0, x2=0.0, w1=-3.0, w2=1.0, b=6.8814, target=0.0, learning_rate=0.01, epochs=10, activation="tanh"):
+    """Every epoch's (n, o, loss, dL/dw1, dL/dw2, dL/db), and the trained (w1, w2, b), by hand."""
+    rows = []
+    for _ in range(epochs):
+        n = x1 * w1 + x2 * w2 + b
+        o = ACTIVATION[activation](n)
+        dL_dn = (o - target) * SLOPE[activation](n, o)
+        rows.append((n, o, 0.5 * (o - target) ** 2, x1 * dL_dn, x2 * dL_dn, dL_dn))
+        w1, w2, b = w1 - learning_rate * x1 * dL_dn, w2 - learning_rate * x2 * dL_dn, b - learning_rate * dL_dn
+    return rows, (w1, w2, b)
+
+
+def assert_matches_plain(trace, rows):
+    got = [(e.n, e.o, e.loss, e.grad.w1, e.grad.w2, e.grad.b) for e in trace.epochs]
+    assert len(got) == len(rows)
+    for k, (ours, theirs) in enumerate(zip(got, rows)):
+        assert all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15) for a, b in zip(ours, theirs)), f"epoch {k + 1}"
+
+
+@pytest.mark.parametrize(
+    "parameters,n",
+    [(dict(b=10.0), 4.0), (dict(activation="sigmoid", target=0.5, b=12.0), 6.0)],
+    ids=["tanh", "sigmoid"],
+)
+def test_saturation_makes_every_gradient_tiny_and_is_noted(parameters, n):
+    rows, _ = plain(**parameters)
+    trace = hnn.train(hnn.Config(**parameters))
+    assert_matches_plain(trace, rows)
+    o = ACTIVATION[trace.config.activation](n)
+    slope = SLOPE[trace.config.activation](n, o)
+    assert slope < 0.003  # 1 − tanh(4)² ≈ 0.00134; σ(6)(1 − σ(6)) ≈ 0.00247
+    assert all(abs(g) < 0.003 for row in rows for g in row[3:])  # |x1| · |o − target| · do/dn, with |x1| = 2
+    assert rows[0][2] - trace.final.loss < 1e-5  # ten epochs, and the loss has barely moved
+    assert diagnose(trace) == [
+        f"Note: at epoch 1, n = {n:.6f}: {trace.config.activation} is saturated there (do/dn = {slope:.1e}),"
+        " so every gradient is tiny and the parameters barely move."
+    ]
+
+
+def test_a_large_learning_rate_overshoots_and_swings_about_the_target():
+    rows, _ = plain(learning_rate=1.0)
+    trace = hnn.train(hnn.Config(learning_rate=1))
+    assert_matches_plain(trace, rows)
+    assert [row[1] > 0 for row in rows[:8]] == [True, False] * 4  # o jumps past the target (0) at every step
+    assert rows[1][2] > rows[0][2]  # and the first step raised the loss
+    assert diagnose(trace) == [
+        f"Note: epoch 1's step raised the loss from {rows[0][2]:.6f} to {rows[1][2]:.6f}:"
+        " the learning rate is so large that the step overshoots; try a smaller one."
+    ]
+
+
+def test_relu_overshooting_further_each_step_until_its_dead_zone():
+    # For relu with n > 0, o = n and one step moves n by −lr·(n − target)·(x1² + x2² + 1): with x1 = 2, x2 = 0 and
+    # lr = 0.5 the error is multiplied by 1 − 0.5·5 = −1.5 each epoch, so it grows, until n ≤ 0 stops everything.
+    target, n0 = 1.0, 2.0 * -3.0 + 6.8814
+    errors = [(n0 - target) * (-1.5) ** k for k in range(7)]
+    assert [target + e > 0 for e in errors] == [True] * 6 + [False]
+    trace = hnn.train(hnn.Config(activation="relu", target=target, learning_rate=0.5))
+    assert [math.isclose(e.n, target + err, rel_tol=1e-12) for e, err in zip(trace.epochs, errors)] == [True] * 7
+    dead = trace.epochs[6:]
+    assert all(e.grad == (0.0,) * 5 and e.params == dead[0].params and e.loss == 0.5 for e in dead)  # o = 0, target 1
+    assert trace.final.params == dead[0].params
+    assert diagnose(trace) == [
+        f"Note: epoch 1's step raised the loss from {0.5 * errors[0] ** 2:.6f} to {0.5 * errors[1] ** 2:.6f}:"
+        " the learning rate is so large that the step overshoots; try a smaller one.",
+        f"Note: at epoch 7, n = {target + errors[6]:.6f} ≤ 0: relu outputs 0 and its slope there is 0 (the dead zone),"
+        " so every gradient is 0 and the parameters never change again.",
+    ]
+
+
+def test_relu_dead_zone_from_the_start_never_moves():
+    trace = hnn.train(hnn.Config(activation="relu", w1=-5.0, target=0.5))
+    n = 2.0 * -5.0 + 0.0 * 1.0 + 6.8814
+    assert n < 0
+    assert all(e.n == n and e.o == 0.0 and e.loss == 0.125 and e.grad == (0.0,) * 5 for e in trace.epochs)
+    assert trace.final.params == (-5.0, 1.0, 6.8814)
+    assert diagnose(trace)[0].startswith(f"Note: at epoch 1, n = {n:.6f} ≤ 0: relu outputs 0")
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [dict(x1=0.0, b=0.0), dict(activation="relu", x1=1.0, w1=0.25, b=0.5, target=0.75)],  # n = 0 and 0.75, exactly
+    ids=["tanh(0) = 0", "relu(0.75) = 0.75"],
+)
+def test_an_output_equal_to_the_target_has_zero_loss_and_zero_gradients(parameters):
+    trace = hnn.train(hnn.Config(**parameters))
+    start = trace.epochs[0].params
+    assert all(e.loss == 0.0 and e.grad == (0.0,) * 5 and e.params == start for e in trace.epochs)
+    assert trace.final.params == start and trace.final.loss == 0.0
+    assert diagnose(trace) == [
+        "Note: at epoch 1, o equals the target, so the loss and every gradient are 0 and the parameters stop changing."
+    ]
+
+
+@needs_dot
+def test_zero_epochs_gives_only_ae0_and_the_final_record(tmp_path, capsys, monkeypatch):
+    trace = hnn.train(hnn.Config(epochs=0))
+    n = 2.0 * -3.0 + 0.0 * 1.0 + 6.8814
+    assert len(trace.epochs) == 0 and diagnose(trace) == []
+    assert (trace.final.n, trace.final.o, trace.final.loss) == pytest.approx((n, math.tanh(n), 0.5 * math.tanh(n) ** 2), rel=1e-12)
+    assert sorted(p.name for p in write(trace, tmp_path)) == ["ae0.gv", "ae0.png", "ae0.svg"]
+    assert "<B>ae0 · untrained (epochs = 0) · loss 0.250009</B>" in network(trace, 0).source
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda bundle, raw: shown.append(bundle["text/plain"]))
+    hn.show_epochs(trace, hn.shown_epochs(0, 12), "network")
+    hn.show_final(trace, "network")
+    out = capsys.readouterr().out
+    assert out.startswith("No epochs to show: with epochs = 0 nothing is trained") and "EPOCH" not in out
+    assert shown == ["[diagram ae0: network view]"]
+
+
+def test_a_smooth_run_has_no_notes():
+    assert diagnose(hnn.train()) == []
+    assert diagnose(hnn.train(hnn.Config(epochs=1000, learning_rate=0.001))) == []
+
+
+def test_the_notebook_shows_the_notes_above_the_epochs(capsys, monkeypatch):
+    monkeypatch.setattr("IPython.display.display", lambda bundle, raw: None)
+    trace = hnn.train(hnn.Config(learning_rate=5, epochs=3))
+    hn.show_epochs(trace, [0, 1, 2], "network")
+    out = capsys.readouterr().out
+    assert out.index("Note: epoch 1's step raised the loss") < out.index("tanh is saturated") < out.index("EPOCH 1")
+
+
+def test_when_training_goes_wrong_says_what_its_parameters_give():
+    """Each bullet of the walkthrough's section names parameters that give the note it describes, and quotes numbers
+    that the chain rule by hand gives too."""
+    nb = nbformat.read(WALKTHROUGH, as_version=4)
+    section = next(c.source for c in nb.cells if c.source.startswith("## When training goes wrong"))
+    bullets = {re.match(r"- \*\*(.+?):\*\*", b).group(1): b for b in re.findall(r"^- .*(?:\n  .*)*", section, re.MULTILINE)}
+    cases = {  # the bullet → its parameters, the note they give, and numbers by hand that it quotes
+        "The step overshoots": (dict(learning_rate=1), "raised the loss", lambda rows: [
+            f"to ${rows[1][1]:.3f}$", f"(${rows[0][2]:.6f} \\to {rows[1][2]:.6f}$)"]),
+        "Saturation": (dict(b=10.0), "is saturated", lambda rows: [
+            f"= {rows[0][1]:.6f}$", f"1 - o^2 = {1 - rows[0][1] ** 2:.5f}$", f"from ${rows[0][2]:.6f}$",
+            f"to ${0.5 * math.tanh(2 * plain(b=10.0)[1][0] + plain(b=10.0)[1][2]) ** 2:.6f}$"]),
+        "Relu's dead zone": (dict(activation="relu", w1=-5.0, target=0.5), "the dead zone", lambda rows: [
+            f"$n = {rows[0][0]:.4f} < 0$", f"the loss is ${rows[0][2]:.3f}$"]),
+        "Nothing to learn": (dict(x1=0.0, b=0.0), "equals the target", lambda rows: ["$n = 0$"]),
+        "No training": (dict(epochs=0), None, lambda rows: [f"starting loss, ${plain(epochs=1)[0][0][2]:.6f}$"]),
+    }
+    assert list(bullets) == list(cases)
+    for title, (parameters, note, quoted) in cases.items():
+        for name, value in parameters.items():
+            assert f"`{name} = {json.dumps(value)}`" in bullets[title], title
+        notes = diagnose(hnn.train(hnn.Config(**parameters)))
+        assert [note in line for line in notes[:1]] == ([True] if note else []), title
+        for text in quoted(plain(**parameters)[0]):
+            assert text in bullets[title], (title, text)
+
+
+# 3. Determinism: the same inputs give the same bytes, in two processes with different hash seeds.
+
+SCRIPT = """\
+from hnn.cli import main
+main(["run", "--learning-rate", "0.5", "--epochs", "3"])
+main(["run", "--json", "--activation", "sigmoid", "--target", "0.5", "--epochs", "3"])
+main(["diagrams", "--out", "network", "--epochs", "2"])
+main(["diagrams", "--out", "graph", "--epochs", "2", "--view", "graph"])
+"""
+
+
+@needs_dot
+def test_two_runs_give_the_same_log_json_dot_svg_and_png(tmp_path):
+    folders = [tmp_path / "first", tmp_path / "second"]
+    for folder in folders:
+        folder.mkdir()
+    processes = [
+        subprocess.Popen([sys.executable, "-c", SCRIPT], cwd=folder, stdout=subprocess.PIPE,
+                         env={**os.environ, "PYTHONHASHSEED": str(seed)})
+        for seed, folder in enumerate(folders, start=1)
+    ]
+    outputs = [p.communicate(timeout=300)[0] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0]
+    assert outputs[0] == outputs[1] and b'"epochs": [' in outputs[0] and b"EPOCH 3" in outputs[0]
+    files = [{p.relative_to(f).as_posix(): p.read_bytes() for p in sorted(f.rglob("*")) if p.is_file()} for f in folders]
+    assert sorted(files[0]) == sorted(f"{view}/ae{k}.{ext}" for view in ("network", "graph") for k in range(3) for ext in ("gv", "svg", "png"))
+    assert files[0] == files[1]
+
+
+# The notebook run twice, and once without Graphviz, all at once.
+
+@pytest.fixture(scope="module")
+def notebook_runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("notebook-runs")
+    empty = root / "bin"
+    empty.mkdir()  # a PATH without dot, which the kernel inherits; python is started by its full path
+    runs = {
+        "first": ([], {}, {**os.environ, "PYTHONHASHSEED": "1"}),  # set iteration orders differ, results must not
+        "second": ([], {}, {**os.environ, "PYTHONHASHSEED": "2"}),
+        "no dot": (["-p", "learning_rate", "5"], {}, {**os.environ, "PATH": str(empty)}),
+    }
+    return {
+        name: (status, stderr, nbformat.read(folder / "out.ipynb", as_version=4))
+        for name, (status, stderr, folder) in papermill_all(root, runs).items()
+    }
+
+
+def test_two_notebook_runs_give_the_same_outputs_byte_for_byte(notebook_runs):
+    (status1, stderr1, first), (status2, _, second) = notebook_runs["first"], notebook_runs["second"]
+    assert (status1, status2) == (0, 0), stderr1
+    assert len(first.cells) == len(second.cells)
+    for a, b in zip(first.cells, second.cells):  # papermill's timestamps live in the metadata, which is left out
+        assert (a.get("execution_count"), a.get("outputs")) == (b.get("execution_count"), b.get("outputs")), a.source
+    assert sum("image/png" in o.get("data", {}) for c in first.cells for o in c.get("outputs", [])) == 15
+
+
+# 5. Without Graphviz the notebook says how to install it, once, and shows every number.
+
+def test_the_notebook_without_graphviz_gives_the_hint_once_and_every_number(notebook_runs):
+    status, stderr, nb = notebook_runs["no dot"]
+    assert status == 0, stderr
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"]
+    text = "".join(o.text for o in outputs if o.get("name") == "stdout")
+    hint = "No diagrams: Graphviz's 'dot' program is not on PATH; install it with 'conda install -c conda-forge python-graphviz'"
+    assert text.count(hint) == 1 and text.count("Graphviz") == 1
+    trace = hnn.train(hnn.Config(learning_rate=5))
+    assert all(epoch_text(trace, e) in text for e in trace.epochs) and final_text(trace) in text
+    assert "Note: epoch 1's step raised the loss from 0.250009 to 0.500000" in text and "tanh is saturated" in text
+    assert not [o for o in outputs if "image/svg+xml" in o.get("data", {})]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 4  # the matplotlib figures need no Graphviz
+
+
+def test_without_graphviz_show_epochs_and_show_final_print_the_hint_once(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda bundle, raw: shown.append(bundle))
+    trace = hnn.train(hnn.Config(epochs=2))
+    hn.show_epochs(trace, [0, 1], "network")
+    hn.show_final(trace, "network")
+    out = capsys.readouterr().out
+    assert out.count("No diagrams: Graphviz's 'dot' program is not on PATH") == 1 and shown == []
+    assert out.count("EPOCH ") == 2 and "Final Loss" in out
+
+
+# 6. Never lose a file: the session guard in conftest.py fails a run whose tests change notebooks/ or diagrams/.
+
+def test_the_committed_files_guard_fails_a_session_that_changes_them(tmp_path):
+    (tmp_path / "tests").mkdir()
+    shutil.copy(ROOT / "tests" / "conftest.py", tmp_path / "tests" / "conftest.py")
+    for folder in ("notebooks", "diagrams"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "kept.txt").write_text("committed")
+    (tmp_path / "tests" / "test_careless.py").write_text(
+        "from tests.conftest import ROOT\n\n"
+        "def test_reads():\n    assert (ROOT / 'diagrams' / 'kept.txt').read_text() == 'committed'\n\n"
+        "def test_writes():\n    (ROOT / 'notebooks' / 'kept.txt').write_text('changed')\n    (ROOT / 'diagrams' / 'new.txt').write_text('')\n"
+    )
+    (tmp_path / "tests" / "__init__.py").write_text("")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},  # no nbval
+    )
+    assert result.returncode == 1
+    assert "2 passed, 1 error" in result.stdout
+    assert "the tests changed committed files: diagrams/new.txt, notebooks/kept.txt" in result.stdout
