@@ -9,7 +9,7 @@ TORCH ?= torch==2.13.0
 NOTEBOOK := notebooks/hacking_neural_networks.ipynb
 PARAMS ?=
 
-.PHONY: setup run test notebooks diagrams html slides
+.PHONY: setup run test notebooks diagrams html slides bench
 
 setup: $(VENV)/.installed
 	@scripts/install-system-deps
@@ -47,3 +47,8 @@ slides: setup
 
 test: setup
 	$(BIN)/pytest
+
+# How fast hnn is, as ratios to floors timed in the same run (a notebook that only imports torch, bare `dot` runs, …):
+# a Markdown table on stdout and benchmarks/results.json. About 7 minutes on 2 cores, `make test` included.
+bench: setup
+	$(BIN)/python benchmarks/run.py

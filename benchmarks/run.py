@@ -1,0 +1,184 @@
+"""`make bench`: how fast hnn is, each figure a ratio to a floor timed in the same run; prints a table, writes JSON.
+
+Absolute times drift on a shared machine; a ratio to a floor timed in the same minutes drifts far less. Every time is
+the median of REPEATS runs after one warm-up run, and the notebook runs take turns (floor, default, long, floor, …),
+so that a busy spell slows all three alike. The table is Markdown: the README's Performance section is a copy of it.
+
+    python benchmarks/run.py                     # everything (~7 minutes on 2 cores), then benchmarks/results.json
+    python benchmarks/run.py diagrams explorer   # some of: notebooks explorer diagrams tests; prints, writes nothing
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import torch
+from nbformat.v4 import new_code_cell, new_notebook
+
+import hnn
+from hnn.diagram import network, render
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "notebooks" / "hacking_neural_networks.ipynb"
+RESULTS = ROOT / "benchmarks" / "results.json"
+REPEATS = 5  # timed runs of every figure that has a target, each after one warm-up run
+LONG = 10_000  # epochs of the long notebook run
+MB = 1e6
+# Appended to each warm-up run: the kernel is this process, so its peak resident memory is ru_maxrss (KiB on Linux).
+PEAK_RSS = "import resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+
+
+def seconds(job, repeats: int = REPEATS, warm_up: bool = True) -> list[float]:
+    """Wall times of `repeats` runs of job, after one untimed run (imports, page cache, fontconfig's cache)."""
+    if warm_up:
+        job()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        job()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def row(figure, measured, floor=None, ratio=None, target=None, met=None, **raw) -> dict:
+    """One line of the table, as text, with the raw numbers behind it for the JSON."""
+    verdict = "" if met is None else ("met" if met else "**missed**")
+    return {"figure": figure, "measured": measured, "floor": floor or "", "ratio": ratio or "", "target": target or "",
+            "verdict": verdict, "met": met, **raw}
+
+
+def papermill(notebook: Path, out: Path, *parameters: str) -> None:
+    """`papermill` as `make run` calls it: the kernel in notebooks/, no progress bar."""
+    command = [sys.executable, "-m", "papermill", "--cwd", str(NOTEBOOK.parent), "--no-progress-bar",
+               *parameters, str(notebook), str(out)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"benchmark run failed: {' '.join(command)}\n{done.stderr[-3000:]}")
+
+
+def notebooks() -> list[dict]:
+    """Papermill on the default notebook and with epochs=10000, against a notebook that only imports torch."""
+    with tempfile.TemporaryDirectory(prefix="hnn-bench-") as folder:
+        folder = Path(folder)
+        floor = folder / "floor.ipynb"
+        cells = [new_code_cell("epochs = 10", metadata={"tags": ["parameters"]}), new_code_cell("import torch")]
+        nbformat.write(new_notebook(cells=cells, metadata=nbformat.read(NOTEBOOK, 4).metadata), floor)
+        runs = {"floor": (floor, ()), "default": (NOTEBOOK, ()), "long": (NOTEBOOK, ("-p", "epochs", str(LONG)))}
+        peak = {}
+        for name, (notebook, parameters) in runs.items():  # the warm-up runs also read the kernel's peak memory
+            probe = nbformat.read(notebook, 4)
+            probe.cells.append(new_code_cell(PEAK_RSS))
+            nbformat.write(probe, folder / f"{name}.probe.ipynb")
+            papermill(folder / f"{name}.probe.ipynb", folder / f"{name}.probe.out.ipynb", *parameters)
+            peak[name] = 1024 * int(nbformat.read(folder / f"{name}.probe.out.ipynb", 4).cells[-1].outputs[0].text)
+        times = {name: [] for name in runs}
+        for _ in range(REPEATS):  # in turns, so that a busy spell on the machine slows all three alike
+            for name, (notebook, parameters) in runs.items():
+                times[name] += seconds(lambda: papermill(notebook, folder / f"{name}.ipynb", *parameters), 1, False)
+        size = (folder / "long.ipynb").stat().st_size
+    floor, default, long = (statistics.median(times[name]) for name in runs)
+    return [
+        row("Notebook, default parameters (papermill)", f"{default:.2f} s", f"{floor:.2f} s: a notebook that only imports torch",
+            f"{default / floor:.2f}×", "≤ 1.3×", default / floor <= 1.3, seconds=times["default"], floor_seconds=times["floor"]),
+        row(f"Notebook, epochs={LONG}", f"{long:.2f} s", f"{default:.2f} s: the default run", f"{long / default:.2f}×",
+            "≤ 1.5×", long / default <= 1.5, seconds=times["long"], floor_seconds=times["default"]),
+        row(f"Notebook, epochs={LONG}: output .ipynb", f"{size / MB:.2f} MB", target="≤ 2 MB", met=size <= 2 * MB, bytes=size),
+        row("Notebook kernel's peak memory, default parameters", f"{peak['default'] / MB:.0f} MB",
+            f"{peak['floor'] / MB:.0f} MB: the torch-only kernel", f"{peak['default'] / peak['floor']:.2f}×", bytes=peak["default"]),
+        row(f"Notebook kernel's peak memory, epochs={LONG}", f"{peak['long'] / MB:.0f} MB",
+            f"{peak['floor'] / MB:.0f} MB: the torch-only kernel", f"{peak['long'] / peak['floor']:.2f}×", bytes=peak["long"]),
+    ]
+
+
+def explorer() -> list[dict]:
+    """200 learning rates × 100 epochs: one batched train_many against a Python loop of hnn.train."""
+    configs = hnn.configs(learning_rate=[0.01 * k for k in range(1, 201)], epochs=100)
+    batched, loop = hnn.train_many(configs), [hnn.train(c) for c in configs]  # the warm-up: the same numbers both ways
+    assert all(abs(b.final.loss - s.final.loss) <= 1e-12 for b, s in zip(batched, loop)), "batched and single runs differ"
+    batched = seconds(lambda: hnn.train_many(configs), warm_up=False)
+    loop = seconds(lambda: [hnn.train(c) for c in configs], warm_up=False)
+    fast, slow = statistics.median(batched), statistics.median(loop)
+    return [row("Learning-rate explorer: 200 rates × 100 epochs, batched", f"{fast * 1000:.0f} ms",
+                f"{slow:.2f} s: a loop of hnn.train", f"{slow / fast:.0f}× faster", "≥ 50× faster", slow / fast >= 50,
+                seconds=batched, floor_seconds=loop)]
+
+
+def bare_dot(count: int) -> None:
+    """The floor: `count` bare `dot -Tsvg` runs on a one-node graph, what that many diagrams cost in process starts."""
+    dot = shutil.which("dot")
+    for _ in range(count):
+        subprocess.run([dot, "-Tsvg"], input=b"digraph{a}", capture_output=True, check=True)
+
+
+def diagrams() -> list[dict]:
+    """hnn.diagram.render on 11 diagrams (the default run's ae0 … ae10) and 1 000, against bare `dot` runs."""
+    rows = []
+    # The 11 warm `dot` up for the 1 000, which are timed 3 times, against 100 bare runs: a floor of 1 000 takes minutes.
+    for count, bare_runs, repeats, warm_up in ((11, 11, REPEATS, True), (1000, 100, 3, False)):
+        trace = hnn.train(hnn.Config(epochs=count - 1))
+        sources = [network(trace, k).source for k in range(count)]
+        floor = seconds(lambda: bare_dot(bare_runs), repeats, warm_up)
+        formats = ("svg", "png") if count == 11 else ("svg",)  # PNG: ~0.2 s a diagram, minutes at 1 000
+        for fmt in formats:
+            times = seconds(lambda: render(sources, fmt), repeats, warm_up)
+            each, bare = statistics.median(times) / count, statistics.median(floor) / bare_runs
+            how = "one `dot`" if fmt == "svg" else "one `dot` per core, 64-colour palette"
+            target = {"target": "≤ 2×", "met": each / bare <= 2} if (count, fmt) == (11, "svg") else {}
+            rows.append(row(f"{count} diagrams, {fmt.upper()} ({how})", f"{each * 1000:.1f} ms a diagram",
+                            f"{bare * 1000:.1f} ms: a bare `dot -Tsvg`", f"{each / bare:.2f}×", **target,
+                            seconds=times, floor_seconds=floor))
+    return rows
+
+
+def tests() -> list[dict]:
+    """`make test` after set-up: the whole pytest run (browser tests, nbval), once."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pytest"], cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    summary = done.stdout.strip().splitlines()[-1].strip("= ") if done.stdout.strip() else done.stderr.strip()[-200:]
+    return [row(f"`make test` after set-up ({summary})", f"{elapsed:.0f} s", target="≤ 120 s on 2 cores",
+                met=elapsed <= 120, seconds=[elapsed], exit_status=done.returncode)]
+
+
+SECTIONS = {"notebooks": notebooks, "explorer": explorer, "diagrams": diagrams, "tests": tests}
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| Figure | Measured | Floor | Ratio | Target | |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['figure']} | {r['measured']} | {r['floor']} | {r['ratio']} | {r['target']} | {r['verdict']} |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(names: list[str]) -> None:
+    unknown = [name for name in names if name not in SECTIONS]
+    if unknown:
+        sys.exit(f"benchmarks/run.py: unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}")
+    dot = subprocess.run(["dot", "-V"], capture_output=True, text=True).stderr.strip()
+    machine = {"cores": len(os.sched_getaffinity(0)), "load_before": os.getloadavg(), "python": sys.version.split()[0],
+               "torch": torch.__version__, "dot": dot}
+    start, rows = time.perf_counter(), []
+    for name in names or SECTIONS:
+        print(f"benchmarking {name} …", file=sys.stderr, flush=True)
+        rows += SECTIONS[name]()
+    machine |= {"load_after": os.getloadavg(), "bench_seconds": round(time.perf_counter() - start)}
+    print(table(rows))
+    print(f"\n{machine['cores']} cores, load average {machine['load_before'][0]:.1f} before and {machine['load_after'][0]:.1f}"
+          f" after; {machine['bench_seconds']} s in all. Times are medians of {REPEATS} runs after a warm-up"
+          " (3 runs for 1 000 diagrams).")
+    if not names:
+        when = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        RESULTS.write_text(json.dumps({"when": when, "machine": machine, "figures": rows}, indent=2, ensure_ascii=False) + "\n")
+        print(f"Written: {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
