@@ -135,15 +135,16 @@ def show_figures(trace: Trace) -> None:
     )
 
 
-def show_learning_rates(config: Config, runs: int = 200) -> None:
-    """The loss after config.epochs epochs for many learning rates, all trained as one batched run."""
+def show_learning_rates(trace: Trace, runs: int = 200) -> None:
+    """The loss after the same epochs for many learning rates, all trained as one batched run, beside yours."""
+    config = trace.config
     rates = [10 ** (-3 + 4 * i / (runs - 1)) for i in range(runs)]  # 0.001 … 10, evenly spaced on a log scale
-    *traces, yours = train_many(configs(config, learning_rate=rates + [config.learning_rate]))
+    traces = train_many(configs(config, learning_rate=rates))
     best_rate, best_loss = plots.best_learning_rate(traces)
     show_figure(
         plots.learning_rate_explorer(traces, learning_rate=config.learning_rate),
         f"Loss after {config.epochs} epochs for {runs} learning rates from 0.001 to 10: lowest {best_loss:.6g}"
-        f" at learning_rate {best_rate:.4g}; yours ({config.learning_rate}) gives {yours.final.loss:.6g}.",
+        f" at learning_rate {best_rate:.4g}; yours ({config.learning_rate}) gives {trace.final.loss:.6g}.",
     )
 
 
