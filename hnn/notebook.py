@@ -139,7 +139,7 @@ def show_learning_rates(trace: Trace, runs: int = 200) -> None:
     """The loss after the same epochs for many learning rates, all trained as one batched run, beside yours."""
     config = trace.config
     rates = [10 ** (-3 + 4 * i / (runs - 1)) for i in range(runs)]  # 0.001 … 10, evenly spaced on a log scale
-    traces = train_many(configs(config, learning_rate=rates))
+    traces = train_many(configs(config, learning_rate=rates), record=False)  # only their final losses are drawn
     best_rate, best_loss = plots.best_learning_rate(traces)
     show_figure(
         plots.learning_rate_explorer(traces, learning_rate=config.learning_rate),

@@ -59,6 +59,13 @@ class Final:
         return Params(self.w1, self.w2, self.b)
 
 
+class Run(NamedTuple):
+    """A run that kept only its outcome: what a plot of many runs' final losses needs."""
+
+    config: Config
+    final: Final
+
+
 class Epochs(Sequence):
     """One run's epoch records, made from the batch's tensors on first use (a learning-rate sweep reads only finals)."""
 

@@ -7,10 +7,11 @@ from typing import Sequence
 import torch
 
 from hnn.config import Config
-from hnn.neuron import GRADIENTS, INPUTS, PARAMETERS, finite_difference, forward, hand_gradients, loss
-from hnn.trace import Epochs, Final, Trace
+from hnn.neuron import GRADIENTS, PARAMETERS, finite_difference, forward, hand_gradients, loss
+from hnn.trace import Epochs, Final, Run, Trace
 
 TOLERANCE = 1e-12  # autograd and the hand derivation must agree to this, relative to the gradient's size
+CHUNK = 1000  # epochs cross-checked at a time: bounds the memory of the checks, and of a run that keeps no epochs
 
 
 class GradientMismatch(RuntimeError):
@@ -22,15 +23,19 @@ def train(config: Config | None = None) -> Trace:
     return train_many([config or Config()])[0]
 
 
-def train_many(configs: Sequence[Config]) -> list[Trace]:
-    """Train every config as one batched tensor computation per activation; one Trace per config, in order."""
-    traces = [None] * len(configs)
+def train_many(configs: Sequence[Config], record: bool = True) -> list[Trace] | list[Run]:
+    """Train every config as one batched tensor computation per activation; one result per config, in order.
+
+    With record=False each run keeps only its final forward pass (a Run, not a Trace): 200 runs × 10 000 epochs
+    then need a few megabytes instead of a gigabyte. Every epoch is cross-checked either way.
+    """
+    results = [None] * len(configs)
     with _one_thread():
         for activation in dict.fromkeys(c.activation for c in configs):  # first-seen order: deterministic
             indices = [i for i, c in enumerate(configs) if c.activation == activation]
-            for i, trace in zip(indices, _train_batch([configs[i] for i in indices], activation)):
-                traces[i] = trace
-    return traces
+            for i, result in zip(indices, _train_batch([configs[i] for i in indices], activation, record)):
+                results[i] = result
+    return results
 
 
 @contextlib.contextmanager
@@ -44,44 +49,48 @@ def _one_thread():
         torch.set_num_threads(threads)
 
 
-def _train_batch(configs: list[Config], activation: str) -> list[Trace]:
+def _train_batch(configs: list[Config], activation: str, record: bool) -> list[Trace] | list[Run]:
     """Runs are independent, so the gradient of their summed loss is each run's own gradient."""
     column = lambda name: torch.tensor([getattr(c, name) for c in configs], dtype=torch.float64)  # noqa: E731
-    leaves = {name: column(name).requires_grad_() for name in INPUTS + PARAMETERS}  # inputs carry gradients too
+    leaves = {name: column(name).requires_grad_() for name in GRADIENTS}  # inputs carry gradients too
     target, learning_rate = column("target"), column("learning_rate")
     epochs = torch.tensor([c.epochs for c in configs])
-    # Per epoch and run: parameters before, n, o, loss, autograd gradients, parameters after.
-    table = torch.empty(max(c.epochs for c in configs), 14, len(configs), dtype=torch.float64)
-    for epoch in range(len(table)):
+    total = max(c.epochs for c in configs)
+    # Per epoch and run: parameters before, n, o, loss, autograd gradients, parameters after. Without a record,
+    # the table holds one chunk of epochs at a time.
+    table = torch.empty(total if record else min(total, CHUNK), 14, len(configs), dtype=torch.float64)
+    checks = torch.empty(len(table), 10, len(configs), dtype=torch.float64)  # hand-derived, then finite differences
+    for epoch in range(total):
+        row = table[epoch % len(table)]
         n, o = forward(**leaves, activation=activation)
         L = loss(o, target)
-        L.sum().backward()
+        grads = torch.autograd.grad(L.sum(), list(leaves.values()))
         with torch.no_grad():
-            table[epoch, :3] = torch.stack([leaves[p] for p in PARAMETERS])
-            table[epoch, 3:6] = torch.stack([n, o, L])
-            table[epoch, 6:11] = torch.stack([leaves[g].grad for g in GRADIENTS])
-            running = epoch < epochs  # a run with fewer epochs keeps its trained parameters from here on
-            for p in PARAMETERS:
-                leaves[p] -= torch.where(running, learning_rate * leaves[p].grad, 0.0)
-                leaves[p].grad.zero_()
-            for i in INPUTS:
-                leaves[i].grad.zero_()
-            table[epoch, 11:] = torch.stack([leaves[p] for p in PARAMETERS])
+            torch.stack([*(leaves[p] for p in PARAMETERS), n, o, L, *grads], out=row[:11])
+            rate = learning_rate * (epoch < epochs)  # 0 for a run whose epochs are done: it keeps its parameters
+            for p, grad in zip(PARAMETERS, grads):
+                leaves[p] -= rate * grad
+            torch.stack([leaves[p] for p in PARAMETERS], out=row[11:])
+        if (epoch + 1) % CHUNK == 0 or epoch + 1 == total:
+            start = epoch // CHUNK * CHUNK  # the first epoch of this chunk
+            rows = slice(start, epoch + 1) if record else slice(0, epoch + 1 - start)
+            checks[rows] = _checks(table[rows], leaves, target, epochs - start, activation, start)
     with torch.no_grad():
         values = {name: leaf.detach() for name, leaf in leaves.items()}
         n, o = forward(**values, activation=activation)
         final = torch.stack([*(values[p] for p in PARAMETERS), n, o, loss(o, target)]).T.tolist()
-        checks = _checks(table, values, target, epochs, activation)
+    if not record:
+        return [Run(c, Final(*final[r])) for r, c in enumerate(configs)]
     return [
         Trace(c, Epochs(table[: c.epochs, :, r], checks[: c.epochs, :, r]), Final(*final[r]))
         for r, c in enumerate(configs)
     ]
 
 
-def _checks(table, values, target, epochs, activation) -> torch.Tensor:
-    """Hand-derived and finite-difference gradients for every epoch at once; fails loudly on a mismatch."""
+def _checks(table, leaves, target, epochs, activation, start) -> torch.Tensor:
+    """Hand-derived and finite-difference gradients for a chunk of epochs at once; fails loudly on a mismatch."""
     w1, w2, b, n, o = table[:, 0], table[:, 1], table[:, 2], table[:, 3], table[:, 4]
-    x1, x2 = values["x1"].expand_as(w1), values["x2"].expand_as(w1)
+    x1, x2 = leaves["x1"].detach().expand_as(w1), leaves["x2"].detach().expand_as(w1)
     hand = torch.stack(hand_gradients(x1, x2, w1, w2, b, n, o, target, activation), dim=1)
     fd = torch.stack(finite_difference(x1, x2, w1, w2, b, target, activation), dim=1)
     autograd = table[:, 6:11]
@@ -90,8 +99,7 @@ def _checks(table, values, target, epochs, activation) -> torch.Tensor:
     if wrong.any():
         epoch, leaf, run = (int(i) for i in wrong.nonzero()[0])
         raise GradientMismatch(
-            f"epoch {epoch + 1}: autograd dL/d{GRADIENTS[leaf]} = {float(autograd[epoch, leaf, run])!r}"
+            f"epoch {start + epoch + 1}: autograd dL/d{GRADIENTS[leaf]} = {float(autograd[epoch, leaf, run])!r}"
             f" but the hand derivation gives {float(hand[epoch, leaf, run])!r}"
         )
     return torch.cat([hand, fd], dim=1)
-

@@ -3,9 +3,11 @@ import dataclasses
 import math
 
 import pytest
+import torch
 
 import hnn
 import hnn.neuron
+from hnn.train import CHUNK
 from tests.conftest import ACTIVATION, central_difference
 
 CASES = [
@@ -65,3 +67,30 @@ def test_twenty_five_epochs_match_a_plain_float_replay():
         assert (e.grad.w1, e.grad.w2, e.grad.b) == pytest.approx(grads, rel=1e-12, abs=1e-15)
     f = trace.final
     assert (f.w1, f.w2, f.b, f.n, f.o, f.loss) == pytest.approx(final, rel=1e-12)
+
+
+@pytest.mark.parametrize("record", [True, False])
+def test_a_mismatch_past_the_first_chunk_names_its_own_epoch(monkeypatch, record):
+    # Epochs are cross-checked a chunk at a time: an error in a later chunk must still name the right epoch.
+    config = hnn.Config(learning_rate=0.001, epochs=CHUNK + 600)
+    rows, _ = replay(config)
+    wrong_from = CHUNK + 300  # the 1-based epoch whose n first falls below the threshold
+    threshold = (rows[wrong_from - 2][3] + rows[wrong_from - 1][3]) / 2  # between that epoch's n and the one before
+    assert rows[wrong_from - 2][3] > threshold > rows[wrong_from - 1][3]  # n falls every epoch on this run
+    right = hnn.neuron.ACTIVATIONS["tanh"]
+    wrong = right._replace(derivative=lambda n, o: torch.where(n < threshold, 1 - o, 1 - o**2))
+    monkeypatch.setitem(hnn.neuron.ACTIVATIONS, "tanh", wrong)
+    with pytest.raises(hnn.GradientMismatch, match=rf"^epoch {wrong_from}: autograd dL/dw1 = "):
+        hnn.train_many([config], record=record)
+
+
+def test_runs_without_a_record_keep_the_final_pass_of_a_plain_float_replay():
+    # Longer than a chunk, with runs that stop at different epochs: the final pass is all such a run keeps.
+    chunk = CHUNK
+    configs = hnn.configs(learning_rate=[0.01, 0.2, 0.05], epochs=[chunk + 250, 3, 2 * chunk], target=0.3)
+    runs = hnn.train_many(configs, record=False)
+    for run, config in zip(runs, configs, strict=True):
+        assert run.config == config
+        f = run.final
+        assert (f.w1, f.w2, f.b, f.n, f.o, f.loss) == pytest.approx(replay(config)[1], rel=1e-12)
+        assert not hasattr(run, "epochs")
