@@ -13,7 +13,7 @@ from matplotlib.ticker import MaxNLocator
 
 from hnn.config import Config
 from hnn.neuron import forward, loss
-from hnn.trace import Trace
+from hnn.trace import Run, Trace
 
 SIZE = (8, 4.5)  # inches: 16:9, the shape of a projector and of a notebook column
 DPI = 100  # 800 × 450 pixels
@@ -54,13 +54,6 @@ def _figure(**subplots) -> tuple[Figure, np.ndarray]:
     return fig, fig.subplots(**subplots, squeeze=False).ravel()
 
 
-def _settled(fig: Figure) -> Figure:
-    """Lay the figure out once, then freeze it, so that every later draw gives the same pixels."""
-    fig.draw_without_rendering()
-    fig.set_layout_engine("none")  # constrained layout would nudge fixed-aspect panels again on each draw
-    return fig
-
-
 def _marker(points: int, shape: str = "o") -> str:
     """A marker per point while the points are few enough to tell apart."""
     return shape if points <= MARKERS_UP_TO else ""
@@ -93,7 +86,7 @@ def loss_curve(trace: Trace) -> Figure:
     c = trace.config
     ax.set_title(f"Loss {losses[0]:.4g} → {losses[-1]:.4g} in {len(trace.epochs)} epochs"
                  f" (learning rate {c.learning_rate:g}, {c.activation})")
-    return _settled(fig)
+    return fig
 
 
 @matplotlib.rc_context(STYLE)
@@ -114,7 +107,7 @@ def trajectories(trace: Trace) -> Figure:
     right.set_ylabel("change since start")
     right.set_title("Parameters")
     fig.legend(loc="outside lower center", ncols=5, columnspacing=1.2, handlelength=1.5)
-    return _settled(fig)
+    return fig
 
 
 def _loss_grid(c: Config, w1: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -174,17 +167,17 @@ def landscape(trace: Trace) -> Figure:
     # The path moves in w2 too when x2 != 0, so it then runs near this slice rather than on it: say so.
     moved = "" if trace.final.w2 == c.w2 else f"\n($w_2$ held at its start; training moves it to {trace.final.w2:.4g})"
     fig.suptitle(f"Loss landscape: $x_1$ = {c.x1:g}, $x_2$ = {c.x2:g}, $w_2$ = {c.w2:g}, target {c.target:g}{moved}")
-    return _settled(fig)
+    return fig
 
 
-def best_learning_rate(traces: Sequence[Trace]) -> tuple[float, float]:
+def best_learning_rate(traces: Sequence[Trace | Run]) -> tuple[float, float]:
     """The learning rate with the lowest final loss (the smallest such rate on a tie), and that loss."""
     best = min(traces, key=lambda t: (t.final.loss, t.config.learning_rate))
     return best.config.learning_rate, best.final.loss
 
 
 @matplotlib.rc_context(STYLE)
-def learning_rate_explorer(traces: Sequence[Trace], learning_rate: float = Config.learning_rate) -> Figure:
+def learning_rate_explorer(traces: Sequence[Trace | Run], learning_rate: float = Config.learning_rate) -> Figure:
     """Final loss against learning rate for runs that differ only in it; marks the best and the one in use."""
     if len({tuple(v for k, v in t.config.to_dict().items() if k != "learning_rate") for t in traces}) > 1:
         raise ValueError("the traces must differ only in learning_rate")
@@ -201,14 +194,15 @@ def learning_rate_explorer(traces: Sequence[Trace], learning_rate: float = Confi
     ax.set_xlabel("learning rate $\\eta$ (log scale)")
     ax.set_title(f"Loss after {traces[0].config.epochs} epochs, for {len(traces)} learning rates")
     ax.legend(loc="lower left")
-    return _settled(fig)
+    return fig
 
 
 @matplotlib.rc_context(STYLE)
 def png(fig: Figure) -> bytes:
     """The figure as PNG bytes, the same bytes every time: fixed size and dpi, and no version string inside."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})  # lays the figure out as it draws
+    fig.set_layout_engine("none")  # constrained layout would nudge fixed-aspect panels again on a second draw
     return buffer.getvalue()
 
 
@@ -226,4 +220,4 @@ def loss_curves(curves: Sequence[tuple[str, Trace]], title: str) -> Figure:
     if curves:
         _loss_axis(ax, [e.loss for _, trace in curves for e in trace.epochs] + [trace.final.loss for _, trace in curves])
         fig.legend(loc="outside lower center", ncols=2, fontsize="small")  # below the axis, never over a curve
-    return _settled(fig)
+    return fig
