@@ -201,7 +201,7 @@ def render(sources: list[str], fmt: str = "svg") -> list[bytes]:
     dot = _dot()
     finish = {"svg": lambda output: GENERATED.sub(b"", output, count=1), "png": _palette}.get(fmt, lambda output: output)
     # A `dot` gives each SVG after its first the id "page0,1_graph0" instead of "graph0", so SVG keeps to one process:
-    # its bytes must not depend on the number of cores. PNG bytes do not, and rasterising and the palette cost ~0.2 s
+    # its bytes must not depend on the number of cores. PNG bytes do not, and rasterising and the palette cost ~0.15 s
     # a diagram, so each core gets a share: a thread runs `dot` on it, then the palette (Pillow releases the GIL).
     if not sources:
         return []
@@ -223,9 +223,11 @@ def render(sources: list[str], fmt: str = "svg") -> list[bytes]:
 
 def _palette(png: bytes) -> bytes:
     """Graphviz writes 32-bit colour; a diagram's few flat colours fit a 64-colour palette at a quarter of the size."""
-    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=64, dither=Image.Dither.NONE)
+    # Fast octree picks as good a palette as median cut here, in a third of the time; optimize=True would save
+    # another 10% of the bytes for twice the time.
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(64, Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    image.save(out, "PNG")
     return out.getvalue()
 
 
