@@ -27,7 +27,8 @@ def train_many(configs: Sequence[Config], record: bool = True) -> list[Trace] | 
     """Train every config as one batched tensor computation per activation; one result per config, in order.
 
     With record=False each run keeps only its final forward pass (a Run, not a Trace): 200 runs × 10 000 epochs
-    then need a few megabytes instead of a gigabyte. Every epoch is cross-checked either way.
+    then need a few megabytes instead of a gigabyte. Autograd is checked against the hand derivation at every
+    epoch either way; finite differences, which only a reader looks at, only for a record.
     """
     results = [None] * len(configs)
     with _one_thread():
@@ -59,40 +60,49 @@ def _train_batch(configs: list[Config], activation: str, record: bool) -> list[T
     # Per epoch and run: parameters before, n, o, loss, autograd gradients, parameters after. Without a record,
     # the table holds one chunk of epochs at a time.
     table = torch.empty(total if record else min(total, CHUNK), 14, len(configs), dtype=torch.float64)
-    checks = torch.empty(len(table), 10, len(configs), dtype=torch.float64)  # hand-derived, then finite differences
+    checks = torch.empty(len(table), 10, len(configs), dtype=torch.float64) if record else None  # hand, then fd
+    rate, ends = learning_rate, {c.epochs for c in configs}
     for epoch in range(total):
-        row = table[epoch % len(table)]
+        if epoch in ends:  # from here on, a run whose epochs are done steps by 0: it keeps its trained parameters
+            rate = learning_rate * (epoch < epochs)
         n, o = forward(**leaves, activation=activation)
         L = loss(o, target)
         grads = torch.autograd.grad(L.sum(), list(leaves.values()))
         with torch.no_grad():
-            torch.stack([*(leaves[p] for p in PARAMETERS), n, o, L, *grads], out=row[:11])
-            rate = learning_rate * (epoch < epochs)  # 0 for a run whose epochs are done: it keeps its parameters
+            torch.stack([*(leaves[p] for p in PARAMETERS), n, o, L, *grads], out=table[epoch % len(table), :11])
             for p, grad in zip(PARAMETERS, grads):
                 leaves[p] -= rate * grad
-            torch.stack([leaves[p] for p in PARAMETERS], out=row[11:])
         if (epoch + 1) % CHUNK == 0 or epoch + 1 == total:
             start = epoch // CHUNK * CHUNK  # the first epoch of this chunk
             rows = slice(start, epoch + 1) if record else slice(0, epoch + 1 - start)
-            checks[rows] = _checks(table[rows], leaves, target, epochs - start, activation, start)
+            hand = _hand_checked(table[rows], leaves, target, epochs - start, activation, start)
+            if record:  # finite differences are for the reader, who sees them beside the other two
+                checks[rows] = torch.cat([hand, _finite_differences(table[rows], leaves, target, activation)], dim=1)
     with torch.no_grad():
         values = {name: leaf.detach() for name, leaf in leaves.items()}
         n, o = forward(**values, activation=activation)
-        final = torch.stack([*(values[p] for p in PARAMETERS), n, o, loss(o, target)]).T.tolist()
+        final = torch.stack([*(values[p] for p in PARAMETERS), n, o, loss(o, target)])
+    if record and total:  # each epoch's updated parameters are the next one's starting ones; the last's, the final ones
+        table[:-1, 11:] = table[1:, :3]
+        table[-1, 11:] = final[:3]
+    finals = [Final(*values) for values in final.T.tolist()]
     if not record:
-        return [Run(c, Final(*final[r])) for r, c in enumerate(configs)]
+        return [Run(c, f) for c, f in zip(configs, finals)]
     return [
-        Trace(c, Epochs(table[: c.epochs, :, r], checks[: c.epochs, :, r]), Final(*final[r]))
-        for r, c in enumerate(configs)
+        Trace(c, Epochs(table[: c.epochs, :, r], checks[: c.epochs, :, r]), f)
+        for r, (c, f) in enumerate(zip(configs, finals))
     ]
 
 
-def _checks(table, leaves, target, epochs, activation, start) -> torch.Tensor:
-    """Hand-derived and finite-difference gradients for a chunk of epochs at once; fails loudly on a mismatch."""
+def _inputs(table, leaves) -> tuple[torch.Tensor, torch.Tensor]:
+    """x1 and x2 beside every epoch of a chunk."""
+    return leaves["x1"].detach().expand_as(table[:, 0]), leaves["x2"].detach().expand_as(table[:, 0])
+
+
+def _hand_checked(table, leaves, target, epochs, activation, start) -> torch.Tensor:
+    """The hand-derived gradients for a chunk of epochs at once; fails loudly where autograd disagrees."""
     w1, w2, b, n, o = table[:, 0], table[:, 1], table[:, 2], table[:, 3], table[:, 4]
-    x1, x2 = leaves["x1"].detach().expand_as(w1), leaves["x2"].detach().expand_as(w1)
-    hand = torch.stack(hand_gradients(x1, x2, w1, w2, b, n, o, target, activation), dim=1)
-    fd = torch.stack(finite_difference(x1, x2, w1, w2, b, target, activation), dim=1)
+    hand = torch.stack(hand_gradients(*_inputs(table, leaves), w1, w2, b, n, o, target, activation), dim=1)
     autograd = table[:, 6:11]
     ran = (torch.arange(len(table))[:, None] < epochs)[:, None, :]  # epochs past a run's end are not its own
     wrong = ((autograd - hand).abs() > TOLERANCE * hand.abs().clamp(min=1.0)) & ran
@@ -102,4 +112,10 @@ def _checks(table, leaves, target, epochs, activation, start) -> torch.Tensor:
             f"epoch {start + epoch + 1}: autograd dL/d{GRADIENTS[leaf]} = {float(autograd[epoch, leaf, run])!r}"
             f" but the hand derivation gives {float(hand[epoch, leaf, run])!r}"
         )
-    return torch.cat([hand, fd], dim=1)
+    return hand
+
+
+def _finite_differences(table, leaves, target, activation) -> torch.Tensor:
+    """Central-difference gradients for a chunk of epochs at once."""
+    w1, w2, b = table[:, 0], table[:, 1], table[:, 2]
+    return torch.stack(finite_difference(*_inputs(table, leaves), w1, w2, b, target, activation), dim=1)

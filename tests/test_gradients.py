@@ -94,3 +94,16 @@ def test_runs_without_a_record_keep_the_final_pass_of_a_plain_float_replay():
         f = run.final
         assert (f.w1, f.w2, f.b, f.n, f.o, f.loss) == pytest.approx(replay(config)[1], rel=1e-12)
         assert not hasattr(run, "epochs")
+
+
+def test_runs_of_different_lengths_record_the_replays_steps_and_stop_at_their_own_end():
+    configs = hnn.configs(learning_rate=[0.3, 0.1, 0.2], epochs=[7, 2, 0], target=0.2)
+    for trace, config in zip(hnn.train_many(configs), configs, strict=True):
+        rows, final = replay(config)
+        after = ([row[:3] for row in rows[1:]] + [final[:3]])[: len(rows)]  # what each epoch's update leaves behind
+        assert len(trace.epochs) == config.epochs
+        for e, (w1, w2, b, *_), updated in zip(trace.epochs, rows, after, strict=True):
+            assert (e.w1, e.w2, e.b) == pytest.approx((w1, w2, b), rel=1e-12)
+            assert tuple(e.updated) == pytest.approx(updated, rel=1e-12)
+        f = trace.final
+        assert (f.w1, f.w2, f.b, f.n, f.o, f.loss) == pytest.approx(final, rel=1e-12)
