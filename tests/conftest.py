@@ -2,6 +2,7 @@
 guard that no test changes the committed notebooks and diagrams."""
 import hashlib
 import math
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,21 @@ def committed_files_stay_untouched():
     changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
     if changed:
         pytest.fail(f"the tests changed committed files: {', '.join(changed)}", pytrace=False)
+
+@pytest.fixture
+def hnn_cli(capsys):
+    """`hnn ARGS…` in this process, as a CompletedProcess: starting Python and torch again for each call would cost
+    seconds. The installed command and `python -m hnn` get their own processes in test_cli.py and test_reliability.py."""
+
+    from hnn.cli import main  # here, not at the top: a pytest run of tests that never call it need not import torch
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        status = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["hnn", *args], status, out, err)
+
+    return run
+
 
 # Each activation and its range, written again here without hnn, so the tests check hnn against
 # something it did not compute itself.

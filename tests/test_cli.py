@@ -4,21 +4,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REFERENCE, ROOT
+from tests.conftest import REFERENCE
 
 
-def hnn(*args):
-    return subprocess.run([sys.executable, "-m", "hnn", *args], capture_output=True, text=True, cwd=ROOT)
-
-
-def test_run_prints_the_walkthrough():
-    result = hnn("run")
+def test_run_prints_the_walkthrough(hnn_cli):
+    result = hnn_cli("run")
     assert result.returncode == 0 and result.stderr == ""
     assert result.stdout.splitlines()[:17] == REFERENCE.read_text().splitlines()[:17]
 
 
-def test_json_has_the_documented_shape_and_full_precision():
-    result = hnn("run", "--json", "--learning-rate", "0.5", "--epochs", "25")
+def test_json_has_the_documented_shape_and_full_precision(hnn_cli):
+    result = hnn_cli("run", "--json", "--learning-rate", "0.5", "--epochs", "25")
     assert result.returncode == 0
     data = json.loads(result.stdout)
     assert list(data) == ["config", "epochs", "final"]
@@ -47,8 +43,8 @@ def test_console_script_is_installed():
     assert result.returncode == 0 and "Final Output:" in result.stdout
 
 
-def test_unreachable_target_warns_in_one_line_and_still_runs():
-    result = hnn("run", "--target", "1.5", "--epochs", "1")
+def test_unreachable_target_warns_in_one_line_and_still_runs(hnn_cli):
+    result = hnn_cli("run", "--target", "1.5", "--epochs", "1")
     assert result.returncode == 0
     assert result.stderr == (
         "hnn: warning: target=1.5 is outside what tanh can output (-1 < o < 1);"

@@ -3,8 +3,6 @@ import math
 import os
 import re
 import shutil
-import subprocess
-import sys
 
 import pytest
 
@@ -188,15 +186,11 @@ def test_no_dot_on_path_raises_graphviz_missing_before_writing(tmp_path, monkeyp
     assert not (tmp_path / "out").exists()
 
 
-def hnn_cli(*args, path=None):
-    env = {**os.environ, "PATH": path} if path is not None else None
-    return subprocess.run([sys.executable, "-m", "hnn", *args], capture_output=True, text=True, cwd=ROOT, env=env)
-
-
-def test_cli_without_dot_prints_the_install_hint_in_one_line(tmp_path):
+def test_cli_without_dot_prints_the_install_hint_in_one_line(tmp_path, monkeypatch, hnn_cli):
     empty = tmp_path / "bin"
-    empty.mkdir()  # a PATH with no dot on it; sys.executable is called by its full path
-    result = hnn_cli("diagrams", "--out", str(tmp_path / "out"), path=str(empty))
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # a PATH with no dot on it
+    result = hnn_cli("diagrams", "--out", str(tmp_path / "out"))
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith("hnn diagrams: error: Graphviz's 'dot' program is not on PATH; install it with")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
@@ -204,7 +198,7 @@ def test_cli_without_dot_prints_the_install_hint_in_one_line(tmp_path):
 
 
 @needs_dot
-def test_cli_writes_the_diagrams_and_says_so(tmp_path):
+def test_cli_writes_the_diagrams_and_says_so(tmp_path, hnn_cli):
     result = hnn_cli("diagrams", "--out", str(tmp_path / "d"), "--epochs", "2", "--format", "svg", "--view", "graph")
     assert result.returncode == 0 and result.stderr == ""
     assert result.stdout == f"wrote 6 files to {tmp_path / 'd'}/\n"

@@ -77,24 +77,35 @@ def test_committed_walkthrough_shows_every_epoch_and_the_seed_corrections():
 
 
 VARIANTS = {
-    # papermill -p passes ints and strings; YAML passes "1e-3" as a string: both are coerced by hnn.Config.
+    # papermill -p passes ints; YAML and papermill's Python API pass "1e-3" as a string: hnn.Config coerces both.
     "fast": dict(learning_rate=0.5, epochs=30),
     "sigmoid-graph": dict(activation="sigmoid", target=0.5, x2=1.0, learning_rate=1, view="graph"),
     "long": dict(epochs=10000, learning_rate="1e-3"),
 }
+AGAIN = "fast, another hash seed"
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory) -> dict:
+    """Each variant executed by papermill, from a folder unrelated to the notebook and with no --cwd: the notebook must
+    not depend on the working directory. "fast" runs twice, its kernels under different hash seeds. papermill runs in
+    this process: the command line's own parsing of -p, -y and -f is tested in test_reliability.py."""
+    runs = {**{name: (parameters, "1") for name, parameters in VARIANTS.items()}, AGAIN: (VARIANTS["fast"], "2")}
+    executed = {}
+    for name, (parameters, seed) in runs.items():
+        folder = tmp_path_factory.mktemp("variant")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.chdir(folder)
+            patch.setenv("PYTHONHASHSEED", seed)  # the kernel inherits it: set iteration orders differ, outputs must not
+            papermill.execute_notebook(str(WALKTHROUGH), "out.ipynb", parameters=parameters, progress_bar=False)
+        executed[name] = folder / "out.ipynb"
+    return executed
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
-def test_papermill_variants_print_the_trace_of_their_parameters(name, tmp_path):
+def test_papermill_variants_print_the_trace_of_their_parameters(name, variants):
     parameters = VARIANTS[name]
-    out = tmp_path / "out.ipynb"
-    # Started from an unrelated folder with no --cwd: the notebook must not depend on the working directory.
-    subprocess.run(
-        [sys.executable, "-m", "papermill", str(WALKTHROUGH), str(out), "--no-progress-bar",
-         *[arg for k, v in parameters.items() for arg in ("-p", k, str(v))]],
-        cwd=tmp_path, check=True, capture_output=True,
-    )
-    nb = nbformat.read(out, as_version=4)
+    nb = nbformat.read(variants[name], as_version=4)
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     config = hnn.Config(**{k: v for k, v in parameters.items() if k in HYPERPARAMETERS})
     trace = hnn.train(config)
@@ -104,7 +115,16 @@ def test_papermill_variants_print_the_trace_of_their_parameters(name, tmp_path):
         assert epoch_text(trace, trace.epochs[k]) in text
     assert final_text(trace) in text
     assert text.count("EPOCH ") == len(shown)
-    assert out.stat().st_size < 2_000_000
+    assert variants[name].stat().st_size < 2_000_000
+
+
+def test_two_runs_give_the_same_outputs_byte_for_byte(variants):
+    first, second = (nbformat.read(variants[name], as_version=4) for name in ("fast", AGAIN))
+    assert len(first.cells) == len(second.cells)
+    for a, b in zip(first.cells, second.cells):  # papermill's timestamps live in the metadata, which is left out
+        assert (a.get("execution_count"), a.get("outputs")) == (b.get("execution_count"), b.get("outputs")), a.source
+    pngs = sum("image/png" in o.get("data", {}) for c in first.cells for o in c.get("outputs", []))
+    assert pngs == len(shown_epochs(VARIANTS["fast"]["epochs"], 12)) + 1 + 4  # the shown epochs, the trained network, 4 figures
 
 
 def mutate_number(text: str, pattern: str) -> str:

@@ -445,7 +445,8 @@ def test_when_training_goes_wrong_says_what_its_parameters_give():
             assert text in bullets[title], (title, text)
 
 
-# 3. Determinism: the same inputs give the same bytes, in two processes with different hash seeds.
+# 3. Determinism: the same inputs give the same bytes, in two processes with different hash seeds
+# (the notebook's outputs: test_two_runs_give_the_same_outputs_byte_for_byte in test_notebook.py).
 
 SCRIPT = """\
 from hnn.cli import main
@@ -474,38 +475,15 @@ def test_two_runs_give_the_same_log_json_dot_svg_and_png(tmp_path):
     assert files[0] == files[1]
 
 
-# The notebook run twice, and once without Graphviz, all at once.
-
-@pytest.fixture(scope="module")
-def notebook_runs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("notebook-runs")
-    empty = root / "bin"
-    empty.mkdir()  # a PATH without dot, which the kernel inherits; python is started by its full path
-    runs = {
-        "first": ([], {}, {**os.environ, "PYTHONHASHSEED": "1"}),  # set iteration orders differ, results must not
-        "second": ([], {}, {**os.environ, "PYTHONHASHSEED": "2"}),
-        "no dot": (["-p", "learning_rate", "5"], {}, {**os.environ, "PATH": str(empty)}),
-    }
-    return {
-        name: (status, stderr, nbformat.read(folder / "out.ipynb", as_version=4))
-        for name, (status, stderr, folder) in papermill_all(root, runs).items()
-    }
-
-
-def test_two_notebook_runs_give_the_same_outputs_byte_for_byte(notebook_runs):
-    (status1, stderr1, first), (status2, _, second) = notebook_runs["first"], notebook_runs["second"]
-    assert (status1, status2) == (0, 0), stderr1
-    assert len(first.cells) == len(second.cells)
-    for a, b in zip(first.cells, second.cells):  # papermill's timestamps live in the metadata, which is left out
-        assert (a.get("execution_count"), a.get("outputs")) == (b.get("execution_count"), b.get("outputs")), a.source
-    assert sum("image/png" in o.get("data", {}) for c in first.cells for o in c.get("outputs", [])) == 15
-
-
 # 5. Without Graphviz the notebook says how to install it, once, and shows every number.
 
-def test_the_notebook_without_graphviz_gives_the_hint_once_and_every_number(notebook_runs):
-    status, stderr, nb = notebook_runs["no dot"]
+def test_the_notebook_without_graphviz_gives_the_hint_once_and_every_number(tmp_path):
+    empty = tmp_path / "bin"
+    empty.mkdir()  # a PATH without dot, which the kernel inherits; python is started by its full path
+    runs = {"no dot": (["-p", "learning_rate", "5"], {}, {**os.environ, "PATH": str(empty)})}
+    status, stderr, folder = papermill_all(tmp_path, runs)["no dot"]
     assert status == 0, stderr
+    nb = nbformat.read(folder / "out.ipynb", as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"]
     text = "".join(o.text for o in outputs if o.get("name") == "stdout")

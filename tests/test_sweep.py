@@ -2,8 +2,6 @@
 import csv
 import os
 import re
-import subprocess
-import sys
 
 import nbformat
 import pytest
@@ -62,12 +60,10 @@ def assert_row_is_hnns_and_the_notebooks(row, out, **hyperparameters):
     assert re.findall(r"Final Loss = (\S+)", printed(out / row["notebook"])) == [f"{final.loss:.6f}"]
 
 
-def test_the_walkthrough_sweeps_from_any_folder(tmp_path):
+def test_the_walkthrough_sweeps_from_any_folder(tmp_path, monkeypatch, hnn_cli):
     out = tmp_path / "runs"
-    result = subprocess.run(
-        [sys.executable, "-m", "hnn", "sweep", "--param", "learning_rate=0.1,1", "--param", "epochs=3", "--out", "runs"],
-        capture_output=True, text=True, cwd=tmp_path,  # not the repository: the kernel must still start in notebooks/
-    )
+    monkeypatch.chdir(tmp_path)  # not the repository: the kernel must still start in notebooks/
+    result = hnn_cli("sweep", "--param", "learning_rate=0.1,1", "--param", "epochs=3", "--out", "runs")
     assert result.returncode == 0, result.stderr
     names = ["learning_rate=0.1,epochs=3.ipynb", "learning_rate=1.0,epochs=3.ipynb"]
     assert sorted(p.name for p in out.iterdir()) == sorted(names + ["summary.csv", "summary.png"])
