@@ -62,12 +62,13 @@ def _train_batch(configs: list[Config], activation: str, record: bool) -> list[T
     table = torch.empty(total if record else min(total, CHUNK), 14, len(configs), dtype=torch.float64)
     checks = torch.empty(len(table), 10, len(configs), dtype=torch.float64) if record else None  # hand, then fd
     rate, ends = learning_rate, {c.epochs for c in configs}
+    each = torch.ones(len(configs), dtype=torch.float64)  # dL/dL for each run: the gradient of their summed loss
     for epoch in range(total):
         if epoch in ends:  # from here on, a run whose epochs are done steps by 0: it keeps its trained parameters
             rate = learning_rate * (epoch < epochs)
         n, o = forward(**leaves, activation=activation)
         L = loss(o, target)
-        grads = torch.autograd.grad(L.sum(), list(leaves.values()))
+        grads = torch.autograd.grad(L, list(leaves.values()), grad_outputs=each)
         with torch.no_grad():
             torch.stack([*(leaves[p] for p in PARAMETERS), n, o, L, *grads], out=table[epoch % len(table), :11])
             for p, grad in zip(PARAMETERS, grads):
