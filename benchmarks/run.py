@@ -70,8 +70,8 @@ def notebooks() -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="hnn-bench-") as folder:
         folder = Path(folder)
         floor = folder / "floor.ipynb"
-        cells = [new_code_cell("epochs = 10", metadata={"tags": ["parameters"]}), new_code_cell("import torch")]
-        nbformat.write(new_notebook(cells=cells, metadata=nbformat.read(NOTEBOOK, 4).metadata), floor)
+        floor_cells = [new_code_cell("epochs = 10", metadata={"tags": ["parameters"]}), new_code_cell("import torch")]
+        nbformat.write(new_notebook(cells=floor_cells, metadata=nbformat.read(NOTEBOOK, 4).metadata), floor)
         runs = {"floor": (floor, ()), "default": (NOTEBOOK, ()), "long": (NOTEBOOK, ("-p", "epochs", str(LONG)))}
         peak = {}
         for name, (notebook, parameters) in runs.items():  # the warm-up runs also read the kernel's peak memory
@@ -80,12 +80,19 @@ def notebooks() -> list[dict]:
             nbformat.write(probe, folder / f"{name}.probe.ipynb")
             papermill(folder / f"{name}.probe.ipynb", folder / f"{name}.probe.out.ipynb", *parameters)
             peak[name] = 1024 * int(nbformat.read(folder / f"{name}.probe.out.ipynb", 4).cells[-1].outputs[0].text)
-        times = {name: [] for name in runs}
+        times, cells = {name: [] for name in runs}, {name: [] for name in runs}
         for _ in range(REPEATS):  # in turns, so that a busy spell on the machine slows all three alike
             for name, (notebook, parameters) in runs.items():
                 times[name] += seconds(lambda: papermill(notebook, folder / f"{name}.ipynb", *parameters), 1, False)
+                cells[name].append(cell_seconds(folder / f"{name}.ipynb"))
         size = (folder / "long.ipynb").stat().st_size
     floor, default, long = (statistics.median(times[name]) for name in runs)
+    where = [row("Floor's cell `import torch`", f"{statistics.median(c['import torch'] for c in cells['floor']):.2f} s")]
+    for source in cells["default"][0]:  # the walkthrough's cells, in order
+        default_cell, long_cell = (statistics.median(c[source] for c in cells[name]) for name in ("default", "long"))
+        lines = source.splitlines()
+        label = f"`{lines[0]}`" + (f" … `{lines[-1]}`" if len(lines) > 1 else "")
+        where.append(row(f"Cell {label}", f"{default_cell:.2f} s · {long_cell:.2f} s at epochs={LONG}"))
     return [
         row("Notebook, default parameters (papermill)", f"{default:.2f} s", f"{floor:.2f} s: a notebook that only imports torch",
             f"{default / floor:.2f}×", "≤ 1.3×", default / floor <= 1.3, seconds=times["default"], floor_seconds=times["floor"]),
@@ -96,7 +103,17 @@ def notebooks() -> list[dict]:
             f"{peak['floor'] / MB:.0f} MB: the torch-only kernel", f"{peak['default'] / peak['floor']:.2f}×", bytes=peak["default"]),
         row(f"Notebook kernel's peak memory, epochs={LONG}", f"{peak['long'] / MB:.0f} MB",
             f"{peak['floor'] / MB:.0f} MB: the torch-only kernel", f"{peak['long'] / peak['floor']:.2f}×", bytes=peak["long"]),
+        *where,
     ]
+
+
+def cell_seconds(path: Path) -> dict[str, float]:
+    """How long each code cell ran, by its source, as papermill records it; the parameters cells only assign."""
+    return {
+        cell.source: cell.metadata.papermill.duration
+        for cell in nbformat.read(path, 4).cells
+        if cell.cell_type == "code" and not {"parameters", "injected-parameters"} & set(cell.metadata.get("tags", []))
+    }
 
 
 def explorer() -> list[dict]:
@@ -107,9 +124,38 @@ def explorer() -> list[dict]:
     batched = seconds(lambda: hnn.train_many(configs), warm_up=False)
     loop = seconds(lambda: [hnn.train(c) for c in configs], warm_up=False)
     fast, slow = statistics.median(batched), statistics.median(loop)
-    return [row("Learning-rate explorer: 200 rates × 100 epochs, batched", f"{fast * 1000:.0f} ms",
+    rows = [row("Learning-rate explorer: 200 rates × 100 epochs, batched", f"{fast * 1000:.0f} ms",
                 f"{slow:.2f} s: a loop of hnn.train", f"{slow / fast:.0f}× faster", "≥ 50× faster", slow / fast >= 50,
                 seconds=batched, floor_seconds=loop)]
+    # What epochs=10000 adds to the notebook: the walkthrough's run and the explorer's 200, each against the least
+    # a loop of autograd steps over the same runs costs.
+    walkthrough = [hnn.Config(epochs=LONG)]
+    rates = [10 ** (-3 + 4 * i / 199) for i in range(200)]  # as hnn.notebook.show_learning_rates
+    for label, runs, record in (("walkthrough's run (hnn.train)", walkthrough, True),
+                                ("explorer's 200 runs (final passes only)", hnn.configs(walkthrough[0], learning_rate=rates), False)):
+        trained = seconds(lambda: hnn.train_many(runs, record=record), 3, warm_up=False)
+        bare = seconds(lambda: bare_autograd(runs), 3, warm_up=False)
+        each, least = statistics.median(trained), statistics.median(bare)
+        rows.append(row(f"epochs={LONG}, the {label}", f"{each:.2f} s",
+                        f"{least:.2f} s: forward, autograd, update, nothing checked or kept", f"{each / least:.2f}×",
+                        seconds=trained, floor_seconds=bare))
+    return rows
+
+
+def bare_autograd(configs) -> None:
+    """The floor of training: each epoch's forward pass, torch.autograd.grad and update, on one thread as hnn trains."""
+    column = lambda name: torch.tensor([getattr(c, name) for c in configs], dtype=torch.float64)  # noqa: E731
+    w1, w2, b, x1, x2 = (column(name).requires_grad_() for name in ("w1", "w2", "b", "x1", "x2"))
+    target, learning_rate = column("target"), column("learning_rate")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    for _ in range(configs[0].epochs):
+        loss = 0.5 * (torch.tanh(x1 * w1 + x2 * w2 + b) - target).pow(2)
+        grads = torch.autograd.grad(loss, (w1, w2, b, x1, x2), grad_outputs=torch.ones_like(loss))
+        with torch.no_grad():
+            for parameter, grad in zip((w1, w2, b), grads):
+                parameter -= learning_rate * grad
+    torch.set_num_threads(threads)
 
 
 def bare_dot(count: int) -> None:
