@@ -49,6 +49,6 @@ test: setup
 	$(BIN)/pytest
 
 # How fast hnn is, as ratios to floors timed in the same run (a notebook that only imports torch, bare `dot` runs, …):
-# a Markdown table on stdout and benchmarks/results.json. About 7 minutes on 2 cores, `make test` included.
+# a Markdown table on stdout and benchmarks/results.json. About 6 minutes on 2 cores, `make test` included.
 bench: setup
 	$(BIN)/python benchmarks/run.py

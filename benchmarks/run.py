@@ -4,7 +4,7 @@ Absolute times drift on a shared machine; a ratio to a floor timed in the same m
 the median of REPEATS runs after one warm-up run, and the notebook runs take turns (floor, default, long, floor, …),
 so that a busy spell slows all three alike. The table is Markdown: the README's Performance section is a copy of it.
 
-    python benchmarks/run.py                     # everything (~7 minutes on 2 cores), then benchmarks/results.json
+    python benchmarks/run.py                     # everything (~6 minutes on 2 cores), then benchmarks/results.json
     python benchmarks/run.py diagrams explorer   # some of: notebooks explorer diagrams tests; prints, writes nothing
 """
 from __future__ import annotations
