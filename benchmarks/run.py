@@ -26,6 +26,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 import hnn
 from hnn.diagram import network, render
+from hnn.neuron import GRADIENTS, PARAMETERS, forward, loss
+from hnn.train import _one_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "hacking_neural_networks.ipynb"
@@ -143,19 +145,18 @@ def explorer() -> list[dict]:
 
 
 def bare_autograd(configs) -> None:
-    """The floor of training: each epoch's forward pass, torch.autograd.grad and update, on one thread as hnn trains."""
+    """The floor of training: hnn's forward pass and loss, torch.autograd.grad and the update, on one thread as hnn
+    trains; nothing recorded or checked."""
     column = lambda name: torch.tensor([getattr(c, name) for c in configs], dtype=torch.float64)  # noqa: E731
-    w1, w2, b, x1, x2 = (column(name).requires_grad_() for name in ("w1", "w2", "b", "x1", "x2"))
+    leaves = {name: column(name).requires_grad_() for name in GRADIENTS}
     target, learning_rate = column("target"), column("learning_rate")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    for _ in range(configs[0].epochs):
-        loss = 0.5 * (torch.tanh(x1 * w1 + x2 * w2 + b) - target).pow(2)
-        grads = torch.autograd.grad(loss, (w1, w2, b, x1, x2), grad_outputs=torch.ones_like(loss))
-        with torch.no_grad():
-            for parameter, grad in zip((w1, w2, b), grads):
-                parameter -= learning_rate * grad
-    torch.set_num_threads(threads)
+    with _one_thread():
+        for _ in range(configs[0].epochs):
+            L = loss(forward(**leaves, activation=configs[0].activation)[1], target)
+            grads = torch.autograd.grad(L, list(leaves.values()), grad_outputs=torch.ones_like(L))
+            with torch.no_grad():
+                for p, grad in zip(PARAMETERS, grads):
+                    leaves[p] -= learning_rate * grad
 
 
 def bare_dot(count: int) -> None:

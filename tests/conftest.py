@@ -28,19 +28,22 @@ def committed_files_stay_untouched():
     if changed:
         pytest.fail(f"the tests changed committed files: {', '.join(changed)}", pytrace=False)
 
-@pytest.fixture
-def hnn_cli(capsys):
+def run_cli(capsys, *args: str) -> subprocess.CompletedProcess:
     """`hnn ARGS…` in this process, as a CompletedProcess: starting Python and torch again for each call would cost
     seconds. The installed command and `python -m hnn` get their own processes in test_cli.py and test_reliability.py."""
-
     from hnn.cli import main  # here, not at the top: a pytest run of tests that never call it need not import torch
 
-    def run(*args: str) -> subprocess.CompletedProcess:
+    try:
         status = main(list(args))
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(["hnn", *args], status, out, err)
+    except SystemExit as exit:  # argparse's own errors end the process this way
+        status = exit.code
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(["hnn", *args], status, out, err)
 
-    return run
+
+@pytest.fixture
+def hnn_cli(capsys):
+    return lambda *args: run_cli(capsys, *args)
 
 
 # Each activation and its range, written again here without hnn, so the tests check hnn against

@@ -19,7 +19,7 @@ from hnn.cli import main
 from hnn.diagnose import diagnose
 from hnn.diagram import network, write
 from hnn.walkthrough import epoch_text, final_text
-from tests.conftest import ACTIVATION, ROOT
+from tests.conftest import ACTIVATION, ROOT, run_cli
 
 WALKTHROUGH = ROOT / "notebooks" / "hacking_neural_networks.ipynb"
 HYPERPARAMETERS = ("x1", "x2", "w1", "w2", "b", "target", "learning_rate", "epochs", "activation")  # the documented names
@@ -72,14 +72,10 @@ def entry_points(name, value) -> list[str]:
 
 def cli(capsys, *args) -> str:
     """The one line a command prints for bad input, after checking its exit status 2 and its empty stdout."""
-    try:
-        status = main(list(args))
-    except SystemExit as exit:  # argparse's own errors end the process this way
-        status = exit.code
-    out, err = capsys.readouterr()
-    assert (status, out, err.count("\n")) == (2, "", 1), err
-    assert err.startswith(f"hnn {args[0]}: error: ") and "Traceback" not in err
-    return err.removeprefix(f"hnn {args[0]}: error: ").removesuffix("\n")
+    done = run_cli(capsys, *args)
+    assert (done.returncode, done.stdout, done.stderr.count("\n")) == (2, "", 1), done.stderr
+    assert done.stderr.startswith(f"hnn {args[0]}: error: ") and "Traceback" not in done.stderr
+    return done.stderr.removeprefix(f"hnn {args[0]}: error: ").removesuffix("\n")
 
 
 def option(name: str) -> str:
