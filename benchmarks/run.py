@@ -26,8 +26,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 import hnn
 from hnn.diagram import network, render
-from hnn.neuron import GRADIENTS, PARAMETERS, forward, loss
-from hnn.train import _one_thread
+from hnn.neuron import LEAVES, PARAMETERS, forward, loss
+from hnn.training import one_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "hacking_neural_networks.ipynb"
@@ -102,7 +102,8 @@ def notebooks() -> list[dict]:
             "≤ 1.5×", long / default <= 1.5, seconds=times["long"], floor_seconds=times["default"]),
         row(f"Notebook, epochs={LONG}: output .ipynb", f"{size / MB:.2f} MB", target="≤ 2 MB", met=size <= 2 * MB, bytes=size),
         row("Notebook kernel's peak memory, default parameters", f"{peak['default'] / MB:.0f} MB",
-            f"{peak['floor'] / MB:.0f} MB: the torch-only kernel", f"{peak['default'] / peak['floor']:.2f}×", bytes=peak["default"]),
+            f"{peak['floor'] / MB:.0f} MB: the torch-only kernel", f"{peak['default'] / peak['floor']:.2f}×",
+            bytes=peak["default"]),
         row(f"Notebook kernel's peak memory, epochs={LONG}", f"{peak['long'] / MB:.0f} MB",
             f"{peak['floor'] / MB:.0f} MB: the torch-only kernel", f"{peak['long'] / peak['floor']:.2f}×", bytes=peak["long"]),
         *where,
@@ -134,7 +135,8 @@ def explorer() -> list[dict]:
     walkthrough = [hnn.Config(epochs=LONG)]
     rates = [10 ** (-3 + 4 * i / 199) for i in range(200)]  # as hnn.notebook.show_learning_rates
     for label, runs, record in (("walkthrough's run (hnn.train)", walkthrough, True),
-                                ("explorer's 200 runs (final passes only)", hnn.configs(walkthrough[0], learning_rate=rates), False)):
+                                ("explorer's 200 runs (final passes only)", hnn.configs(walkthrough[0], learning_rate=rates),
+                                 False)):
         trained = seconds(lambda: hnn.train_many(runs, record=record), 3, warm_up=False)
         bare = seconds(lambda: bare_autograd(runs), 3, warm_up=False)
         each, least = statistics.median(trained), statistics.median(bare)
@@ -147,10 +149,12 @@ def explorer() -> list[dict]:
 def bare_autograd(configs) -> None:
     """The floor of training: hnn's forward pass and loss, torch.autograd.grad and the update, on one thread as hnn
     trains; nothing recorded or checked."""
-    column = lambda name: torch.tensor([getattr(c, name) for c in configs], dtype=torch.float64)  # noqa: E731
-    leaves = {name: column(name).requires_grad_() for name in GRADIENTS}
+    def column(name):
+        return torch.tensor([getattr(c, name) for c in configs], dtype=torch.float64)
+
+    leaves = {name: column(name).requires_grad_() for name in LEAVES}
     target, learning_rate = column("target"), column("learning_rate")
-    with _one_thread():
+    with one_thread():
         for _ in range(configs[0].epochs):
             L = loss(forward(**leaves, activation=configs[0].activation)[1], target)
             grads = torch.autograd.grad(L, list(leaves.values()), grad_outputs=torch.ones_like(L))

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from hnn.config import FIELDS, Config
 from hnn.diagram import FORMATS, VIEWS, GraphvizMissing, write
-from hnn.train import train
-from hnn.walkthrough import walkthrough
+from hnn.log import walkthrough
+from hnn.training import train
 
 
 class Parser(argparse.ArgumentParser):

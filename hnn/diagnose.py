@@ -16,19 +16,18 @@ def diagnose(trace: Trace) -> list[str]:
         if e.loss == 0:  # o = target, so every gradient is 0 too
             kind, what = "target", "o equals the target, so the loss and every gradient are 0 and the parameters stop changing"
         else:
-            do_dn = e.grad.b / (e.o - c.target)  # dL/db = dL/dn = (o − target)·do/dn
-            if do_dn >= SATURATED:
+            if e.do_dn >= SATURATED:
                 continue
             if c.activation == "relu":  # its slope is 1 or 0, so a small one means n ≤ 0
                 kind, what = "dead", (f"n = {e.n:.6f} ≤ 0: relu outputs 0 and its slope there is 0 (the dead zone),"
                                       " so every gradient is 0 and the parameters never change again")
             else:
-                kind, what = "saturated", (f"n = {e.n:.6f}: {c.activation} is saturated there (do/dn = {do_dn:.1e}),"
+                kind, what = "saturated", (f"n = {e.n:.6f}: {c.activation} is saturated there (do/dn = {e.do_dn:.1e}),"
                                            " so every gradient is tiny and the parameters barely move")
         notes.setdefault(kind, (e.epoch, f"Note: at epoch {e.epoch}, {what}."))
-    losses = [e.loss for e in trace.epochs] + [trace.final.loss]  # before each epoch's step, and after the last
+    losses = trace.losses()
     rose = next((k for k in range(1, len(losses)) if losses[k] > losses[k - 1] * (1 + ROUNDING)), None)
     if rose is not None:
         notes["rose"] = (rose, f"Note: epoch {rose}'s step raised the loss from {losses[rose - 1]:.6f} to {losses[rose]:.6f}:"
                                " the learning rate is so large that the step overshoots; try a smaller one.")
-    return [line for _, line in sorted(notes.values(), key=lambda note: note[0])]
+    return [line for _, line in sorted(notes.values(), key=lambda note: note[0])]  # by epoch

@@ -1,7 +1,9 @@
 """Graphviz diagrams of a Trace: the network view (ae0 … aeN, as in the seed) and the micrograd-style computation graph."""
 from __future__ import annotations
 
+import html
 import io
+import itertools
 import os
 import re
 import shutil
@@ -13,12 +15,13 @@ from pathlib import Path
 import graphviz
 from PIL import Image  # Pillow, which matplotlib depends on
 
+from hnn.config import Display
 from hnn.files import create, directory, write_atomically
 from hnn.trace import Trace
 
 FONT = "DejaVu Sans"  # Debian's fonts-dejavu-core: one fixed font, so renders do not depend on fontconfig's pick
-SIZE = 20  # points; legible from the back of a lecture room
-SMALL = 16  # points; the gradient and step lines, still ≥ 14
+FONT_POINTS = 20  # legible from the back of a lecture room
+SMALL_POINTS = 16  # the gradient and step lines, still ≥ 14
 MINUS = "\u2212"  # a true minus sign: as wide as the plus, unlike the hyphen
 
 # Okabe–Ito colours, told apart with any colour vision: (fill, border) for each kind of node.
@@ -55,19 +58,19 @@ def _state(trace: Trace, k: int):
         state = f"trained (after epoch {epochs})" if epochs else "untrained (epochs = 0)"
         return trace.final, {}, None, f"ae{k} · {state} · loss {num(trace.final.loss)}"
     e = trace.epochs[k]
-    dL_dn = e.grad.b  # n = x1·w1 + x2·w2 + b, so dn/db = 1, and each sum on the way to n passes dL/dn on unchanged
-    dL_do = e.o - trace.config.target  # L = ½(o − target)², so dL/do = o − target, and so is dL/d(o − target)
-    grads = {**e.grad._asdict(), "x1w1": dL_dn, "x2w2": dL_dn, "sum": dL_dn, "n": dL_dn,
-             "o": dL_do, "error": dL_do, "square": 0.5, "L": 1.0}  # dL/d(error²) = ½, dL/dL = 1
+    # The computation graph's inner nodes: a sum passes its gradient on unchanged (so x1·w1, x2·w2 and their sum
+    # carry dL/dn), and so does o − target (dL/do); L = ½·square gives dL/dsquare = ½, and dL/dL = 1.
+    grads = {**e.grad._asdict(), "x1w1": e.grad.n, "x2w2": e.grad.n, "sum": e.grad.n,
+             "error": e.grad.o, "square": 0.5, "L": 1.0}
     return e, grads, e.updated, f"ae{k} · before epoch {k + 1} · loss {num(e.loss)}"
 
 
 def _digraph(name: str, title: str, ranksep: float) -> graphviz.Digraph:
     """An empty left-to-right graph with the house font, sizes and title."""
-    font = {"fontname": FONT, "fontsize": str(SIZE)}
+    font = {"fontname": FONT, "fontsize": str(FONT_POINTS)}
     return graphviz.Digraph(
         name,
-        graph_attr={"rankdir": "LR", "label": title, "labelloc": "t", "fontsize": str(SIZE + 4), "fontname": FONT,
+        graph_attr={"rankdir": "LR", "label": title, "labelloc": "t", "fontsize": str(FONT_POINTS + 4), "fontname": FONT,
                     "nodesep": "0.35", "ranksep": str(ranksep), "pad": "0.3", "bgcolor": "white"},
         node_attr={**font, "shape": "box", "style": "filled", "penwidth": "2", "margin": "0.15,0.08"},
         edge_attr={**font, "color": "#555555", "penwidth": "2", "arrowsize": "0.9"},
@@ -88,13 +91,16 @@ def _weight(w: float) -> dict:
     return {"color": _sign(w), "penwidth": num(min(1 + abs(w), MAX_PENWIDTH))}
 
 
+def _cell(text: str, align: str, size: int) -> str:
+    return f'<TD ALIGN="{align}"><FONT POINT-SIZE="{size}">{text}</FONT></TD>'
+
+
 def _label(name: str, value: str, rows=(), formula: str = "") -> str:
     """An HTML-like node label: a formula line if any, the name and value in bold, then smaller (label, number) rows."""
-    cell = lambda text, align, size: f'<TD ALIGN="{align}"><FONT POINT-SIZE="{size}">{text}</FONT></TD>'  # noqa: E731
     gap = '<TD WIDTH="12"></TD>'  # keeps a name from running into its number
-    lines = [f'<TD COLSPAN="3" ALIGN="LEFT"><FONT POINT-SIZE="{SIZE}">{formula}</FONT></TD>'] if formula else []
-    lines += [cell(f"<B>{name}</B>", "LEFT", SIZE) + gap + cell(f"<B>{value}</B>", "RIGHT", SIZE)]
-    lines += [cell(label, "LEFT", SMALL) + gap + cell(number, "RIGHT", SMALL) for label, number in rows]
+    lines = [f'<TD COLSPAN="3" ALIGN="LEFT"><FONT POINT-SIZE="{FONT_POINTS}">{formula}</FONT></TD>'] if formula else []
+    lines += [_cell(f"<B>{name}</B>", "LEFT", FONT_POINTS) + gap + _cell(f"<B>{value}</B>", "RIGHT", FONT_POINTS)]
+    lines += [_cell(label, "LEFT", SMALL_POINTS) + gap + _cell(number, "RIGHT", SMALL_POINTS) for label, number in rows]
     table = "".join(f"<TR>{line}</TR>" for line in lines)
     return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2">{table}</TABLE>>'
 
@@ -104,14 +110,17 @@ def _legend(title: str) -> str:
     kinds = "  ".join(f'<FONT COLOR="{KINDS[k][1]}">■</FONT> {k}' for k in ("input", "parameter", "intermediate", "loss"))
     edges = (f'edges: <FONT COLOR="{POSITIVE}">weight &gt; 0</FONT>, '
              f'<FONT COLOR="{NEGATIVE}">weight &lt; 0</FONT>, wider when larger')
-    return f'<<B>{title}</B><BR/><FONT POINT-SIZE="{SMALL}">{kinds}     {edges}</FONT>>'
+    return f'<<B>{title}</B><BR/><FONT POINT-SIZE="{SMALL_POINTS}">{kinds}     {edges}</FONT>>'
 
 
 def network(trace: Trace, k: int) -> graphviz.Digraph:
     """Diagram ae{k}: inputs and parameters feed the neuron, its output the loss; every value and gradient shown."""
     s, grads, updated, title = _state(trace, k)
     c = trace.config
-    d = lambda name: [(f"dL/d{name}", num(grads[name]))] if grads else []  # noqa: E731
+
+    def d(name: str) -> list:  # a value's gradient row, while there are gradients to show
+        return [(f"dL/d{name}", num(grads[name]))] if grads else []
+
     g = _digraph(f"ae{k}", _legend(title), ranksep=0.7)
     with g.subgraph(name="leaves") as leaves:  # inputs and parameters share the first column
         leaves.attr(rank="same")
@@ -120,7 +129,7 @@ def network(trace: Trace, k: int) -> graphviz.Digraph:
             leaves.node(w, _parameter(w, s, grads, updated, c.learning_rate), **_colours("parameter"))
         leaves.node("b", _parameter("b", s, grads, updated, c.learning_rate), **_colours("parameter"))
     with g.subgraph(name="cluster_neuron") as neuron:  # the neuron: a weighted sum, then the activation
-        neuron.attr(label="neuron", style="rounded,dashed", color="#555555", fontsize=str(SMALL),
+        neuron.attr(label="neuron", style="rounded,dashed", color="#555555", fontsize=str(SMALL_POINTS),
                     labelloc="b", labeljust="r")  # below, where no edge arrives
         neuron.node("n", _label("n", num(s.n), d("n"), "n = x1·w1 + x2·w2 + b"), style="filled,rounded",
                     **_colours("intermediate"))
@@ -182,7 +191,7 @@ def computation_graph(trace: Trace, k: int) -> graphviz.Digraph:
     return g
 
 
-VIEWS = {"network": network, "graph": computation_graph}  # what `hnn diagrams --view` accepts
+VIEWS = {"network": network, "graph": computation_graph}  # by name, as hnn.config.VIEWS lists them
 
 
 def _dot() -> str:
@@ -233,8 +242,7 @@ def _palette(png: bytes) -> bytes:
 
 def write(trace: Trace, out_dir, view: str = "network", formats=FORMATS) -> list[Path]:
     """Write ae{k}.gv and ae{k}.<format> for every state into out_dir, each atomically; touches no other file."""
-    if view not in VIEWS:
-        raise ValueError(f"--view must be one of {', '.join(VIEWS)}, got {view!r}")
+    Display(view=view)  # the one check of a view's name
     formats = tuple(dict.fromkeys(formats))  # "svg,svg" renders and writes once
     unknown = [fmt for fmt in formats if fmt not in FORMATS]
     if unknown:
@@ -248,3 +256,82 @@ def write(trace: Trace, out_dir, view: str = "network", formats=FORMATS) -> list
         for k, source in enumerate(sources)
         for suffix, data in [("gv", source.encode("utf-8")), *((fmt, rendered[fmt][k]) for fmt in formats)]
     ]
+
+
+# The stepper's diagram: the same network, compact enough to stand beside its lines on a laptop screen, with one
+# text element per value ("slot") that the stepper fills in, frame by frame.
+
+STEPPER_ROWS = {  # node → its rows, (label, slot): a slot is the name of the value the row shows
+    "x1": (("x1", "x1"), ("dL/dx1", "dL/dx1")),
+    "w1": (("w1", "w1"), ("dL/dw1", "dL/dw1"), ("new", "new w1")),
+    "x2": (("x2", "x2"), ("dL/dx2", "dL/dx2")),
+    "w2": (("w2", "w2"), ("dL/dw2", "dL/dw2"), ("new", "new w2")),
+    "b": (("b", "b"), ("dL/db", "dL/db"), ("new", "new b")),
+    "n": (("n", "n"), ("dL/dn", "dL/dn")),
+    "o": (("o", "o"), ("dL/do", "dL/do")),
+    "target": (("target", "target"),),
+    "L": (("L", "L"),),
+}
+STEPPER_EDGES = (("x1", "n"), ("w1", "n"), ("x2", "n"), ("w2", "n"), ("b", "n"), ("n", "o"), ("o", "L"), ("target", "L"))
+STEPPER_KINDS = {"x1": "input", "x2": "input", "w1": "parameter", "w2": "parameter", "b": "parameter",
+                 "n": "intermediate", "o": "intermediate", "target": "constant", "L": "loss"}
+SLOT = "do/dn"  # the one value drawn on an edge, n → o: the activation's slope
+
+
+def _rows(rows, slots: dict, heading: str = "") -> str:
+    """A compact HTML-like label: a heading if any, then one (label, value) row per slot, the first row in bold if
+    there is no heading; values aligned right."""
+    cells = [f'<TR><TD COLSPAN="3"><B>{heading}</B></TD></TR>'] if heading else []
+    for i, (label, slot) in enumerate(rows):
+        label, value = (f"<B>{label}</B>", f"<B>{slots[slot]}</B>") if i == 0 and not heading else (label, slots[slot])
+        cells.append(f'<TR><TD ALIGN="LEFT">{label}</TD><TD WIDTH="10"></TD><TD ALIGN="RIGHT">{value}</TD></TR>')
+    return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(cells)}</TABLE>>'
+
+
+def stepper(slots: dict[str, str], activation: str) -> graphviz.Digraph:
+    """The stepper's network, laid out with these texts in its slots (the widest each slot will show)."""
+    g = graphviz.Digraph(
+        "stepper",
+        graph_attr={"rankdir": "LR", "nodesep": "0.18", "ranksep": "0.45", "pad": "0.1", "bgcolor": "white"},
+        node_attr={"fontname": FONT, "fontsize": str(SMALL_POINTS), "shape": "box", "style": "filled,rounded",
+                   "penwidth": "2", "margin": "0.08,0.04"},
+        edge_attr={"fontname": FONT, "fontsize": str(SMALL_POINTS), "color": "#555555", "penwidth": "2",
+                   "arrowsize": "0.8"},
+    )
+    with g.subgraph(name="leaves") as leaves:  # inputs and parameters share the first column
+        leaves.attr(rank="same")
+        for node in ("x1", "w1", "x2", "w2", "b"):
+            leaves.node(node, _rows(STEPPER_ROWS[node], slots), **_colours(STEPPER_KINDS[node]))
+    for node in ("n", "o", "target", "L"):
+        g.node(node, _rows(STEPPER_ROWS[node], slots), **_colours(STEPPER_KINDS[node]))
+    for tail, head in STEPPER_EDGES:
+        if (tail, head) == ("n", "o"):
+            g.edge(tail, head, label=_rows(((SLOT, SLOT),), slots, heading=activation))
+        else:
+            g.edge(tail, head)
+    return g
+
+
+def tagged(svg: str) -> str:
+    """The stepper diagram's SVG with data-node, data-edge and data-slot attributes, for the stepper's script.
+
+    Graphviz writes each row's label, then its value, row by row, so a node's (2k+1)-th text is its k-th slot; the
+    edge n → o has its heading (the activation's name) first. An edge's title reads "tail&#45;&gt;head"."""
+    def tag(group: re.Match) -> str:
+        kind, body = group.group(1), group.group(0)
+        title = html.unescape(re.search(r"<title>(.*?)</title>", body).group(1))
+        if kind == "node":
+            attribute, slots = f'data-node="{title}"', [slot for _, slot in STEPPER_ROWS[title]]
+        else:
+            tail, head = title.split("->")
+            attribute, slots = f'data-edge="{tail}-{head}"', [SLOT] if (tail, head) == ("n", "o") else []
+        texts = itertools.count(-1 if kind == "edge" else 0)  # the edge's heading is text -1
+
+        def slot(text: re.Match) -> str:
+            i = next(texts)
+            return text.group(0) if i < 0 or i % 2 == 0 else text.group(0).replace("<text ", f'<text data-slot="{slots[i // 2]}" ', 1)
+
+        body = re.sub(r"<text .*?</text>", slot, body, flags=re.DOTALL)
+        return body.replace(f'class="{kind}"', f'class="{kind}" {attribute}', 1)
+
+    return re.sub(r'<g id="[^"]*" class="(node|edge)">.*?</g>', tag, svg, flags=re.DOTALL)

@@ -6,7 +6,7 @@ import math
 import numbers
 
 from hnn.config import Config
-from hnn.train import train
+from hnn.training import train
 
 TOLERANCE = 1e-4  # relative: five significant figures, fine enough to tell w1 ≈ -3.007 from an unchanged -3.0
 GOAL_LOSS = 0.01  # exercise (e): the loss to get below within the original notebook's 10 epochs
@@ -82,7 +82,7 @@ def check_learning_rate(learning_rate) -> None:
     if loss < GOAL_LOSS:
         print(f"✓ right: with learning_rate = {learning_rate!r} the loss after {epochs} epochs is {loss:.2g}")
         return
-    losses = [e.loss for e in trace.epochs] + [loss]
+    losses = trace.losses()
     if all(later < earlier for earlier, later in zip(losses, losses[1:])):
         hint = "the loss falls every epoch, but too slowly: try a larger learning rate."
     else:

@@ -1,7 +1,8 @@
 """The neuron's maths: activations, forward pass, loss and the hand-derived chain rule (no autograd)."""
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import torch
 
@@ -16,26 +17,32 @@ class Activation(NamedTuple):
     reach_text: str  # the range of f, as the warning prints it
 
 
+def _relu_slope(n, o):
+    """relu's derivative at exactly n = 0 is taken as 0, as torch's autograd does."""
+    return (n > 0).to(n.dtype)
+
+
 ACTIVATIONS = {
     "tanh": Activation(torch.tanh, lambda n, o: 1 - o**2, "(1 - o^2)", lambda t: -1 < t < 1, "-1 < o < 1"),
     "sigmoid": Activation(torch.sigmoid, lambda n, o: o * (1 - o), "o * (1 - o)", lambda t: 0 < t < 1, "0 < o < 1"),
-    # relu's derivative at exactly n = 0 is taken as 0, as torch's autograd does.
-    "relu": Activation(torch.relu, lambda n, o: (n > 0).to(n.dtype), "(n > 0)", lambda t: t >= 0, "o >= 0"),
+    "relu": Activation(torch.relu, _relu_slope, "(n > 0)", lambda t: t >= 0, "o >= 0"),
 }
 
 INPUTS = ("x1", "x2")
 PARAMETERS = ("w1", "w2", "b")
-GRADIENTS = PARAMETERS + INPUTS  # every leaf that receives dL/d(leaf)
+LEAVES = INPUTS + PARAMETERS  # the graph's leaves, in the order forward() takes them
 
 
 class Grads(NamedTuple):
-    """dL/d(leaf) for each leaf of the graph."""
+    """dL/d(value) for each value the loss depends on: the parameters, the inputs, then o and n."""
 
     w1: float
     w2: float
     b: float
     x1: float
     x2: float
+    o: float  # dL/do
+    n: float  # dL/dn
 
 
 def forward(x1, x2, w1, w2, b, activation: str):
@@ -49,20 +56,33 @@ def loss(o, target):
     return 0.5 * (o - target).pow(2)
 
 
+def slope(n, o, activation: str):
+    """do/dn, the activation's derivative at n, derived by hand."""
+    return ACTIVATIONS[activation].derivative(n, o)
+
+
 def hand_gradients(x1, x2, w1, w2, b, n, o, target, activation: str) -> Grads:
     """The chain rule written out: dL/dleaf = dL/do · do/dn · dn/dleaf."""
-    dL_dn = (o - target) * ACTIVATIONS[activation].derivative(n, o)
-    return Grads(w1=x1 * dL_dn, w2=x2 * dL_dn, b=dL_dn, x1=w1 * dL_dn, x2=w2 * dL_dn)
+    dL_do = o - target
+    dL_dn = dL_do * slope(n, o, activation)
+    return Grads(w1=x1 * dL_dn, w2=x2 * dL_dn, b=dL_dn, x1=w1 * dL_dn, x2=w2 * dL_dn, o=dL_do, n=dL_dn)
 
 
-def finite_difference(x1, x2, w1, w2, b, target, activation: str) -> Grads:
-    """Central differences (L(v+h) - L(v-h)) / 2h for each leaf: a check that needs no calculus at all."""
+def finite_difference(x1, x2, w1, w2, b, o, n, target, activation: str) -> Grads:
+    """Central differences (L(v+h) - L(v-h)) / 2h for each value: a check that needs no calculus at all."""
     leaves = dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b)
+
+    def loss_at(name, value):
+        """L with one value moved and the values it depends on held: a leaf goes through the whole forward pass."""
+        if name == "o":
+            return loss(value, target)
+        if name == "n":
+            return loss(ACTIVATIONS[activation].f(value), target)
+        return loss(forward(**{**leaves, name: value}, activation=activation)[1], target)
+
+    values = {**leaves, "o": o, "n": n}
     estimates = {}
-    for name in GRADIENTS:
-        value = leaves[name]
-        h = 1e-6 * torch.clamp(value.abs(), min=1.0)  # relative step: float64 keeps ~10 good digits
-        up = loss(forward(**{**leaves, name: value + h}, activation=activation)[1], target)
-        down = loss(forward(**{**leaves, name: value - h}, activation=activation)[1], target)
-        estimates[name] = (up - down) / (2 * h)
+    for name in Grads._fields:
+        h = 1e-6 * torch.clamp(values[name].abs(), min=1.0)  # relative step: float64 keeps ~10 good digits
+        estimates[name] = (loss_at(name, values[name] + h) - loss_at(name, values[name] - h)) / (2 * h)
     return Grads(**estimates)

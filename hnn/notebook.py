@@ -3,18 +3,21 @@ from __future__ import annotations
 
 import ast
 import base64
+import dataclasses
 import html
+import inspect
 import re
 
 from hnn import diagram, plots
-from hnn.config import FIELDS, Config, configs
+from hnn.config import FIELDS, Config, Display, configs
 from hnn.diagnose import diagnose
+from hnn.log import epoch_text, final_text
 from hnn.trace import Trace
-from hnn.train import train_many
-from hnn.walkthrough import epoch_text, final_text
+from hnn.training import train_many
 
 SVG_SIZE = re.compile(r'<svg width="[^"]*" height="[^"]*"')
-PARAMETERS = (*FIELDS, "view", "max_diagrams")  # the names of the parameters cell, in its order
+DISPLAY_FIELDS = tuple(field.name for field in dataclasses.fields(Display))
+NOTEBOOK_PARAMETERS = (*FIELDS, *DISPLAY_FIELDS)  # the names of the parameters cell, in its order
 
 
 class ParameterError(ValueError):
@@ -24,99 +27,104 @@ class ParameterError(ValueError):
         return [f"ParameterError: {self}"]
 
 
-def setup(view: str, max_diagrams, **hyperparameters) -> tuple[Config, list[int]]:
-    """The validated Config and the epochs to show, from the parameters cell's values."""
-    unknown = [name for name in (*hyperparameters, *_injected()) if name not in PARAMETERS]
-    if unknown:  # papermill only warns about a name the parameters cell lacks, and the run would ignore it
-        raise ParameterError(f"unknown parameter {unknown[0]!r}; accepted: {', '.join(PARAMETERS)}")
-    if view not in diagram.VIEWS:
-        raise ParameterError(f"view must be one of {', '.join(diagram.VIEWS)}, got {view!r}")
-    if isinstance(max_diagrams, bool) or not isinstance(max_diagrams, int) or max_diagrams < 2:
-        raise ParameterError(f"max_diagrams must be a whole number of at least 2, got {max_diagrams!r}")
+def setup(**parameters) -> tuple[Config, Display]:
+    """The validated Config and Display, from the parameters cell's values (passed by name)."""
+    unknown = [name for name in (*parameters, *papermill_injected_names()) if name not in NOTEBOOK_PARAMETERS]
+    if unknown:
+        raise ParameterError(f"unknown parameter {unknown[0]!r}; accepted: {', '.join(NOTEBOOK_PARAMETERS)}")
     try:
-        config = Config(**hyperparameters)
+        config = Config(**{name: value for name, value in parameters.items() if name in FIELDS})
+        display = Display(**{name: value for name, value in parameters.items() if name in DISPLAY_FIELDS})
     except ValueError as error:
         raise ParameterError(str(error)) from None
-    return config, shown_epochs(config.epochs, max_diagrams)
+    return config, display
 
 
-def _injected() -> list[str]:
-    """The names papermill assigned in this kernel: the latest cell that starts "# Parameters" in IPython's history."""
+def papermill_injected_names() -> list[str]:
+    """The names papermill assigned in this kernel, read from its "# Parameters" cell in IPython's input history.
+
+    papermill only warns about a name the parameters cell lacks (`-p lr 0.1`), and the run would then quietly use
+    the default: so the notebook looks for itself. The history manager's own list is read, not the `In` variable,
+    which a parameter named In would replace.
+    """
     from IPython import get_ipython
 
     shell = get_ipython()  # None outside a kernel, as when `hnn sweep` checks its runs
-    injected = [source for source in (shell.user_ns.get("In", []) if shell else []) if source.startswith("# Parameters\n")]
+    history = shell.history_manager.input_hist_raw if shell else []
+    injected = [source for source in history if source.startswith("# Parameters\n")]
     body = ast.parse(injected[-1]).body if injected else []
     return [target.id for node in body if isinstance(node, ast.Assign) for target in node.targets if isinstance(target, ast.Name)]
 
 
-def shown_epochs(epochs: int, most: int) -> list[int]:
-    """Indices of the epochs shown in full: all of them, or the first, the last and evenly spaced ones."""
-    if epochs <= most:
-        return list(range(epochs))
-    return sorted({round(i * (epochs - 1) / (most - 1)) for i in range(most)})
+def _show(bundle: dict) -> None:
+    """One output in the notebook, its mime types as given."""
+    from IPython.display import display  # here: importing hnn.notebook needs no IPython
+
+    display(bundle, raw=True)
 
 
 def diagram_bundles(trace: Trace, states: list[int], view: str) -> dict[int, dict]:
-    """Display bundles for the given states, rendered with one `dot` run per format."""
+    """Display bundles for the given states (k of ae{k}, 0-based), rendered with one `dot` run per format."""
     sources = [diagram.VIEWS[view](trace, k).source for k in states]
     pngs, svgs = diagram.render(sources, "png"), diagram.render(sources, "svg")
     return {
         k: {
             "image/png": base64.b64encode(png).decode(),  # shown everywhere, also when the notebook is untrusted
-            "image/svg+xml": _fit(svg.decode()),  # sharp on a projector once trusted
+            "image/svg+xml": fit_width(svg.decode()),  # sharp on a projector once trusted
             "text/plain": f"[diagram ae{k}: {view} view]",
         }
         for k, png, svg in zip(states, pngs, svgs)
     }
 
 
-def _fit(svg: str) -> str:
+def fit_width(svg: str) -> str:
     """Scale an SVG to the output's width: JupyterLab draws SVG at its own size, which Graphviz sets in points."""
     return SVG_SIZE.sub('<svg width="100%"', svg, count=1)  # the viewBox keeps the proportions
 
 
-def show_epochs(trace: Trace, shown: list[int], view: str) -> None:
-    """For each shown epoch: its diagram, then its STEP 0-3 log."""
-    from IPython.display import display
-
+def show_epochs(trace: Trace, display: Display) -> None:
+    """For each epoch the display shows: its diagram (the state before it), then its STEP 0-3 log."""
     total = len(trace.epochs)
+    epochs = display.shown(total)
     if not total:
         print("No epochs to show: with epochs = 0 nothing is trained, so the network below is the one training starts from.\n")
-    elif len(shown) == total:
+    elif len(epochs) == total:
         print(f"Showing all {total} epochs.\n")
     else:
-        print(f"Showing {len(shown)} of {total} epochs: the first, the last, and evenly spaced ones between.\n")
+        print(f"Showing {len(epochs)} of {total} epochs: the first, the last, and evenly spaced ones between.\n")
     notes = diagnose(trace)
     if notes:
         print("\n".join(notes) + "\n")
     try:
-        bundles = diagram_bundles(trace, shown, view)
+        bundles = diagram_bundles(trace, [epoch - 1 for epoch in epochs], display.view)  # epoch k starts from ae{k-1}
     except diagram.GraphvizMissing as missing:  # the logs still show every number
         print(f"No diagrams: {missing}.\n")
         bundles = {}
-    for k in shown:
-        if k in bundles:
-            display(bundles[k], raw=True)
-        print(epoch_text(trace, trace.epochs[k]))
+    for epoch in epochs:
+        if epoch - 1 in bundles:
+            _show(bundles[epoch - 1])
+        print(epoch_text(trace, trace.epoch(epoch)))
 
 
-def show_final(trace: Trace, view: str) -> None:
+def show_final(trace: Trace, display: Display) -> None:
     """The trained network: its forward pass and parameters, then its diagram."""
-    from IPython.display import display
-
     print(final_text(trace))
+    trained = len(trace.epochs)  # the last state, ae{epochs}
     try:
-        display(diagram_bundles(trace, [len(trace.epochs)], view)[len(trace.epochs)], raw=True)
+        _show(diagram_bundles(trace, [trained], display.view)[trained])
     except diagram.GraphvizMissing:  # show_epochs has said so, once
         pass
 
 
+def show_source(function) -> None:
+    """A function's source code as the running package has it: what a reader sees is what ran."""
+    source = inspect.getsource(function)
+    _show({"text/markdown": f"```python\n{source}```", "text/plain": source})
+
+
 def show_figure(figure, description: str) -> None:
     """A matplotlib figure as a PNG, with a one-line text that says what it shows (nbval compares that text)."""
-    from IPython.display import display
-
-    display({"image/png": base64.b64encode(plots.png(figure)).decode(), "text/plain": description}, raw=True)
+    _show({"image/png": base64.b64encode(plots.png(figure)).decode(), "text/plain": description})
 
 
 def show_figures(trace: Trace) -> None:
@@ -152,13 +160,15 @@ class GradientTable:
     """Autograd, the hand-derived chain rule and finite differences, side by side, for one epoch."""
 
     def __init__(self, trace: Trace, epoch: int = 1):
-        self.record = trace.epochs[epoch - 1]
-        self.rows = [
+        self.record = trace.epoch(epoch) if trace.epochs or epoch != 1 else None  # epochs = 0: nothing to compare
+        self.rows = [] if self.record is None else [
             (f"dL/d{name}", getattr(self.record.grad, name), getattr(self.record.hand, name), getattr(self.record.fd, name))
             for name in self.record.grad._fields
         ]
 
     def _repr_html_(self) -> str:
+        if self.record is None:
+            return f"<p>{html.escape(repr(self))}</p>"
         cells = "".join(
             f"<tr><td>{html.escape(name)}</td><td>{a:.12f}</td><td>{h:.12f}</td><td>{f:.12f}</td><td>{abs(a - f):.1e}</td></tr>"
             for name, a, h, f in self.rows
@@ -170,6 +180,8 @@ class GradientTable:
         )
 
     def __repr__(self) -> str:
+        if self.record is None:
+            return "No gradients to compare: with epochs = 0 no epoch was trained."
         lines = [f"Epoch {self.record.epoch}: gradient, autograd, chain rule by hand, finite difference"]
         lines += [f"{name:7} {a: .12f} {h: .12f} {f: .12f}" for name, a, h, f in self.rows]
         return "\n".join(lines)

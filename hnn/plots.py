@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib
 import numpy as np
@@ -15,7 +15,7 @@ from hnn.config import Config
 from hnn.neuron import forward, loss
 from hnn.trace import Run, Trace
 
-SIZE = (8, 4.5)  # inches: 16:9, the shape of a projector and of a notebook column
+FIGURE_INCHES = (8, 4.5)  # 16:9, the shape of a projector and of a notebook column
 DPI = 100  # 800 × 450 pixels
 # Okabe & Ito's palette: told apart by readers with every common form of colour blindness.
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE, BLACK = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#000000"
@@ -50,7 +50,7 @@ LINE_STYLES = ("-", "--", ":", "-.")  # when the colours run out, the next curve
 
 def _figure(**subplots) -> tuple[Figure, np.ndarray]:
     """A Figure not known to pyplot, so nothing leaks into a notebook's global state."""
-    fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
+    fig = Figure(figsize=FIGURE_INCHES, dpi=DPI, layout="constrained")
     return fig, fig.subplots(**subplots, squeeze=False).ravel()
 
 
@@ -80,7 +80,7 @@ def _per_epoch(ax, trace: Trace, values, label: str | None, color: str, shape: s
 def loss_curve(trace: Trace) -> Figure:
     """Loss per epoch, and the trained network's loss at N+1."""
     fig, (ax,) = _figure()
-    losses = [e.loss for e in trace.epochs] + [trace.final.loss]
+    losses = trace.losses()
     _per_epoch(ax, trace, losses, None, BLUE)
     _loss_axis(ax, losses)
     c = trace.config
@@ -120,8 +120,13 @@ def _loss_grid(c: Config, w1: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _window(w1: np.ndarray, b: np.ndarray, min_span: float, aspect: float) -> tuple[np.ndarray, np.ndarray]:
     """A (w1, b) grid around the path with a margin, `aspect` times wider than tall in parameter units."""
     height = max(min_span, (1 + 2 * MARGIN) * max(np.ptp(w1) / aspect, np.ptp(b)))
-    around = lambda v, span: np.linspace((v.min() + v.max() - span) / 2, (v.min() + v.max() + span) / 2, GRID)  # noqa: E731
-    return around(w1, aspect * height), around(b, height)
+    return _around(w1, aspect * height), _around(b, height)
+
+
+def _around(values: np.ndarray, span: float) -> np.ndarray:
+    """GRID points over `span`, centred on the values' middle."""
+    both = values.min() + values.max()
+    return np.linspace((both - span) / 2, (both + span) / 2, GRID)
 
 
 def _draw_landscape(ax, trace: Trace, w1: np.ndarray, b: np.ndarray, path_w1, path_b, norm=None):
@@ -212,12 +217,12 @@ def loss_curves(curves: Sequence[tuple[str, Trace]], title: str) -> Figure:
     fig, (ax,) = _figure()
     colours = len(matplotlib.rcParams["axes.prop_cycle"])
     for i, (label, trace) in enumerate(curves):
-        losses = [e.loss for e in trace.epochs] + [trace.final.loss]
+        losses = trace.losses()
         linestyle = LINE_STYLES[i // colours % len(LINE_STYLES)]
         ax.plot(range(1, len(losses) + 1), losses, marker=_marker(len(losses)), linestyle=linestyle, label=label)
     ax.set_title(title)
     ax.set_xlabel("epoch  (last point: the trained network)")
     if curves:
-        _loss_axis(ax, [e.loss for _, trace in curves for e in trace.epochs] + [trace.final.loss for _, trace in curves])
+        _loss_axis(ax, [loss for _, trace in curves for loss in trace.losses()])
         fig.legend(loc="outside lower center", ncols=2, fontsize="small")  # below the axis, never over a curve
     return fig

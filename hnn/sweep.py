@@ -22,14 +22,14 @@ from hnn import plots
 from hnn.config import Config
 from hnn.files import create, directory, write_atomically
 from hnn.notebook import setup
-from hnn.train import train_many
+from hnn.training import train_many
 
 # In a source checkout (pip install -e .) the notebooks folder sits beside the package; a wheel does not ship it.
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "hacking_neural_networks.ipynb"
 KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL"]  # the kernel's own log (a TCP warning at each start) is noise; cell errors come via papermill
 
 
-class Run(NamedTuple):
+class Job(NamedTuple):
     """One execution of the notebook."""
 
     name: str  # its parameters, e.g. learning_rate=0.1,epochs=50: the output notebook's name and the plot's label
@@ -101,7 +101,7 @@ def notebook_defaults(notebook: Path) -> dict:
     return defaults
 
 
-def plan(sets: list[dict], defaults: dict) -> list[Run]:
+def plan(sets: list[dict], defaults: dict) -> list[Job]:
     """Every set checked as the notebook checks it (hnn.notebook.setup), before anything runs; ValueError names the first bad one."""
     if not sets:
         raise ValueError("the sweep has no runs: a parameter has an empty list of values")
@@ -120,7 +120,7 @@ def plan(sets: list[dict], defaults: dict) -> list[Run]:
         if name in names:
             raise ValueError(f"two parameter sets are the same run: {name}")
         names.add(name)
-        runs.append(Run(name, parameters, values, config))
+        runs.append(Job(name, parameters, values, config))
     return runs
 
 
@@ -146,7 +146,7 @@ def sweep(params: list[str] | None, params_file: Path | None, out: Path, noteboo
     return 1 if failed else 0
 
 
-def _execute_all(notebook: Path, out: Path, runs: list[Run]) -> dict[str, str | None]:
+def _execute_all(notebook: Path, out: Path, runs: list[Job]) -> dict[str, str | None]:
     """Every run, as many at once as there are cores; a line on stderr as each finishes, and a bar on a terminal."""
     errors = {}
     # Threads are enough: each run computes in its own kernel process, and a thread only waits for it.
@@ -196,7 +196,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _summary_csv(runs: list[Run], traces, errors: dict) -> bytes:
+def _summary_csv(runs: list[Job], traces, errors: dict) -> bytes:
     """One row per run: its notebook, the swept parameters, its status, and the trained network's numbers."""
     swept = list(dict.fromkeys(name for run in runs for name in run.parameters))
     text = io.StringIO()
@@ -209,7 +209,7 @@ def _summary_csv(runs: list[Run], traces, errors: dict) -> bytes:
     return text.getvalue().encode("utf-8")
 
 
-def _summary_png(runs: list[Run], traces, errors: dict) -> bytes:
+def _summary_png(runs: list[Job], traces, errors: dict) -> bytes:
     """Every finished run's loss curve on one axis, labelled by the parameters that differ between runs."""
     swept = dict.fromkeys(name for run in runs for name in run.parameters)
     varying = [name for name in swept if len({run.values[name] for run in runs}) > 1]

@@ -2,13 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
-
-import torch
 
 from hnn.config import Config
 from hnn.neuron import Grads
@@ -33,9 +29,10 @@ class Epoch:
     n: float  # forward pass
     o: float
     loss: float
-    grad: Grads  # from torch autograd: what the update uses
-    hand: Grads  # from the hand-derived chain rule
-    fd: Grads  # from central finite differences
+    do_dn: float  # the activation's slope at n, from autograd: the factor every gradient shares
+    grad: Grads  # dL/d(value) from torch autograd: what the update uses
+    hand: Grads  # the same from the hand-derived chain rule
+    fd: Grads  # the same from central finite differences
     updated: Params  # parameters after the update
 
     @property
@@ -66,38 +63,29 @@ class Run(NamedTuple):
     final: Final
 
 
-class Epochs(Sequence):
-    """One run's epoch records, made from the batch's tensors on first use (a learning-rate sweep reads only finals)."""
-
-    def __init__(self, rows: torch.Tensor, checks: torch.Tensor):
-        self._rows = rows  # per epoch: w1 w2 b n o loss, autograd dL/d(w1 w2 b x1 x2), updated w1 w2 b
-        self._checks = checks  # per epoch: hand-derived then finite-difference dL/d(w1 w2 b x1 x2)
-
-    @functools.cached_property
-    def _records(self) -> tuple[Epoch, ...]:
-        return tuple(
-            Epoch(k + 1, *row[:6], Grads(*row[6:11]), Grads(*check[:5]), Grads(*check[5:]), Params(*row[11:]))
-            for k, (row, check) in enumerate(zip(self._rows.tolist(), self._checks.tolist()))
-        )
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def __getitem__(self, index):
-        return self._records[index]
-
-
 @dataclass(frozen=True)
 class Trace:
     """A whole run: its config, every epoch, and the final forward pass."""
 
     config: Config
-    epochs: Epochs
+    epochs: tuple[Epoch, ...]
     final: Final
 
+    def epoch(self, k: int) -> Epoch:
+        """Epoch k, counted from 1 as the walkthrough prints it."""
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(self.epochs):
+            if not self.epochs:
+                raise ValueError(f"epoch {k!r} does not exist: this run trained no epoch (epochs = 0)")
+            raise ValueError(f"epoch must be a whole number from 1 to {len(self.epochs)}, got {k!r}")
+        return self.epochs[k - 1]
+
     def states(self) -> list[Params]:
-        """The parameters before each epoch and after the last: what diagrams ae0 … aeN show."""
+        """The parameters before each epoch and after the last: what diagrams ae0 … aeN show (0-based, as k in aek)."""
         return [e.params for e in self.epochs] + [self.final.params]
+
+    def losses(self) -> list[float]:
+        """The loss before each epoch's update, then the trained network's: one per state, as states() lists them."""
+        return [e.loss for e in self.epochs] + [self.final.loss]
 
     def to_dict(self) -> dict:
         """The JSON shape `hnn run --json` prints; the hand and finite-difference checks stay internal."""

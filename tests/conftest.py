@@ -1,7 +1,7 @@
-"""Shared helpers for the tests: an independent pure-Python model of the neuron (math module, no torch), and a
-guard that no test changes the committed notebooks and diagrams."""
+"""Shared helpers for the tests, and a guard that no test changes the committed notebooks and diagrams. The
+independent model of the neuron the tests compare hnn with is tests/plain.py."""
 import hashlib
-import math
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -10,6 +10,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "reference" / "seed_walkthrough.txt"
 COMMITTED = ("notebooks", "diagrams")  # what users open and nbval checks: tests read them, never write them
+WALKTHROUGH = ROOT / "notebooks" / "hacking_neural_networks.ipynb"
+HYPERPARAMETERS = ("x1", "x2", "w1", "w2", "b", "target", "learning_rate", "epochs", "activation")  # the documented names
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot (make setup installs it)")
 
 
 def digests() -> dict:
@@ -28,6 +31,7 @@ def committed_files_stay_untouched():
     if changed:
         pytest.fail(f"the tests changed committed files: {', '.join(changed)}", pytrace=False)
 
+
 def run_cli(capsys, *args: str) -> subprocess.CompletedProcess:
     """`hnn ARGS…` in this process, as a CompletedProcess: starting Python and torch again for each call would cost
     seconds. The installed command and `python -m hnn` get their own processes in test_cli.py and test_reliability.py."""
@@ -44,30 +48,6 @@ def run_cli(capsys, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def hnn_cli(capsys):
     return lambda *args: run_cli(capsys, *args)
-
-
-# Each activation and its range, written again here without hnn, so the tests check hnn against
-# something it did not compute itself.
-ACTIVATION = {
-    "tanh": math.tanh,
-    "sigmoid": lambda n: 1 / (1 + math.exp(-n)),
-    "relu": lambda n: max(n, 0.0),
-}
-
-
-def reference_loss(x1, x2, w1, w2, b, target, activation):
-    o = ACTIVATION[activation](x1 * w1 + x2 * w2 + b)
-    return 0.5 * (o - target) ** 2
-
-
-def central_difference(leaves: dict, target, activation, h=1e-6):
-    """dL/dleaf for each leaf by (L(v+h) - L(v-h)) / 2h, in plain floats."""
-    out = {}
-    for name, value in leaves.items():
-        up = reference_loss(**{**leaves, name: value + h}, target=target, activation=activation)
-        down = reference_loss(**{**leaves, name: value - h}, target=target, activation=activation)
-        out[name] = (up - down) / (2 * h)
-    return out
 
 
 @pytest.fixture

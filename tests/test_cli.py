@@ -25,7 +25,7 @@ def test_json_has_the_documented_shape_and_full_precision(hnn_cli):
     assert [e["epoch"] for e in data["epochs"]] == list(range(1, 26))
     first = data["epochs"][0]
     assert list(first) == ["epoch", "w1", "w2", "b", "n", "o", "loss", "grad", "updated"]
-    assert list(first["grad"]) == ["w1", "w2", "b", "x1", "x2"]
+    assert list(first["grad"]) == ["w1", "w2", "b", "x1", "x2", "o", "n"]  # dL/do and dL/dn after the leaves
     assert list(first["updated"]) == ["w1", "w2", "b"]
     assert list(data["final"]) == ["w1", "w2", "b", "n", "o", "loss"]
     # Epoch 1 by hand: n = 2*-3 + 0*1 + 6.8814, o = tanh(n); the log's full-precision values.

@@ -2,15 +2,14 @@
 import math
 import os
 import re
-import shutil
 
 import pytest
 
 import hnn
 from hnn.diagram import GraphvizMissing, computation_graph, network, render, write
-from tests.conftest import ACTIVATION, ROOT
+from tests.conftest import ROOT, needs_dot
+from tests.plain import ACTIVATION
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot (make setup installs it)")
 OTHER = hnn.Config(x1=-1.5, x2=0.5, w1=0.25, w2=-2.0, b=0.1, target=0.3, learning_rate=0.5, epochs=4, activation="sigmoid")
 
 
@@ -81,7 +80,10 @@ def test_network_diagrams_agree_with_the_original_notebooks_log(reference_lines)
     blocks = text.split("EPOCH ")[1:]
     trace = hnn.train()
     for k, block in enumerate(blocks):
-        value = lambda name: re.search(rf"\b{name} = (-?[\d.]+)", block).group(1).replace("-", "\u2212")  # noqa: E731
+
+        def value(name):  # the seed's printed number for name, with a true minus sign as the diagrams draw it
+            return re.search(rf"\b{name} = (-?[\d.]+)", block).group(1).replace("-", "\u2212")
+
         label = nodes(network(trace, k).source)
         assert label["n"].endswith(f" n {value('n')} dL/dn {value('b.grad')}")
         assert label["o"].startswith(f"o = tanh(n) o {value('o')} ")

@@ -1,35 +1,40 @@
-"""Autograd, the hand-derived chain rule and finite differences agree, for every activation."""
+"""Autograd, the hand-derived chain rule and finite differences agree, for every activation, and equal a plain-float
+replay written from the maths (tests/plain.py)."""
 import dataclasses
-import math
+import json
 
 import pytest
 import torch
 
 import hnn
 import hnn.neuron
-from hnn.train import CHUNK
-from tests.conftest import ACTIVATION, central_difference
+from hnn.training import CHUNK
+from tests import plain
 
 CASES = [
     hnn.Config(),
     hnn.Config(x1=-1.5, x2=0.7, w1=0.3, w2=-0.8, b=0.2, target=0.4, learning_rate=0.3, epochs=6),
     hnn.Config(x1=0.5, x2=2.0, w1=1.0, w2=0.25, b=-0.1, target=-0.5, learning_rate=1.0, epochs=6),
 ]
+LEAF_NAMES = ("w1", "w2", "b", "x1", "x2")
 
 
-@pytest.mark.parametrize("activation", list(ACTIVATION))
+@pytest.mark.parametrize("activation", list(plain.ACTIVATION))
 @pytest.mark.parametrize("case", range(len(CASES)))
 def test_autograd_hand_and_finite_differences_agree(activation, case):
     config = dataclasses.replace(CASES[case], activation=activation, target=abs(CASES[case].target) or 0.25)
     trace = hnn.train(config)
-    for e in trace.epochs:
+    steps, _ = plain.replay(config)
+    for e, step in zip(trace.epochs, steps, strict=True):
         leaves = dict(x1=config.x1, x2=config.x2, w1=e.w1, w2=e.w2, b=e.b)
-        independent = central_difference(leaves, config.target, activation)
-        for name in ("w1", "w2", "b", "x1", "x2"):
+        independent = plain.central_difference(leaves, config.target, activation)
+        independent |= {"o": step.dL_do, "n": step.dL_dn}  # the intermediate values, by the chain rule in floats
+        for name in hnn.neuron.Grads._fields:
             autograd, hand, fd = getattr(e.grad, name), getattr(e.hand, name), getattr(e.fd, name)
             assert hand == pytest.approx(autograd, rel=1e-12, abs=1e-12)
             assert autograd == pytest.approx(independent[name], rel=1e-6, abs=1e-8)
             assert fd == pytest.approx(independent[name], rel=1e-6, abs=1e-8)
+        assert e.do_dn == pytest.approx(step.do_dn, rel=1e-12, abs=1e-15)
 
 
 def test_a_wrong_hand_derivation_fails_training_loudly(monkeypatch):
@@ -43,67 +48,82 @@ def test_w2_gets_no_gradient_when_x2_is_zero():
     assert all(e.grad.w2 == 0.0 and e.updated.w2 == 1.0 for e in hnn.train().epochs)
 
 
-def replay(config):
-    """Plain-float gradient descent written from the maths, to compare hnn's trace with."""
-    w1, w2, b = config.w1, config.w2, config.b
-    rows = []
-    for _ in range(config.epochs):
-        n = config.x1 * w1 + config.x2 * w2 + b
-        o = math.tanh(n)
-        dL_dn = (o - config.target) * (1 - o * o)
-        grads = (config.x1 * dL_dn, config.x2 * dL_dn, dL_dn)
-        rows.append((w1, w2, b, n, o, 0.5 * (o - config.target) ** 2, grads))
-        w1, w2, b = (p - config.learning_rate * g for p, g in zip((w1, w2, b), grads))
-    n = config.x1 * w1 + config.x2 * w2 + b
-    return rows, (w1, w2, b, n, math.tanh(n), 0.5 * (math.tanh(n) - config.target) ** 2)
-
-
-def test_twenty_five_epochs_match_a_plain_float_replay():
-    config = hnn.Config(learning_rate=0.5, epochs=25)
-    trace = hnn.train(config)
-    rows, final = replay(config)
-    for e, (w1, w2, b, n, o, loss, grads) in zip(trace.epochs, rows, strict=True):
-        assert (e.w1, e.w2, e.b, e.n, e.o, e.loss) == pytest.approx((w1, w2, b, n, o, loss), rel=1e-12)
-        assert (e.grad.w1, e.grad.w2, e.grad.b) == pytest.approx(grads, rel=1e-12, abs=1e-15)
+def assert_matches_replay(trace, config):
+    steps, final = plain.replay(config)
+    for e, s in zip(trace.epochs, steps, strict=True):
+        assert (e.w1, e.w2, e.b, e.n, e.o, e.loss, e.do_dn) == pytest.approx(s[:7], rel=1e-12, abs=1e-15)
+        grads = (e.grad.o, e.grad.n, e.grad.w1, e.grad.w2, e.grad.b, e.grad.x1, e.grad.x2)
+        assert grads == pytest.approx((s.dL_do, s.dL_dn, s.dL_dw1, s.dL_dw2, s.dL_db, s.dL_dx1, s.dL_dx2), rel=1e-12, abs=1e-15)
+        assert tuple(e.updated) == pytest.approx((s.new_w1, s.new_w2, s.new_b), rel=1e-12)
     f = trace.final
-    assert (f.w1, f.w2, f.b, f.n, f.o, f.loss) == pytest.approx(final, rel=1e-12)
+    assert (f.w1, f.w2, f.b, f.n, f.o, f.loss) == pytest.approx(tuple(final), rel=1e-12)
+
+
+@pytest.mark.parametrize("activation", list(plain.ACTIVATION))
+def test_twenty_five_epochs_match_a_plain_float_replay(activation):
+    config = hnn.Config(learning_rate=0.5, epochs=25, x2=0.5, activation=activation, target=0.25)
+    assert_matches_replay(hnn.train(config), config)
+
+
+def test_json_carries_dL_do_and_dL_dn_equal_to_a_plain_float_replay(hnn_cli):
+    result = hnn_cli("run", "--json", "--x2", "1.5", "--learning-rate", "0.3", "--epochs", "12", "--activation", "sigmoid",
+                     "--target", "0.6")
+    data = json.loads(result.stdout)
+    steps, _ = plain.replay(x2=1.5, learning_rate=0.3, epochs=12, activation="sigmoid", target=0.6)
+    for epoch, step in zip(data["epochs"], steps, strict=True):
+        assert (epoch["grad"]["o"], epoch["grad"]["n"]) == pytest.approx((step.dL_do, step.dL_dn), rel=1e-12)
+        assert [epoch["grad"][name] for name in LEAF_NAMES] == pytest.approx(
+            [step.dL_dw1, step.dL_dw2, step.dL_db, step.dL_dx1, step.dL_dx2], rel=1e-12)
 
 
 @pytest.mark.parametrize("record", [True, False])
 def test_a_mismatch_past_the_first_chunk_names_its_own_epoch(monkeypatch, record):
-    # Epochs are cross-checked a chunk at a time: an error in a later chunk must still name the right epoch.
+    # A run without a record is cross-checked a chunk at a time: an error in a later chunk must name the right epoch.
     config = hnn.Config(learning_rate=0.001, epochs=CHUNK + 600)
-    rows, _ = replay(config)
+    steps, _ = plain.replay(config)
     wrong_from = CHUNK + 300  # the 1-based epoch whose n first falls below the threshold
-    threshold = (rows[wrong_from - 2][3] + rows[wrong_from - 1][3]) / 2  # between that epoch's n and the one before
-    assert rows[wrong_from - 2][3] > threshold > rows[wrong_from - 1][3]  # n falls every epoch on this run
+    threshold = (steps[wrong_from - 2].n + steps[wrong_from - 1].n) / 2  # between that epoch's n and the one before
+    assert steps[wrong_from - 2].n > threshold > steps[wrong_from - 1].n  # n falls every epoch on this run
     right = hnn.neuron.ACTIVATIONS["tanh"]
     wrong = right._replace(derivative=lambda n, o: torch.where(n < threshold, 1 - o, 1 - o**2))
     monkeypatch.setitem(hnn.neuron.ACTIVATIONS, "tanh", wrong)
     with pytest.raises(hnn.GradientMismatch, match=rf"^epoch {wrong_from}: autograd dL/dw1 = "):
         hnn.train_many([config], record=record)
+    with pytest.raises(hnn.GradientMismatch, match=rf"^epoch {wrong_from}: autograd dL/dw1 = "):
+        hnn.train(config)
 
 
 def test_runs_without_a_record_keep_the_final_pass_of_a_plain_float_replay():
     # Longer than a chunk, with runs that stop at different epochs: the final pass is all such a run keeps.
-    chunk = CHUNK
-    configs = hnn.configs(learning_rate=[0.01, 0.2, 0.05], epochs=[chunk + 250, 3, 2 * chunk], target=0.3)
+    configs = hnn.configs(learning_rate=[0.01, 0.2, 0.05], epochs=[CHUNK + 250, 3, 2 * CHUNK], target=0.3)
     runs = hnn.train_many(configs, record=False)
     for run, config in zip(runs, configs, strict=True):
         assert run.config == config
         f = run.final
-        assert (f.w1, f.w2, f.b, f.n, f.o, f.loss) == pytest.approx(replay(config)[1], rel=1e-12)
+        assert (f.w1, f.w2, f.b, f.n, f.o, f.loss) == pytest.approx(tuple(plain.replay(config)[1]), rel=1e-12)
         assert not hasattr(run, "epochs")
 
 
 def test_runs_of_different_lengths_record_the_replays_steps_and_stop_at_their_own_end():
     configs = hnn.configs(learning_rate=[0.3, 0.1, 0.2], epochs=[7, 2, 0], target=0.2)
     for trace, config in zip(hnn.train_many(configs), configs, strict=True):
-        rows, final = replay(config)
-        after = ([row[:3] for row in rows[1:]] + [final[:3]])[: len(rows)]  # what each epoch's update leaves behind
         assert len(trace.epochs) == config.epochs
-        for e, (w1, w2, b, *_), updated in zip(trace.epochs, rows, after, strict=True):
-            assert (e.w1, e.w2, e.b) == pytest.approx((w1, w2, b), rel=1e-12)
-            assert tuple(e.updated) == pytest.approx(updated, rel=1e-12)
-        f = trace.final
-        assert (f.w1, f.w2, f.b, f.n, f.o, f.loss) == pytest.approx(final, rel=1e-12)
+        assert_matches_replay(trace, config)
+
+
+def test_epochs_are_counted_from_one_and_out_of_range_is_one_line():
+    trace = hnn.train(hnn.Config(epochs=3))
+    assert [trace.epoch(k).epoch for k in (1, 2, 3)] == [1, 2, 3]
+    assert trace.epoch(1) is trace.epochs[0]
+    for bad in (0, 4, -1, 1.0, True):
+        with pytest.raises(ValueError, match=rf"^epoch must be a whole number from 1 to 3, got {bad!r}$"):
+            trace.epoch(bad)
+    with pytest.raises(ValueError, match=r"^epoch 1 does not exist: this run trained no epoch \(epochs = 0\)$"):
+        hnn.train(hnn.Config(epochs=0)).epoch(1)
+
+
+def test_losses_are_each_epochs_loss_then_the_trained_networks():
+    config = hnn.Config(learning_rate=0.5, epochs=4)
+    steps, final = plain.replay(config)
+    assert hnn.train(config).losses() == pytest.approx([s.loss for s in steps] + [final.loss], rel=1e-12)
+    assert hnn.train(hnn.Config(epochs=0)).losses() == pytest.approx([plain.replay(epochs=0)[1].loss], rel=1e-12)

@@ -11,14 +11,11 @@ import papermill
 import pytest
 
 import hnn
-from hnn.notebook import shown_epochs
-from hnn.walkthrough import epoch_text, final_text
-from tests.conftest import ROOT
+from hnn.log import epoch_text, final_text
+from tests.conftest import HYPERPARAMETERS, ROOT, WALKTHROUGH
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-WALKTHROUGH = ROOT / "notebooks" / "hacking_neural_networks.ipynb"
 SANITIZE = ROOT / "notebooks" / "sanitize.cfg"
-HYPERPARAMETERS = ("x1", "x2", "w1", "w2", "b", "target", "learning_rate", "epochs", "activation")
 
 
 def outputs_text(nb) -> str:
@@ -110,9 +107,9 @@ def test_papermill_variants_print_the_trace_of_their_parameters(name, variants):
     config = hnn.Config(**{k: v for k, v in parameters.items() if k in HYPERPARAMETERS})
     trace = hnn.train(config)
     text = stdout(nb)
-    shown = shown_epochs(config.epochs, 12)
-    for k in shown:
-        assert epoch_text(trace, trace.epochs[k]) in text
+    shown = hnn.Display().shown(config.epochs)
+    for epoch in shown:
+        assert epoch_text(trace, trace.epoch(epoch)) in text
     assert final_text(trace) in text
     assert text.count("EPOCH ") == len(shown)
     assert variants[name].stat().st_size < 2_000_000
@@ -124,7 +121,8 @@ def test_two_runs_give_the_same_outputs_byte_for_byte(variants):
     for a, b in zip(first.cells, second.cells):  # papermill's timestamps live in the metadata, which is left out
         assert (a.get("execution_count"), a.get("outputs")) == (b.get("execution_count"), b.get("outputs")), a.source
     pngs = sum("image/png" in o.get("data", {}) for c in first.cells for o in c.get("outputs", []))
-    assert pngs == len(shown_epochs(VARIANTS["fast"]["epochs"], 12)) + 1 + 4  # the shown epochs, the trained network, 4 figures
+    # The shown epochs, the trained network, 4 figures.
+    assert pngs == len(hnn.Display().shown(VARIANTS["fast"]["epochs"])) + 1 + 4
 
 
 def mutate_number(text: str, pattern: str) -> str:
@@ -139,8 +137,10 @@ def mutate_number(text: str, pattern: str) -> str:
 def test_nbval_fails_on_any_single_changed_number_and_passes_the_rest(tmp_path):
     nb = nbformat.read(WALKTHROUGH, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    by_source = lambda s: next(i for i, c in enumerate(code) if s in c.source)  # noqa: E731
     mutated = {}
+
+    def by_source(text):
+        return next(i for i, c in enumerate(code) if text in c.source)
 
     def edit(cell, output_filter, key, pattern):
         out = next(o for o in code[cell].outputs if output_filter(o))
@@ -181,7 +181,7 @@ def test_sanitize_rules_let_graphviz_releases_differ_but_no_number(view):
     from nbval.plugin import get_sanitize_patterns
 
     from hnn import diagram
-    from hnn.notebook import _fit
+    from hnn.notebook import fit_width
 
     rules = get_sanitize_patterns(SANITIZE.read_text())
     assert len(rules) == 2, "nbval reads 'replace: ' with its space; an editor may have stripped it"
@@ -192,8 +192,8 @@ def test_sanitize_rules_let_graphviz_releases_differ_but_no_number(view):
         return svg
 
     reference = ROOT / "tests" / "reference"
-    local = _fit(diagram.render([(reference / f"ae0-{view}.gv").read_text()], "svg")[0].decode())
-    other = _fit((reference / f"ae0-{view}.graphviz-16.svg").read_text())
+    local = fit_width(diagram.render([(reference / f"ae0-{view}.gv").read_text()], "svg")[0].decode())
+    other = fit_width((reference / f"ae0-{view}.graphviz-16.svg").read_text())
     assert local != other
     assert sanitized(local) == sanitized(other)
     assert sanitized(local) != sanitized(mutate_number(other, r">[^<]*?(0\.707120)"))

@@ -9,7 +9,7 @@ import pytest
 
 import hnn
 from hnn import plots
-from tests.conftest import reference_loss
+from tests import plain
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RUNS = {  # shared by several tests, each trained once (a Config is hashable)
@@ -40,13 +40,13 @@ def test_loss_curve_plots_each_epochs_loss_then_the_trained_loss(default):
     x, y = ax.lines[0].get_data()
     assert list(x) == list(range(1, 12))
     assert list(y) == [e.loss for e in default.epochs] + [default.final.loss]
-    assert y[0] == pytest.approx(0.5 * math.tanh(2.0 * -3.0 + 0.0 * 1.0 + 6.8814) ** 2, rel=1e-12)  # by hand
+    assert list(y) == pytest.approx([s.loss for s in plain.replay()[0]] + [plain.replay()[1].loss], rel=1e-12)
     assert ax.lines[1].get_data() == ([11], [default.final.loss])  # the "trained" star
     assert ax.get_yscale() == "linear"  # 0.25 to 0.18 is far less than two decades
 
 
 def test_loss_curve_turns_logarithmic_when_the_loss_spans_more_than_two_decades(oscillating):
-    losses = [e.loss for e in oscillating.epochs] + [oscillating.final.loss]
+    losses = oscillating.losses()
     assert max(losses) / min(losses) > 100
     assert plots.loss_curve(oscillating).axes[0].get_yscale() == "log"
 
@@ -84,7 +84,7 @@ def test_landscape_colours_are_the_loss_and_its_path_is_the_traces_states(config
         for i, j in [(0, 0), (0, columns - 1), (rows - 1, 0), (rows - 1, columns - 1), (100, 100), (37, 151)]:
             w1 = left + (j + 0.5) * (right - left) / columns  # the centre of pixel (i, j); row 0 is the bottom
             b = bottom + (i + 0.5) * (top - bottom) / rows
-            want = reference_loss(config.x1, config.x2, w1, config.w2, b, config.target, config.activation)
+            want = plain.loss(config.x1, config.x2, w1, config.w2, b, config.target, config.activation)
             assert L[i, j] == pytest.approx(want, rel=1e-12, abs=1e-15)
         path_w1, path_b = ax.lines[0].get_data()
         assert list(path_w1) == [s.w1 for s in states] and list(path_b) == [s.b for s in states]
@@ -128,21 +128,11 @@ def test_learning_rate_explorer_plots_the_final_loss_of_each_rate_in_order(sweep
 
 def test_best_learning_rate_is_the_rate_with_the_lowest_final_loss(sweep):
     rates, traces = sweep
-    losses = dict(zip(rates, (reference_final_loss(t.config) for t in traces)))  # retrained in plain floats
+    losses = dict(zip(rates, (plain.replay(t.config)[1].loss for t in traces)))  # retrained in plain floats
     rate, lowest = plots.best_learning_rate(traces)
     # Near 1e-30 the two float orders of operations differ in the last bits, so compare at that scale.
     assert lowest == pytest.approx(min(losses.values()), abs=1e-20)
     assert losses[rate] == pytest.approx(min(losses.values()), abs=1e-20)
-
-
-def reference_final_loss(c):
-    """Gradient descent on the neuron, in plain floats: dL/dn = (o - target) * tanh'(n)."""
-    w1, w2, b = c.w1, c.w2, c.b
-    for _ in range(c.epochs):
-        o = math.tanh(c.x1 * w1 + c.x2 * w2 + b)
-        dL_dn = (o - c.target) * (1 - o * o)
-        w1, w2, b = w1 - c.learning_rate * c.x1 * dL_dn, w2 - c.learning_rate * c.x2 * dL_dn, b - c.learning_rate * dL_dn
-    return reference_loss(c.x1, c.x2, w1, w2, b, c.target, "tanh")
 
 
 def test_learning_rate_explorer_refuses_runs_that_differ_in_more_than_the_rate():

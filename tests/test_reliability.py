@@ -1,6 +1,6 @@
 """Reliability: bad input at every entry point, the maths' edge cases, repeatable runs, no Graphviz, no lost file.
 
-Every expected number here comes from plain Python floats (tests/conftest.py's ACTIVATION), never from hnn."""
+Every expected number here comes from plain Python floats (tests/plain.py), never from hnn."""
 import json
 import math
 import os
@@ -18,15 +18,14 @@ import hnn.notebook as hn
 from hnn.cli import main
 from hnn.diagnose import diagnose
 from hnn.diagram import network, write
-from hnn.walkthrough import epoch_text, final_text
-from tests.conftest import ACTIVATION, ROOT, run_cli
+from hnn.log import epoch_text, final_text
+from tests.conftest import HYPERPARAMETERS, ROOT, WALKTHROUGH, needs_dot, run_cli
+from tests.plain import ACTIVATION, SLOPE, replay
 
-WALKTHROUGH = ROOT / "notebooks" / "hacking_neural_networks.ipynb"
-HYPERPARAMETERS = ("x1", "x2", "w1", "w2", "b", "target", "learning_rate", "epochs", "activation")  # the documented names
 ACCEPTED = ", ".join(HYPERPARAMETERS)
-NOTEBOOK_ACCEPTED = f"{ACCEPTED}, view, max_diagrams"  # the parameters cell adds two of its own
+DISPLAY = ("view", "max_diagrams")  # the parameters cell adds these two of its own
+NOTEBOOK_ACCEPTED = f"{ACCEPTED}, {', '.join(DISPLAY)}"
 INF = float("inf")
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot (make setup installs it)")
 
 
 # 1. Bad input: one table of values, each tried at every entry point that takes its parameter.
@@ -58,7 +57,9 @@ BAD_VALUES = [  # (what is wrong, parameter, value, the message up to ", got <th
     ("a bool", "b", True, NUMBER.format("b")),
     ("None", "target", None, NUMBER.format("target")),
     ("unknown view", "view", "tree", "view must be one of network, graph"),
-    ("one diagram", "max_diagrams", 1, "max_diagrams must be a whole number of at least 2"),
+    ("one diagram", "max_diagrams", 1, "max_diagrams must be a whole number from 2 to 50"),
+    ("fractional diagrams", "max_diagrams", 12.5, "max_diagrams must be a whole number from 2 to 50"),
+    ("too many diagrams", "max_diagrams", 500, "max_diagrams must be a whole number from 2 to 50"),
 ]
 PYTHON_ONLY = (list, bool, type(None))
 
@@ -67,7 +68,7 @@ def entry_points(name, value) -> list[str]:
     """The entry points that take this parameter, and this kind of value."""
     if isinstance(value, PYTHON_ONLY):
         return ["api"]
-    return ["api", "hnn run", "hnn diagrams", "hnn sweep"] if name in HYPERPARAMETERS else ["hnn sweep"]
+    return ["api", "hnn run", "hnn diagrams", "hnn sweep"] if name in HYPERPARAMETERS else ["api", "hnn sweep"]
 
 
 def cli(capsys, *args) -> str:
@@ -86,7 +87,12 @@ def call(entry: str, name: str, value, out: Path, capsys) -> str:
     """Give name=value to one entry point as its user would; the line it answers with."""
     if entry == "api":
         with pytest.raises(ValueError) as raised:
-            hnn.Config(**{name: value}) if name in HYPERPARAMETERS else hnn.configs(**{name: value})
+            if name in HYPERPARAMETERS:
+                hnn.Config(**{name: value})
+            elif name in DISPLAY:
+                hnn.Display(**{name: value})
+            else:
+                hnn.configs(**{name: value})
         return str(raised.value)
     if entry == "hnn run":
         return cli(capsys, "run", option(name), str(value))
@@ -211,7 +217,7 @@ def test_a_bad_output_folder_gets_one_line_and_nothing_is_written(command, probl
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--view", "tree"], "--view must be one of network, graph, got 'tree'"),
+        (["--view", "tree"], "view must be one of network, graph, got 'tree'"),
         (["--format", "svg,pdf"], "--format must be one or more of svg,png, comma-separated, got 'pdf'"),
     ],
 )
@@ -287,19 +293,14 @@ def test_papermill_with_a_bad_parameter_stops_at_the_check_with_one_line(case, p
 
 # 2. The maths' edge cases, against the chain rule in plain floats.
 
-SLOPE = {"tanh": lambda n, o: 1 - o * o, "sigmoid": lambda n, o: o * (1 - o), "relu": lambda n, o: float(n > 0)}
+def plain(**hyperparameters):
+    """Every epoch's (n, o, loss, dL/dw1, dL/dw2, dL/db), and the trained (w1, w2, b), from tests/plain.py's replay."""
+    steps, final = replay(**hyperparameters)
+    return [(s.n, s.o, s.loss, s.dL_dw1, s.dL_dw2, s.dL_db) for s in steps], (final.w1, final.w2, final.b)
 
 
-def plain(x1=2.0, x2=0.0, w1=-3.0, w2=1.0, b=6.8814, target=0.0, learning_rate=0.01, epochs=10, activation="tanh"):
-    """Every epoch's (n, o, loss, dL/dw1, dL/dw2, dL/db), and the trained (w1, w2, b), by hand."""
-    rows = []
-    for _ in range(epochs):
-        n = x1 * w1 + x2 * w2 + b
-        o = ACTIVATION[activation](n)
-        dL_dn = (o - target) * SLOPE[activation](n, o)
-        rows.append((n, o, 0.5 * (o - target) ** 2, x1 * dL_dn, x2 * dL_dn, dL_dn))
-        w1, w2, b = w1 - learning_rate * x1 * dL_dn, w2 - learning_rate * x2 * dL_dn, b - learning_rate * dL_dn
-    return rows, (w1, w2, b)
+def leaf_grads(e) -> tuple:
+    return e.grad.w1, e.grad.w2, e.grad.b, e.grad.x1, e.grad.x2
 
 
 def assert_matches_plain(trace, rows):
@@ -350,7 +351,7 @@ def test_relu_overshooting_further_each_step_until_its_dead_zone():
     trace = hnn.train(hnn.Config(activation="relu", target=target, learning_rate=0.5))
     assert [math.isclose(e.n, target + err, rel_tol=1e-12) for e, err in zip(trace.epochs, errors)] == [True] * 7
     dead = trace.epochs[6:]
-    assert all(e.grad == (0.0,) * 5 and e.params == dead[0].params and e.loss == 0.5 for e in dead)  # o = 0, target 1
+    assert all(leaf_grads(e) == (0.0,) * 5 and e.params == dead[0].params and e.loss == 0.5 for e in dead)  # o = 0, target 1
     assert trace.final.params == dead[0].params
     assert diagnose(trace) == [
         f"Note: epoch 1's step raised the loss from {0.5 * errors[0] ** 2:.6f} to {0.5 * errors[1] ** 2:.6f}:"
@@ -364,7 +365,8 @@ def test_relu_dead_zone_from_the_start_never_moves():
     trace = hnn.train(hnn.Config(activation="relu", w1=-5.0, target=0.5))
     n = 2.0 * -5.0 + 0.0 * 1.0 + 6.8814
     assert n < 0
-    assert all(e.n == n and e.o == 0.0 and e.loss == 0.125 and e.grad == (0.0,) * 5 for e in trace.epochs)
+    assert all(e.n == n and e.o == 0.0 and e.loss == 0.125 and leaf_grads(e) == (0.0,) * 5 for e in trace.epochs)
+    assert all(e.grad.o == -0.5 and e.do_dn == 0.0 and e.grad.n == 0.0 for e in trace.epochs)  # o − target, relu'(n < 0)
     assert trace.final.params == (-5.0, 1.0, 6.8814)
     assert diagnose(trace)[0].startswith(f"Note: at epoch 1, n = {n:.6f} ≤ 0: relu outputs 0")
 
@@ -377,7 +379,7 @@ def test_relu_dead_zone_from_the_start_never_moves():
 def test_an_output_equal_to_the_target_has_zero_loss_and_zero_gradients(parameters):
     trace = hnn.train(hnn.Config(**parameters))
     start = trace.epochs[0].params
-    assert all(e.loss == 0.0 and e.grad == (0.0,) * 5 and e.params == start for e in trace.epochs)
+    assert all(e.loss == 0.0 and e.grad == (0.0,) * 7 and e.params == start for e in trace.epochs)
     assert trace.final.params == start and trace.final.loss == 0.0
     assert diagnose(trace) == [
         "Note: at epoch 1, o equals the target, so the loss and every gradient are 0 and the parameters stop changing."
@@ -394,8 +396,8 @@ def test_zero_epochs_gives_only_ae0_and_the_final_record(tmp_path, capsys, monke
     assert "<B>ae0 · untrained (epochs = 0) · loss 0.250009</B>" in network(trace, 0).source
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda bundle, raw: shown.append(bundle["text/plain"]))
-    hn.show_epochs(trace, hn.shown_epochs(0, 12), "network")
-    hn.show_final(trace, "network")
+    hn.show_epochs(trace, hnn.Display())
+    hn.show_final(trace, hnn.Display())
     out = capsys.readouterr().out
     assert out.startswith("No epochs to show: with epochs = 0 nothing is trained") and "EPOCH" not in out
     assert shown == ["[diagram ae0: network view]"]
@@ -409,7 +411,7 @@ def test_a_smooth_run_has_no_notes():
 def test_the_notebook_shows_the_notes_above_the_epochs(capsys, monkeypatch):
     monkeypatch.setattr("IPython.display.display", lambda bundle, raw: None)
     trace = hnn.train(hnn.Config(learning_rate=5, epochs=3))
-    hn.show_epochs(trace, [0, 1, 2], "network")
+    hn.show_epochs(trace, hnn.Display())
     out = capsys.readouterr().out
     assert out.index("Note: epoch 1's step raised the loss") < out.index("tanh is saturated") < out.index("EPOCH 1")
 
@@ -497,8 +499,8 @@ def test_without_graphviz_show_epochs_and_show_final_print_the_hint_once(tmp_pat
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda bundle, raw: shown.append(bundle))
     trace = hnn.train(hnn.Config(epochs=2))
-    hn.show_epochs(trace, [0, 1], "network")
-    hn.show_final(trace, "network")
+    hn.show_epochs(trace, hnn.Display())
+    hn.show_final(trace, hnn.Display())
     out = capsys.readouterr().out
     assert out.count("No diagrams: Graphviz's 'dot' program is not on PATH") == 1 and shown == []
     assert out.count("EPOCH ") == 2 and "Final Loss" in out

@@ -9,9 +9,8 @@ import pytest
 import hnn
 from hnn import sweep
 from hnn.cli import main
-from tests.conftest import ROOT
+from tests.conftest import WALKTHROUGH
 
-WALKTHROUGH = ROOT / "notebooks" / "hacking_neural_networks.ipynb"
 # A small stand-in for the walkthrough: its parameters cell, a check like the walkthrough's, the walkthrough log,
 # and a failure for one valid value, so that a run can fail after every set has been validated.
 TINY = """\
@@ -19,9 +18,9 @@ import os
 import hnn
 import hnn.notebook as hn
 
-config, shown = hn.setup(
-    view, max_diagrams, x1=x1, x2=x2, w1=w1, w2=w2, b=b,
-    target=target, learning_rate=learning_rate, epochs=epochs, activation=activation,
+config, display = hn.setup(
+    x1=x1, x2=x2, w1=w1, w2=w2, b=b, target=target, learning_rate=learning_rate,
+    epochs=epochs, activation=activation, view=view, max_diagrams=max_diagrams,
 )
 assert learning_rate != 1, "this notebook fails for learning_rate 1"
 print("cwd:", os.getcwd())
