@@ -1,0 +1,97 @@
+"""The stepper's frames: every sub-step's worked arithmetic equals a plain-float replay, values appear only once
+computed, and the diagram template has one tagged text for every value."""
+import re
+
+import pytest
+
+import hnn
+from hnn import diagram, frames
+from tests import plain
+
+CONFIG = hnn.Config(x1=-1.5, x2=0.5, w1=0.25, w2=-2.0, b=0.1, target=0.3, learning_rate=0.5, epochs=3, activation="sigmoid")
+PER_EPOCH = 15  # STEP 0, then n, o, L, then dL/do, do/dn, dL/dn and five leaf gradients, then three updates
+
+
+def six(x: float) -> str:
+    return f"{x:.6f}".replace("-", "\u2212")
+
+
+def factor(x: float) -> str:
+    return f"({six(x)})" if x < 0 and six(x).startswith("\u2212") else six(x)
+
+
+def given(x: float) -> str:
+    return repr(x).replace("-", "\u2212")
+
+
+def expected_lines(c, s) -> list[str]:
+    """Each sub-step's line for one replayed epoch, written out here from the maths' names and the replay's numbers."""
+    slope = f"do/dn = o · (1 − o) = {six(s.o)} × (1 − {six(s.o)}) = {six(s.do_dn)}"
+    return [
+        f"x1 = {given(c.x1)}, x2 = {given(c.x2)}, target = {given(c.target)}, learning_rate = {given(c.learning_rate)};"
+        f" w1 = {six(s.w1)}, w2 = {six(s.w2)}, b = {six(s.b)}",
+        f"n = x1·w1 + x2·w2 + b = {given(c.x1)} × {factor(s.w1)} + {given(c.x2)} × {factor(s.w2)} + {factor(s.b)}"
+        f" = {six(s.n)}",
+        f"o = sigmoid(n) = sigmoid({six(s.n)}) = {six(s.o)}",
+        f"L = ½(o − target)² = ½ × ({six(s.o)} − {given(c.target)})² = {six(s.loss)}",
+        f"dL/do = o − target = {six(s.o)} − {given(c.target)} = {six(s.dL_do)}",
+        slope,
+        f"dL/dn = dL/do · do/dn = {factor(s.dL_do)} × {factor(s.do_dn)} = {six(s.dL_dn)}",
+        f"dL/dw1 = x1 · dL/dn = {given(c.x1)} × {factor(s.dL_dn)} = {six(s.dL_dw1)}",
+        f"dL/dw2 = x2 · dL/dn = {given(c.x2)} × {factor(s.dL_dn)} = {six(s.dL_dw2)}",
+        f"dL/db = 1 · dL/dn = 1 × {factor(s.dL_dn)} = {six(s.dL_db)}",
+        f"dL/dx1 = w1 · dL/dn = {factor(s.w1)} × {factor(s.dL_dn)} = {six(s.dL_dx1)}",
+        f"dL/dx2 = w2 · dL/dn = {factor(s.w2)} × {factor(s.dL_dn)} = {six(s.dL_dx2)}",
+        f"new w1 = w1 − learning_rate · dL/dw1 = {six(s.w1)} − {given(c.learning_rate)} × {factor(s.dL_dw1)} = {six(s.new_w1)}",
+        f"new w2 = w2 − learning_rate · dL/dw2 = {six(s.w2)} − {given(c.learning_rate)} × {factor(s.dL_dw2)} = {six(s.new_w2)}",
+        f"new b = b − learning_rate · dL/db = {six(s.b)} − {given(c.learning_rate)} × {factor(s.dL_db)} = {six(s.new_b)}",
+    ]
+
+
+@pytest.fixture(scope="module")
+def stepped():
+    return frames.frames(hnn.train(CONFIG), hnn.Display())
+
+
+def test_every_sub_step_of_every_epoch_is_the_replays_arithmetic(stepped):
+    steps, final = plain.replay(CONFIG)
+    assert len(stepped) == PER_EPOCH * CONFIG.epochs + 1
+    for k, s in enumerate(steps):
+        epoch = stepped[k * PER_EPOCH:(k + 1) * PER_EPOCH]
+        assert [f["epoch"] for f in epoch] == [k + 1] * PER_EPOCH
+        assert [f["lines"][-1] for f in epoch] == expected_lines(CONFIG, s)
+    trained = stepped[-1]
+    assert trained["epoch"] == 0 and trained["slots"]["L"] == six(final.loss) and trained["slots"]["w1"] == six(final.w1)
+
+
+def test_values_appear_only_once_computed_left_to_right_then_right_to_left(stepped):
+    order = ["n", "o", "L", "dL/do", "do/dn", "dL/dn", "dL/dw1", "dL/dw2", "dL/db", "dL/dx1", "dL/dx2",
+             "new w1", "new w2", "new b"]
+    given_slots = {"x1", "x2", "w1", "w2", "b", "target"}
+    for k in range(CONFIG.epochs):
+        epoch = stepped[k * PER_EPOCH:(k + 1) * PER_EPOCH]
+        for i, f in enumerate(epoch):
+            assert set(f["slots"]) == given_slots | set(order[:i]), (k, i)  # nothing from the future, nothing forgotten
+
+
+def test_each_sub_step_reads_what_its_formula_uses_and_writes_its_result(stepped):
+    first = stepped[:PER_EPOCH]
+    assert first[1]["write"] == ["n"] and set(first[1]["read"]) >= {"x1", "w1", "x2", "w2", "b"}
+    assert first[3]["write"] == ["L"] and {"o", "target"} <= set(first[3]["read"])
+    assert first[7]["write"] == ["w1"] and {"x1", "n"} <= set(first[7]["read"])  # dL/dw1 = x1 · dL/dn
+    assert first[12]["write"] == ["w1"]  # the update
+
+
+def test_the_template_has_one_tagged_text_per_value_and_every_node_and_edge(stepped):
+    svg = frames.template(hnn.train(CONFIG), stepped)
+    slots = re.findall(r'<text data-slot="([^"]+)"', svg)
+    expected = [slot for rows in diagram.STEPPER_ROWS.values() for _, slot in rows] + [diagram.SLOT]
+    assert sorted(slots) == sorted(expected)
+    assert sorted(re.findall(r'data-node="([^"]+)"', svg)) == sorted(diagram.STEPPER_ROWS)
+    assert sorted(re.findall(r'data-edge="([^"]+)"', svg)) == sorted(f"{t}-{h}" for t, h in diagram.STEPPER_EDGES)
+
+
+def test_a_long_run_steps_through_the_shown_epochs_only():
+    trace = hnn.train(hnn.Config(epochs=40))
+    stepped = frames.frames(trace, hnn.Display(max_diagrams=4))
+    assert sorted({f["epoch"] for f in stepped}) == [0, 1, 14, 27, 40]
