@@ -36,9 +36,9 @@ notebooks: setup
 diagrams: setup
 	$(BIN)/hnn diagrams --out diagrams
 
-# Handouts from the committed notebook's outputs, for a class without Jupyter: one HTML page with every image
-# inside (out/hacking_neural_networks.html), and a reveal.js slideshow, one slide per heading, that opens
-# without a network (out/hacking_neural_networks.slides.html; the first run fetches out/slides_files with npm).
+# Handouts from the committed notebook's outputs, for a class without Jupyter: one HTML page with every image and
+# MathJax inside (out/hacking_neural_networks.html), and reveal.js slides for a projector that open without a
+# network (out/hacking_neural_networks.slides.html beside out/slides_files). npm fetches their JavaScript once.
 html: setup
 	$(BIN)/python scripts/export-handouts html $(NOTEBOOK) out
 

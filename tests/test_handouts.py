@@ -1,4 +1,5 @@
-"""`make html` and `make slides`: every image inside the page, one slide per heading, the JavaScript beside it."""
+"""`make html` and `make slides`: one self-contained page that typesets offline, and slides that fit the screen and
+walk with the arrow keys. The browser checks run Debian's chromium with every non-file request refused."""
 import base64
 import os
 import re
@@ -9,18 +10,32 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, WALKTHROUGH
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 
 EXPORT = ROOT / "scripts" / "export-handouts"
 PNG = base64.b64decode(  # a 1x1 PNG
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle cx="5" cy="5" r="4"/></svg>'
-HEADINGS = ("# One neuron", "## Training", "## After training")
+SIZES = [(1280, 720), (1920, 1080)]
 
 
 @pytest.fixture(scope="module")
-def notebook(tmp_path_factory):
+def cache(tmp_path_factory):
+    """A cache of the pages' JavaScript for this test module: npm fetches it once (about 10 MB)."""
+    return tmp_path_factory.mktemp("cache")
+
+
+def export(kind, notebook, outdir, cache, path=None):
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), **({"PATH": path} if path else {})}
+    run = subprocess.run([sys.executable, EXPORT, kind, notebook, outdir], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
     """A small notebook shaped like the walkthrough: headings, math, a diagram stored as png + svg, a picture."""
     folder = tmp_path_factory.mktemp("notebooks")
     (folder / "picture.png").write_bytes(PNG)
@@ -28,73 +43,110 @@ def notebook(tmp_path_factory):
         "display_data",
         {"image/png": base64.b64encode(PNG).decode(), "image/svg+xml": SVG, "text/plain": "[diagram ae0]"},
     )
-    plot = new_output("display_data", {"image/png": base64.b64encode(PNG).decode(), "text/plain": "<Figure>"})
     cells = [
-        new_markdown_cell(f"{HEADINGS[0]}\n\n$n = x_1 w_1 + b$\n\n![a picture](picture.png)"),
-        new_markdown_cell(HEADINGS[1]),
-        new_code_cell("hn.show_epochs(trace, shown, view)", outputs=[diagram]),
-        new_markdown_cell(f"{HEADINGS[2]}\n\nNo new slide for this paragraph."),
-        new_markdown_cell("Nor for this one."),
-        new_code_cell("hn.show_figures(trace)", outputs=[plot]),
+        new_markdown_cell("# One neuron\n\n$n = x_1 w_1 + b$\n\n![a picture](picture.png)"),
+        new_code_cell("hn.show_epochs(trace, display)", outputs=[diagram]),
     ]
     path = folder / "walkthrough.ipynb"
     nbformat.write(new_notebook(cells=cells), path)
     return path
 
 
-@pytest.fixture(scope="module")
-def slides(notebook, tmp_path_factory):
-    """The slideshow's page, exported beside a slides_files folder as if fetched before: no network needed."""
-    out = tmp_path_factory.mktemp("out")
-    (out / "slides_files").mkdir()
-    export("slides", notebook, out)
-    return (out / "walkthrough.slides.html").read_text()
-
-
-def export(kind, notebook, outdir, env=None):
-    run = subprocess.run(
-        [sys.executable, EXPORT, kind, notebook, outdir], capture_output=True, text=True, check=True, env=env
-    )
-    return run.stdout
-
-
 def image_sources(page: str) -> list[str]:
     return re.findall(r"<img\b[^>]*\bsrc=\"([^\"]*)\"", page)
 
 
-def test_html_is_one_page_with_every_image_inside(notebook, tmp_path):
+def test_html_is_one_page_with_every_image_and_its_mathjax_inside(tiny, tmp_path, cache):
     out = tmp_path / "out"
-    assert export("html", notebook, out) == f"wrote {out / 'walkthrough.html'}\n"
+    assert export("html", tiny, out, cache) == f"wrote {out / 'walkthrough.html'}\n"
     assert os.listdir(out) == ["walkthrough.html"]  # nothing beside it to lose
-    sources = image_sources((out / "walkthrough.html").read_text())
-    assert [s.split(",")[0] for s in sources] == [
-        "data:image/png;base64",  # the markdown picture, read from the notebook's folder
-        "data:image/svg+xml;base64",  # the diagram: its svg, sharp on a projector
-        "data:image/png;base64",  # the plot
-    ]
-    assert all(not s.startswith(("http:", "https:", "//")) for s in sources)
+    page = (out / "walkthrough.html").read_text()
+    assert all(s.startswith("data:image/") for s in image_sources(page)) and len(image_sources(page)) == 2
+    assert not re.findall(r"<script[^>]*\bsrc=", page), "every script is inside the page"
+    assert "MathJax" in page and "cdnjs" not in page and "unpkg" not in page
 
 
-def test_slides_start_a_slide_at_every_heading_and_embed_every_image(slides):
-    assert slides.count("<section") == 2 * len(HEADINGS)  # each slide is a <section> holding a <section>
-    assert all(s.startswith("data:image/") for s in image_sources(slides))
-    assert len(image_sources(slides)) == 3
-
-
-def test_slides_load_their_javascript_from_the_folder_beside_them(slides):
-    for url in (
-        "slides_files/dist/reveal.css",
-        "slides_files/dist/reveal.js",
-        "slides_files/require.js",
-        "slides_files/jquery.min.js",
-        "slides_files/mathjax/MathJax.js",
-    ):
-        assert url in slides
-    assert "unpkg.com" not in slides and "ajax/libs/mathjax" not in slides and "ajax/libs/require.js" not in slides
-
-
-def test_slides_without_npm_fall_back_to_the_cdns_and_say_so(notebook, tmp_path):
+def test_without_npm_the_pages_fall_back_to_the_cdns_and_say_so(tiny, tmp_path):
     out = tmp_path / "out"
-    no_npm = {**os.environ, "PATH": os.path.dirname(sys.executable)}
-    assert "without npm" in export("slides", notebook, out, env=no_npm)
-    assert "https://unpkg.com/reveal.js@4.0.2/dist/reveal.js" in (out / "walkthrough.slides.html").read_text()
+    said = export("slides", tiny, out, tmp_path / "empty-cache", path=os.path.dirname(sys.executable))
+    assert "without npm" in said
+    assert "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-svg-full.js" in (out / "walkthrough.slides.html").read_text()
+
+
+def offline_page(playwright, width, height):
+    """A chromium page that refuses every request but file:// ones, and the list of what it refused."""
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    refused = []
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else (refused.append(r.request.url), r.abort()))
+    return browser, page, refused
+
+
+@pytest.fixture(scope="module")
+def handouts(tmp_path_factory, cache):
+    """The committed walkthrough exported both ways."""
+    out = tmp_path_factory.mktemp("handouts")
+    export("html", WALKTHROUGH, out, cache)
+    export("slides", WALKTHROUGH, out, cache)
+    return out
+
+
+def test_the_handout_typesets_every_formula_offline(handouts, tmp_path):
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser, page, refused = offline_page(playwright, 1280, 720)
+        try:
+            page.goto((handouts / "hacking_neural_networks.html").as_uri())
+            page.wait_for_function("() => document.querySelectorAll('mjx-container').length > 0", timeout=30_000)
+            page.wait_for_timeout(500)
+            text = page.evaluate("document.body.innerText")
+            page.screenshot(path=tmp_path / "handout.png")
+        finally:
+            browser.close()
+    formulas = len(re.findall(r"\$\$", nbformat.read(WALKTHROUGH, 4).cells[5].source))
+    assert formulas and "$$" not in text and "\\frac" not in text and "\\partial" not in text
+    assert refused == []
+
+
+SLIDE_BOX_JS = r"""() => { const slide = Reveal.getCurrentSlide(); let bottom = 0, right = 0, left = 1e9, top = 1e9;
+    slide.querySelectorAll('*').forEach(e => { const r = e.getBoundingClientRect();
+        if (r.width && r.height && getComputedStyle(e).visibility !== 'hidden') {
+            bottom = Math.max(bottom, r.bottom); right = Math.max(right, r.right);
+            left = Math.min(left, r.left); top = Math.min(top, r.top); } });
+    return {bottom, right, left, top, index: Reveal.getIndices().h, last: Reveal.isLastSlide(),
+            inputs: [...slide.querySelectorAll('.jp-CodeCell .jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt')]
+                .filter(e => e.offsetParent && (e.closest('.jp-CodeCell .jp-InputArea') || /\[/.test(e.textContent)))
+                .length,
+            text: slide.innerText}; }"""
+
+
+@pytest.mark.parametrize("width,height", SIZES)
+def test_every_slide_fits_the_screen_hides_code_and_the_arrow_key_walks_them_all(handouts, tmp_path, width, height):
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    seen = []
+    with sync_playwright() as playwright:
+        browser, page, refused = offline_page(playwright, width, height)
+        try:
+            page.goto((handouts / "hacking_neural_networks.slides.html").as_uri())
+            page.wait_for_function("() => window.Reveal && window.Reveal.isReady()", timeout=30_000)
+            total = page.evaluate("Reveal.getTotalSlides()")
+            for step in range(2000):  # slides, and the stepper's sub-steps on its slide
+                page.wait_for_timeout(30)
+                box = page.evaluate(SLIDE_BOX_JS)
+                seen.append(box)
+                where = f"slide {box['index'] + 1} of {total}, step {step}: {box['text'][:80]!r}"
+                assert box["right"] <= width + 1 and box["bottom"] <= height + 1, where
+                assert box["left"] >= -1 and box["top"] >= -1, where
+                assert box["inputs"] == 0, f"code shows on {where}"
+                if box["last"] and step and seen[-2]["text"] == box["text"]:
+                    break
+                page.keyboard.press("ArrowRight")
+            page.screenshot(path=tmp_path / f"last-{width}.png")
+        finally:
+            browser.close()
+    assert {box["index"] for box in seen} == set(range(total))  # → reached every slide
+    assert refused == []
