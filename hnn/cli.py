@@ -1,5 +1,5 @@
 """The `hnn` command: `hnn run` prints the walkthrough or its JSON trace; `hnn diagrams` draws every epoch;
-`hnn sweep` executes the walkthrough notebook once per parameter set."""
+`hnn sweep` executes the walkthrough notebook once per parameter set; `hnn worksheet` prints one epoch to fill in."""
 from __future__ import annotations
 
 import argparse
@@ -57,6 +57,20 @@ def sweep(args: argparse.Namespace) -> int:
     return sweep(args.param, args.params_file, args.out, notebook=args.notebook, force=args.force)
 
 
+def worksheet(args: argparse.Namespace) -> int:
+    from hnn import worksheet  # here, like sweep: the other commands need not import it
+
+    config = config_from(args)
+    epoch = worksheet.check_epoch(args.epoch, config.epochs)  # before training: a bad --epoch costs no time
+    try:
+        paths = worksheet.write(train(config), args.out, epoch)
+    except OSError as error:  # the disk, not the user: nothing was renamed into place
+        print(f"hnn worksheet: error: cannot write to {args.out}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    print(f"wrote {', '.join(str(path) for path in paths)}")
+    return 0
+
+
 def parser() -> Parser:
     top = Parser(prog="hnn", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -91,6 +105,16 @@ def parser() -> Parser:
     sweep_parser.add_argument("--notebook", type=Path, metavar="PATH", help="the notebook to run (default: the walkthrough)")
     sweep_parser.add_argument("--force", action="store_true", help="overwrite this sweep's files if they exist")
     sweep_parser.set_defaults(handler=sweep, parser=sweep_parser)
+    worksheet_parser = commands.add_parser(
+        "worksheet", help="write a printable worksheet for one epoch and its answer key",
+        description="Write worksheet.pdf (epoch K's network with every value it computes left blank, and the formulas)"
+        " and answers.pdf (the same page with the numbers) into --out: one landscape page, 279.4 x 210 mm, that"
+        " prints on A4 and on Letter.",
+    )
+    worksheet_parser.add_argument("--out", required=True, metavar="DIR", help="directory to write into (created if missing)")
+    add_hyperparameters(worksheet_parser)
+    worksheet_parser.add_argument("--epoch", default="1", metavar="K", help="the epoch to fill in, from 1 (default 1)")
+    worksheet_parser.set_defaults(handler=worksheet, parser=worksheet_parser)
     return top
 
 

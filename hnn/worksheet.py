@@ -1,0 +1,110 @@
+"""Printable worksheets: one epoch's network diagram with every value it computes left blank, the formulas beside it,
+and the answer key: the same page with the numbers in place of the blanks."""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import graphviz
+
+from hnn.diagram import BLANK, COMPUTED, FONT, SIZE, network, num, render
+from hnn.files import create, directory, write_atomically
+from hnn.trace import Trace
+
+# Landscape, 279.4 × 210 mm: Letter's long side by A4's short side, so the page prints at full size on either.
+PAGE = (11.0, 210 / 25.4)  # inches, as Graphviz measures
+MARGIN = 0.5  # inches of white on every side, wider than any printer's unprintable edge
+FILES = ("worksheet.pdf", "answers.pdf")
+# Each activation as the formulas show it: o = f(n), and its slope do/dn in terms of n and o.
+ACTIVATIONS = {
+    "tanh": ("(e<SUP>n</SUP> − e<SUP>−n</SUP>) / (e<SUP>n</SUP> + e<SUP>−n</SUP>)", "1 − o²"),
+    "sigmoid": ("1 / (1 + e<SUP>−n</SUP>)", "o · (1 − o)"),
+    "relu": ("max(0, n)", "1 if n &gt; 0, else 0"),
+}
+DATES = re.compile(rb"(/(?:CreationDate|ModDate) \(D:)\d{14}")  # cairo stamps the time of rendering
+FIXED_DATE = rb"\g<1>20000101000000"  # same length, so the PDF's table of byte offsets stays right
+
+
+def check_epoch(epoch, epochs: int) -> int:
+    """The 1-based epoch a worksheet is about, from an int or a numeric string; ValueError naming --epoch otherwise."""
+    accepted = f"--epoch must be a whole number from 1 to {epochs} (the run's epochs), got {epoch!r}"
+    if epochs == 0:
+        accepted = "--epoch needs a run with at least 1 epoch, but epochs is 0"
+    if isinstance(epoch, str) and epoch.strip().isdigit():  # from the command line
+        epoch = int(epoch)
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or not 1 <= epoch <= epochs:
+        raise ValueError(accepted)
+    return epoch
+
+
+def page(trace: Trace, epoch: int, blank=frozenset(COMPUTED)) -> graphviz.Digraph:
+    """One page: a heading, epoch's network diagram with the values in blank left out, and the formulas below."""
+    answers = not blank
+    diagram = network(trace, epoch - 1, blank)
+    diagram.name = "cluster_network"  # a cluster inside the page: its label is the heading, above the diagram
+    diagram.graph_attr.update(label=_heading(trace, epoch, answers), labeljust="l", color="white")  # no frame
+    sheet = graphviz.Digraph("worksheet", graph_attr={
+        **{name: diagram.graph_attr[name] for name in ("rankdir", "nodesep", "ranksep", "bgcolor")},  # whole-graph
+        "label": _formulas(trace), "labelloc": "b", "fontname": FONT, "fontsize": str(SIZE), "pad": "0",
+    })
+    sheet.subgraph(diagram)
+    return sheet
+
+
+def _heading(trace: Trace, epoch: int, answers: bool) -> str:
+    """What the page is, what to do, and a line for the student's name."""
+    c = trace.config
+    title = f"{'Answers' if answers else 'Worksheet'}: one {c.activation} neuron, epoch {epoch} of {c.epochs}"
+    task = (f"Every value epoch {epoch} computes, to 6 decimals." if answers else
+            f"Fill in each {BLANK} with the value epoch {epoch} computes, in the order 1 to 4 below;"
+            " 6 decimals, the last may differ by rounding.")
+    name = "" if answers else f"Name {BLANK}{BLANK}"
+    return (f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="4"><TR><TD ALIGN="LEFT"><B>{title}</B></TD>'
+            f'<TD ALIGN="RIGHT">{name}</TD></TR><TR><TD ALIGN="LEFT" COLSPAN="2">{task}</TD></TR></TABLE>>')
+
+
+def _formulas(trace: Trace) -> str:
+    """The formulas the blanks need, the run's activation and learning rate in them, in the order they are used."""
+    c = trace.config
+    f, slope = ACTIVATIONS[c.activation]
+    columns = {
+        "1. Forward pass": ["n = x1·w1 + x2·w2 + b", f"o = {c.activation}(n) = {f}", "", "<B>2. Loss</B>",
+                            "L = ½(o − target)²"],
+        "3. Backward pass: the chain rule": [
+            "dL/do = o − target", f"dL/dn = dL/do · do/dn,   do/dn = {slope}", "dL/dw1 = dL/dn · x1",
+            "dL/dw2 = dL/dn · x2", "dL/db = dL/dn · 1", "dL/dx1 = dL/dn · w1", "dL/dx2 = dL/dn · w2",
+        ],
+        "4. Gradient descent": [f"learning_rate = {num(c.learning_rate)}", "new w1 = w1 − learning_rate · dL/dw1",
+                                "new w2 = w2 − learning_rate · dL/dw2", "new b = b − learning_rate · dL/db"],
+    }
+    lines = lambda texts: "".join(f'{text}<BR ALIGN="LEFT"/>' for text in texts)  # noqa: E731  (left-aligned lines)
+    titles = "".join(f'<TD ALIGN="LEFT"><B>{title}</B></TD>' for title in columns)
+    bodies = "".join(f'<TD ALIGN="LEFT" VALIGN="TOP">{lines(texts)}</TD>' for texts in columns.values())
+    return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="6"><TR>{titles}</TR><TR>{bodies}</TR></TABLE>>'
+
+
+def pdf(sheet: graphviz.Digraph) -> bytes:
+    """The page as PDF at PAGE's size, scaled to fit inside MARGIN and centred; the same bytes for the same page."""
+    # Graphviz's PDF page is the drawing's own size, unless `viewport` names the page's size, a zoom and the point
+    # of the drawing at its centre: a first layout measures the drawing (in inches) for the zoom that fits it.
+    width, height = (float(v) for v in render([sheet.source], "plain")[0].split(maxsplit=4)[2:4])
+    zoom = min((PAGE[0] - 2 * MARGIN) / width, (PAGE[1] - 2 * MARGIN) / height)
+    fitted = sheet.copy()
+    fitted.graph_attr.update(margin="0", viewport=f"{PAGE[0] * 72:.2f},{PAGE[1] * 72:.2f},{zoom:.6f},"
+                                                  f"{width * 36:.2f},{height * 36:.2f}")  # 72 points an inch
+    return DATES.sub(FIXED_DATE, render([fitted.source], "pdf")[0])
+
+
+def write(trace: Trace, out_dir, epoch=1) -> list[Path]:
+    """Write worksheet.pdf and answers.pdf for epoch (1-based) into out_dir: both files or neither."""
+    k = check_epoch(epoch, len(trace.epochs))
+    out = directory(out_dir)
+    pdfs = [pdf(page(trace, k)), pdf(page(trace, k, blank=frozenset()))]  # both rendered before anything is written
+    create(out)
+    with tempfile.TemporaryDirectory(dir=out, prefix=".hnn-") as staging:  # beside the files: renaming is atomic
+        staged = [write_atomically(Path(staging) / name, data) for name, data in zip(FILES, pdfs)]
+        for path in staged:
+            os.replace(path, out / path.name)
+    return [out / name for name in FILES]
