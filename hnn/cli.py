@@ -111,7 +111,8 @@ def parser() -> Parser:
         " and answers.pdf (the same page with the numbers) into --out: one landscape page, 279.4 x 210 mm, that"
         " prints on A4 and on Letter.",
     )
-    worksheet_parser.add_argument("--out", required=True, metavar="DIR", help="directory to write into (created if missing)")
+    worksheet_parser.add_argument("--out", required=True, metavar="DIR",
+                                  help="directory to write into (created if missing)")
     add_hyperparameters(worksheet_parser)
     worksheet_parser.add_argument("--epoch", default="1", metavar="K", help="the epoch to fill in, from 1 (default 1)")
     worksheet_parser.set_defaults(handler=worksheet, parser=worksheet_parser)

@@ -2,6 +2,7 @@
 and the answer key: the same page with the numbers in place of the blanks."""
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import tempfile
@@ -57,12 +58,13 @@ def _heading(trace: Trace, epoch: int, answers: bool) -> str:
     """What the page is, what to do, and a line for the student's name."""
     c = trace.config
     title = f"{'Answers' if answers else 'Worksheet'}: one {c.activation} neuron, epoch {epoch} of {c.epochs}"
-    task = (f"Every value epoch {epoch} computes, to 6 decimals." if answers else
-            f"Fill in each {BLANK} with the value epoch {epoch} computes, in the order 1 to 4 below;"
-            " 6 decimals, the last may differ by rounding.")
+    task = ([f"Every value epoch {epoch} computes, to 6 decimals."] if answers else
+            [f"Fill in each {BLANK} with the value epoch {epoch} computes, in the order 1 to 4 below,",
+             "to 6 decimals (the last one may differ by rounding)."])
     name = "" if answers else f"Name {BLANK}{BLANK}"
-    return (f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="4"><TR><TD ALIGN="LEFT"><B>{title}</B></TD>'
-            f'<TD ALIGN="RIGHT">{name}</TD></TR><TR><TD ALIGN="LEFT" COLSPAN="2">{task}</TD></TR></TABLE>>')
+    lines = "".join(f'<TR><TD ALIGN="LEFT" COLSPAN="2">{line}</TD></TR>' for line in task)  # a row a line, as below
+    return (f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="3"><TR><TD ALIGN="LEFT"><B>{title}</B></TD>'
+            f'<TD ALIGN="RIGHT">{name}</TD></TR>{lines}</TABLE>>')
 
 
 def _formulas(trace: Trace) -> str:
@@ -71,7 +73,7 @@ def _formulas(trace: Trace) -> str:
     f, slope = ACTIVATIONS[c.activation]
     columns = {
         "1. Forward pass": ["n = x1·w1 + x2·w2 + b", f"o = {c.activation}(n) = {f}", "", "<B>2. Loss</B>",
-                            "L = ½(o − target)²"],
+                            "L = ½(o − target)²"],  # the loss is short: it shares the first column
         "3. Backward pass: the chain rule": [
             "dL/do = o − target", f"dL/dn = dL/do · do/dn,   do/dn = {slope}", "dL/dw1 = dL/dn · x1",
             "dL/dw2 = dL/dn · x2", "dL/db = dL/dn · 1", "dL/dx1 = dL/dn · w1", "dL/dx2 = dL/dn · w2",
@@ -79,10 +81,12 @@ def _formulas(trace: Trace) -> str:
         "4. Gradient descent": [f"learning_rate = {num(c.learning_rate)}", "new w1 = w1 − learning_rate · dL/dw1",
                                 "new w2 = w2 − learning_rate · dL/dw2", "new b = b − learning_rate · dL/db"],
     }
-    lines = lambda texts: "".join(f'{text}<BR ALIGN="LEFT"/>' for text in texts)  # noqa: E731  (left-aligned lines)
-    titles = "".join(f'<TD ALIGN="LEFT"><B>{title}</B></TD>' for title in columns)
-    bodies = "".join(f'<TD ALIGN="LEFT" VALIGN="TOP">{lines(texts)}</TD>' for texts in columns.values())
-    return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="6"><TR>{titles}</TR><TR>{bodies}</TR></TABLE>>'
+    titles = [f"<B>{title}</B>" for title in columns]
+    lines = itertools.zip_longest(*columns.values(), fillvalue="")  # a table row a line: no line overlaps the next
+    gap = '<TD WIDTH="40"></TD>'  # between the columns
+    rows = [gap.join(f'<TD ALIGN="LEFT">{text}</TD>' for text in row) for row in [titles, *lines]]
+    table = "".join(f"<TR>{row}</TR>" for row in rows)
+    return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="3">{table}</TABLE>>'
 
 
 def pdf(sheet: graphviz.Digraph) -> bytes:
@@ -104,7 +108,7 @@ def write(trace: Trace, out_dir, epoch=1) -> list[Path]:
     pdfs = [pdf(page(trace, k)), pdf(page(trace, k, blank=frozenset()))]  # both rendered before anything is written
     create(out)
     with tempfile.TemporaryDirectory(dir=out, prefix=".hnn-") as staging:  # beside the files: renaming is atomic
-        staged = [write_atomically(Path(staging) / name, data) for name, data in zip(FILES, pdfs)]
+        staged = [write_atomically(Path(staging) / name, data) for name, data in zip(FILES, pdfs, strict=True)]
         for path in staged:
             os.replace(path, out / path.name)
     return [out / name for name in FILES]

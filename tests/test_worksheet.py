@@ -1,0 +1,202 @@
+"""Worksheets: the PDF's own text (pdftotext) has blanks where the answer key has a plain-float replay's values;
+the page prints on A4 and Letter; same bytes every time; bad input writes nothing."""
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import hnn
+from hnn import worksheet
+from hnn.diagram import COMPUTED, network
+from tests.conftest import ACTIVATION
+from tests.test_diagram import nodes
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("dot") is None or shutil.which("pdftotext") is None,
+    reason="needs Graphviz's dot and poppler-utils' pdftotext (make setup installs both)",
+)
+OTHER = hnn.Config(x1=-1.5, x2=0.5, w1=0.25, w2=-2.0, b=0.1, target=0.3, learning_rate=0.5, epochs=4,
+                   activation="sigmoid")
+RELU = hnn.Config(x1=3.0, x2=-0.5, w1=0.5, w2=2.0, b=-0.25, target=2.0, learning_rate=0.05, epochs=3, activation="relu")
+SLOPE = {"tanh": lambda n, o: 1 - o**2, "sigmoid": lambda n, o: o * (1 - o), "relu": lambda n, o: float(n > 0)}
+BLANK = "_" * 10  # what a blank looks like in the PDF's text
+LABELS = ("x1", "x2", "w1", "w2", "b", "target", "n", "o", "L", "dL/do", "dL/dn", "dL/dw1", "dL/dw2", "dL/db", "dL/dx1",
+          "dL/dx2")  # each printed just left of its value; the three "→ new" rows are told apart by their node
+NUMBER = re.compile(r"^−?\d+\.\d{6}$")  # a value as the page prints it
+MM = 25.4 / 72  # millimetres a PDF point
+
+
+def six(value: float) -> str:
+    """A value as the page prints it: 6 decimals, a true minus sign, none on a zero."""
+    return f"{round(value, 6) + 0.0:.6f}".replace("-", "−")
+
+
+def replay(c: hnn.Config, epoch: int) -> tuple[dict, dict]:
+    """Epoch's given values (x1 … b, target) and every value it computes, by plain float arithmetic from the start."""
+    w1, w2, b = c.w1, c.w2, c.b
+    for _ in range(epoch):
+        n = c.x1 * w1 + c.x2 * w2 + b  # forward pass
+        o = ACTIVATION[c.activation](n)
+        L = 0.5 * (o - c.target) ** 2
+        dL_do = o - c.target  # chain rule
+        dL_dn = dL_do * SLOPE[c.activation](n, o)
+        given = {"x1": c.x1, "x2": c.x2, "w1": w1, "w2": w2, "b": b, "target": c.target}
+        computed = {"n": n, "o": o, "L": L, "dL/do": dL_do, "dL/dn": dL_dn, "dL/dw1": dL_dn * c.x1,
+                    "dL/dw2": dL_dn * c.x2, "dL/db": dL_dn, "dL/dx1": dL_dn * w1, "dL/dx2": dL_dn * w2,
+                    "new w1": w1 - c.learning_rate * dL_dn * c.x1, "new w2": w2 - c.learning_rate * dL_dn * c.x2,
+                    "new b": b - c.learning_rate * dL_dn}
+        w1, w2, b = computed["new w1"], computed["new w2"], computed["new b"]  # update
+    return {k: six(v) for k, v in given.items()}, {k: six(v) for k, v in computed.items()}
+
+
+def words(pdf: Path) -> tuple[tuple[float, float], list[tuple[str, float, float, float, float]]]:
+    """The page's size and every word on it, with its box (x0, y0, x1, y1) in points, as pdftotext reads them."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    assert html.count("<page ") == 1, "one page"
+    size = tuple(float(v) for v in re.search(r'<page width="([\d.]+)" height="([\d.]+)"', html).groups())
+    found = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html)
+    return size, [(text.replace("&gt;", ">"), *map(float, box)) for *box, text in found]
+
+
+def right_of(found, word, count=1) -> list[str]:
+    """The count words to the right of word on its line, nearest first: a label's value, a step's factors."""
+    line = sorted((w for w in found if w[1] >= word[3] and min(word[4], w[4]) - max(word[2], w[2]) > 0),
+                  key=lambda w: w[1])
+    return [w[0] for w in line[:count]]
+
+
+def values(found) -> dict:
+    """Each label's value as the page shows it (a number or a blank): x1 2.000000, dL/dw1 __________, new w1 …"""
+    shown = {}
+    for word in found:
+        value = "".join(right_of(found, word))
+        if word[0] in LABELS and (
+            value == BLANK or value and NUMBER.match(value)
+        ):
+            assert word[0] not in shown, f"{word[0]} shown twice"
+            shown[word[0]] = value
+    for name in ("w1", "w2", "b"):  # "→ new" rows: the one below the parameter's name, left-aligned with it
+        top = next(w for w in found if w[0] == name and right_of(found, w) == [shown[name]])
+        row = min((w for w in found if w[0] == "new" and abs(w[1] - top[1]) < 30 and w[2] > top[2]), key=lambda w: w[2])
+        shown[f"new {name}"] = "".join(right_of(found, row))
+    return shown
+
+
+def make(tmp_path, config, *args) -> Path:
+    out = tmp_path / "sheet"
+    worksheet.write(hnn.train(config), out, *args)
+    return out
+
+
+@pytest.mark.parametrize("config,epoch", [(hnn.Config(), 1), (OTHER, 3), (RELU, 2)])
+def test_blanks_where_the_answers_have_the_replays_values(tmp_path, config, epoch):
+    out = make(tmp_path, config, epoch)
+    given, computed = replay(config, epoch)
+    _, sheet = words(out / "worksheet.pdf")
+    _, key = words(out / "answers.pdf")
+    assert values(sheet) == given | {name: BLANK for name in computed}
+    assert values(key) == given | computed
+    # Nothing the epoch computes shows anywhere on the worksheet: its numbers are the given ones and the learning rate.
+    lr = six(config.learning_rate)
+    assert {w[0] for w in sheet if NUMBER.match(w[0])} <= set(given.values()) | {lr, "−" + lr}
+    assert [w[0] for w in key if w[0] == BLANK] == [] and "Name" not in [w[0] for w in key]
+    text = " ".join(w[0] for w in sheet)
+    assert f"epoch {epoch} of {config.epochs}" in text and f"learning_rate = {lr}" in text
+    slope = {"tanh": "1 − o²", "sigmoid": "o · (1 − o)", "relu": "1 if n > 0, else 0"}[config.activation]
+    assert f"o = {config.activation}(n)" in text and f"do/dn = {slope}" in text
+    steps = [right_of(sheet, word, 3) for word in sheet if word[0] == "step"]
+    assert steps == [[f"−{lr}", "×", f"dL/d{name}"] for name in ("w1", "w2", "b")]  # a blank gradient: its name
+
+
+@pytest.mark.parametrize("config", [OTHER, RELU])
+@pytest.mark.parametrize("pdf", ["worksheet.pdf", "answers.pdf"])
+def test_the_page_prints_on_a4_and_letter_with_nothing_overlapping(tmp_path, pdf, config):
+    (width, height), found = words(make(tmp_path, config, 2) / pdf)
+    assert width * MM <= 279.4 + 0.01 and height * MM <= 210.0 + 0.01  # A4 landscape 297 × 210, Letter 279.4 × 215.9
+    assert width * MM > 270 and height * MM > 200  # the whole sheet, not a corner of it
+    margin = 10 / MM  # 10 mm: inside any printer's unprintable edge
+    for text, x0, y0, x1, y1 in found:
+        assert margin < x0 and x1 < width - margin and margin < y0 and y1 < height - margin, text
+    for i, a in enumerate(found):  # no two words on top of each other (0.5 pt of slack for touching glyph boxes)
+        for b in found[i + 1:]:
+            overlap = min(a[3], b[3]) - max(a[1], b[1]), min(a[4], b[4]) - max(a[2], b[2])
+            assert min(overlap) < 0.5, (a[0], b[0])
+    small = min(y1 - y0 for text, x0, y0, x1, y1 in found)
+    assert small * MM > 2.8, "the smallest text is still legible"  # a glyph box of 2.8 mm: about 8 pt type
+
+
+def test_the_same_bytes_every_time(tmp_path):
+    first = make(tmp_path / "a", OTHER, 2)
+    time.sleep(1.1)  # cairo stamps the second: a date left in would now differ
+    second = make(tmp_path / "b", OTHER, 2)
+    for name in worksheet.FILES:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+        assert time.strftime("%Y%m%d", time.gmtime()).encode() not in (first / name).read_bytes()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--epoch", "11"], "--epoch must be a whole number from 1 to 10 (the run's epochs), got '11'"),
+    (["--epoch", "0"], "--epoch must be a whole number from 1 to 10 (the run's epochs), got '0'"),
+    (["--epoch", "2.5", "--epochs", "4"], "--epoch must be a whole number from 1 to 4 (the run's epochs), got '2.5'"),
+    (["--epochs", "0"], "--epoch needs a run with at least 1 epoch, but epochs is 0"),
+    (["--activation", "step"], "activation must be one of tanh, sigmoid, relu, got 'step'"),
+])
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path, hnn_cli, args, message):
+    result = hnn_cli("worksheet", "--out", str(tmp_path / "sheet"), *args)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"hnn worksheet: error: {message}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_out_that_is_a_file_is_one_line(tmp_path, hnn_cli):
+    (tmp_path / "file").write_text("mine")
+    result = hnn_cli("worksheet", "--out", str(tmp_path / "file"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "--out must be a directory" in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["file"] and (tmp_path / "file").read_text() == "mine"
+
+
+def test_both_files_or_neither(tmp_path, hnn_cli, monkeypatch):
+    """A disk that fails on the second file: the earlier worksheet and answers stay as they were, side by side."""
+    out = tmp_path / "sheet"
+    out.mkdir()
+    for name in worksheet.FILES:
+        (out / name).write_text(f"last week's {name}")
+    real, calls = worksheet.write_atomically, []
+
+    def failing(path, data):
+        calls.append(path.name)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(worksheet, "write_atomically", failing)
+    result = hnn_cli("worksheet", "--out", str(out))
+    assert result.returncode == 1
+    assert result.stderr == f"hnn worksheet: error: cannot write to {out}: No space left on device\n"
+    assert sorted(p.name for p in out.iterdir()) == sorted(worksheet.FILES)  # no staging folder left behind
+    assert [(out / name).read_text() for name in worksheet.FILES] == [f"last week's {name}" for name in worksheet.FILES]
+    monkeypatch.undo()
+    result = hnn_cli("worksheet", "--out", str(out), "--epoch", "2")
+    assert result.returncode == 0 and result.stdout == f"wrote {out / 'worksheet.pdf'}, {out / 'answers.pdf'}\n"
+    assert all((out / name).read_bytes().startswith(b"%PDF") for name in worksheet.FILES)
+
+
+def test_network_blanks_exactly_the_values_named():
+    """One blank at a time: only that value's row changes, in the one node that shows it."""
+    trace = hnn.train(OTHER)
+    _, computed = replay(OTHER, 2)
+    full = nodes(network(trace, 1).source)
+    for name in COMPUTED:
+        node, row = {"dL/do": ("o", "dL/do"), "dL/dn": ("n", "dL/dn")}.get(name, (name, name))
+        if name.startswith("dL/d") and node == name:
+            node = row = name[4:]  # a leaf's gradient: its own node and row
+            row = name
+        if name.startswith("new "):
+            node, row = name[4:], "→ new"
+        blanked = nodes(network(trace, 1, frozenset({name})).source)
+        assert {n for n in full if full[n] != blanked[n]} == {node}, name
+        assert f"{row} {computed[name]}" in full[node] and f"{row} {BLANK}" in blanked[node], name
+    with pytest.raises(ValueError, match="blank must name values from n, o, L, .*, got 'w1'"):
+        network(trace, 1, frozenset({"w1"}))
