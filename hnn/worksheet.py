@@ -1,4 +1,4 @@
-"""Printable worksheets: one epoch's network diagram with every value it computes left blank, the formulas beside it,
+"""Printable worksheets: one epoch's network diagram with every value it computes left blank, the formulas below it,
 and the answer key: the same page with the numbers in place of the blanks."""
 from __future__ import annotations
 
