@@ -10,7 +10,7 @@ from pathlib import Path
 
 import graphviz
 
-from hnn.diagram import BLANK, COMPUTED, FONT, SIZE, network, num, render
+from hnn.diagram import BLANK, COMPUTED, FONT, FONT_POINTS, network, num, render
 from hnn.files import create, directory, write_atomically
 from hnn.trace import Trace
 
@@ -48,7 +48,7 @@ def page(trace: Trace, epoch: int, blank=frozenset(COMPUTED)) -> graphviz.Digrap
     diagram.graph_attr.update(label=_heading(trace, epoch, answers), labeljust="l", color="white")  # no frame
     sheet = graphviz.Digraph("worksheet", graph_attr={
         **{name: diagram.graph_attr[name] for name in ("rankdir", "nodesep", "ranksep", "bgcolor")},  # whole-graph
-        "label": _formulas(trace), "labelloc": "b", "fontname": FONT, "fontsize": str(SIZE), "pad": "0",
+        "label": _formulas(trace), "labelloc": "b", "fontname": FONT, "fontsize": str(FONT_POINTS), "pad": "0",
     })
     sheet.subgraph(diagram)
     return sheet

@@ -11,7 +11,7 @@ import pytest
 import hnn
 from hnn import worksheet
 from hnn.diagram import COMPUTED, network
-from tests.conftest import ACTIVATION
+from tests import plain
 from tests.test_diagram import nodes
 
 pytestmark = pytest.mark.skipif(
@@ -21,7 +21,6 @@ pytestmark = pytest.mark.skipif(
 OTHER = hnn.Config(x1=-1.5, x2=0.5, w1=0.25, w2=-2.0, b=0.1, target=0.3, learning_rate=0.5, epochs=4,
                    activation="sigmoid")
 RELU = hnn.Config(x1=3.0, x2=-0.5, w1=0.5, w2=2.0, b=-0.25, target=2.0, learning_rate=0.05, epochs=3, activation="relu")
-SLOPE = {"tanh": lambda n, o: 1 - o**2, "sigmoid": lambda n, o: o * (1 - o), "relu": lambda n, o: float(n > 0)}
 BLANK = "_" * 10  # what a blank looks like in the PDF's text
 LABELS = ("x1", "x2", "w1", "w2", "b", "target", "n", "o", "L", "dL/do", "dL/dn", "dL/dw1", "dL/dw2", "dL/db", "dL/dx1",
           "dL/dx2")  # each printed just left of its value; the three "→ new" rows are told apart by their node
@@ -34,21 +33,13 @@ def six(value: float) -> str:
     return f"{round(value, 6) + 0.0:.6f}".replace("-", "−")
 
 
-def replay(c: hnn.Config, epoch: int) -> tuple[dict, dict]:
-    """Epoch's given values (x1 … b, target) and every value it computes, by plain float arithmetic from the start."""
-    w1, w2, b = c.w1, c.w2, c.b
-    for _ in range(epoch):
-        n = c.x1 * w1 + c.x2 * w2 + b  # forward pass
-        o = ACTIVATION[c.activation](n)
-        L = 0.5 * (o - c.target) ** 2
-        dL_do = o - c.target  # chain rule
-        dL_dn = dL_do * SLOPE[c.activation](n, o)
-        given = {"x1": c.x1, "x2": c.x2, "w1": w1, "w2": w2, "b": b, "target": c.target}
-        computed = {"n": n, "o": o, "L": L, "dL/do": dL_do, "dL/dn": dL_dn, "dL/dw1": dL_dn * c.x1,
-                    "dL/dw2": dL_dn * c.x2, "dL/db": dL_dn, "dL/dx1": dL_dn * w1, "dL/dx2": dL_dn * w2,
-                    "new w1": w1 - c.learning_rate * dL_dn * c.x1, "new w2": w2 - c.learning_rate * dL_dn * c.x2,
-                    "new b": b - c.learning_rate * dL_dn}
-        w1, w2, b = computed["new w1"], computed["new w2"], computed["new b"]  # update
+def replay(config: hnn.Config, epoch: int) -> tuple[dict, dict]:
+    """Epoch's given values (x1 … b, target) and every value it computes, from the plain-float replay, as printed."""
+    c, step = config, plain.replay(config)[0][epoch - 1]
+    given = {"x1": c.x1, "x2": c.x2, "w1": step.w1, "w2": step.w2, "b": step.b, "target": c.target}
+    computed = {"n": step.n, "o": step.o, "L": step.loss, "dL/do": step.dL_do, "dL/dn": step.dL_dn,
+                "dL/dw1": step.dL_dw1, "dL/dw2": step.dL_dw2, "dL/db": step.dL_db, "dL/dx1": step.dL_dx1,
+                "dL/dx2": step.dL_dx2, "new w1": step.new_w1, "new w2": step.new_w2, "new b": step.new_b}
     return {k: six(v) for k, v in given.items()}, {k: six(v) for k, v in computed.items()}
 
 
