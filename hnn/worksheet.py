@@ -2,6 +2,7 @@
 and the answer key: the same page with the numbers in place of the blanks."""
 from __future__ import annotations
 
+import html
 import itertools
 import os
 import re
@@ -12,17 +13,18 @@ import graphviz
 
 from hnn.diagram import BLANK, COMPUTED, FONT, FONT_POINTS, network, num, render
 from hnn.files import create, directory, write_atomically
+from hnn.frames import SLOPE_TEXT
 from hnn.trace import Trace
 
 # Landscape, 279.4 × 210 mm: Letter's long side by A4's short side, so the page prints at full size on either.
 PAGE = (11.0, 210 / 25.4)  # inches, as Graphviz measures
 MARGIN = 0.5  # inches of white on every side, wider than any printer's unprintable edge
 FILES = ("worksheet.pdf", "answers.pdf")
-# Each activation as the formulas show it: o = f(n), and its slope do/dn in terms of n and o.
+# Each activation written out, o = f(n), for a student with a calculator; its slope is the stepper's SLOPE_TEXT.
 ACTIVATIONS = {
-    "tanh": ("(e<SUP>n</SUP> − e<SUP>−n</SUP>) / (e<SUP>n</SUP> + e<SUP>−n</SUP>)", "1 − o²"),
-    "sigmoid": ("1 / (1 + e<SUP>−n</SUP>)", "o · (1 − o)"),
-    "relu": ("max(0, n)", "1 if n &gt; 0, else 0"),
+    "tanh": "(e<SUP>n</SUP> − e<SUP>−n</SUP>) / (e<SUP>n</SUP> + e<SUP>−n</SUP>)",
+    "sigmoid": "1 / (1 + e<SUP>−n</SUP>)",
+    "relu": "max(0, n)",
 }
 DATES = re.compile(rb"(/(?:CreationDate|ModDate) \(D:)\d{14}")  # cairo stamps the time of rendering
 FIXED_DATE = rb"\g<1>20000101000000"  # same length, so the PDF's table of byte offsets stays right
@@ -70,7 +72,7 @@ def _heading(trace: Trace, epoch: int, answers: bool) -> str:
 def _formulas(trace: Trace) -> str:
     """The formulas the blanks need, the run's activation and learning rate in them, in the order they are used."""
     c = trace.config
-    f, slope = ACTIVATIONS[c.activation]
+    f, slope = ACTIVATIONS[c.activation], html.escape(SLOPE_TEXT[c.activation][0])  # "n > 0": HTML-like label
     columns = {
         "1. Forward pass": ["n = x1·w1 + x2·w2 + b", f"o = {c.activation}(n) = {f}", "", "<B>2. Loss</B>",
                             "L = ½(o − target)²"],  # the loss is short: it shares the first column
