@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import sys
@@ -62,6 +63,9 @@ def worksheet(args: argparse.Namespace) -> int:
 
     config = config_from(args)
     epoch = worksheet.check_epoch(args.epoch, config.epochs)  # before training: a bad --epoch costs no time
+    with warnings.catch_warnings():  # config_from has said any warning once
+        warnings.simplefilter("ignore")
+        config = dataclasses.replace(config, epochs=epoch)  # the epochs after the page's change nothing on it
     try:
         paths = worksheet.write(train(config), args.out, epoch)
     except OSError as error:  # the disk, not the user: nothing was renamed into place

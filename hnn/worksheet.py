@@ -59,7 +59,7 @@ def page(trace: Trace, epoch: int, blank=frozenset(COMPUTED)) -> graphviz.Digrap
 def _heading(trace: Trace, epoch: int, answers: bool) -> str:
     """What the page is, what to do, and a line for the student's name."""
     c = trace.config
-    title = f"{'Answers' if answers else 'Worksheet'}: one {c.activation} neuron, epoch {epoch} of {c.epochs}"
+    title = f"{'Answers' if answers else 'Worksheet'}: one {c.activation} neuron, epoch {epoch}"
     task = ([f"Every value epoch {epoch} computes, to 6 decimals."] if answers else
             [f"Fill in each {BLANK} with the value epoch {epoch} computes, in the order 1 to 4 below,",
              "to 6 decimals (the last one may differ by rounding)."])

@@ -95,7 +95,7 @@ def test_blanks_where_the_answers_have_the_replays_values(tmp_path, config, epoc
     assert {w[0] for w in sheet if NUMBER.match(w[0])} <= set(given.values()) | {lr, "−" + lr}
     assert [w[0] for w in key if w[0] == BLANK] == [] and "Name" not in [w[0] for w in key]
     text = " ".join(w[0] for w in sheet)
-    assert f"epoch {epoch} of {config.epochs}" in text and f"learning_rate = {lr}" in text
+    assert f"neuron, epoch {epoch} Name" in text and f"learning_rate = {lr}" in text
     slope = {"tanh": "1 − o²", "sigmoid": "o · (1 − o)", "relu": "1 if n > 0, else 0"}[config.activation]
     assert f"o = {config.activation}(n)" in text and f"do/dn = {slope}" in text
     steps = [right_of(sheet, word, 3) for word in sheet if word[0] == "step"]
@@ -126,6 +126,16 @@ def test_the_same_bytes_every_time(tmp_path):
     for name in worksheet.FILES:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
         assert time.strftime("%Y%m%d", time.gmtime()).encode() not in (first / name).read_bytes()
+
+
+def test_the_command_writes_what_write_does_with_the_whole_run(tmp_path, hnn_cli):
+    """hnn worksheet trains only up to the page's epoch: the epochs after it change nothing on the page."""
+    options = [part for name, value in OTHER.to_dict().items() for part in (f"--{name.replace('_', '-')}", str(value))]
+    result = hnn_cli("worksheet", "--out", str(tmp_path / "cli"), *options, "--epoch", "3")
+    assert result.returncode == 0, result.stderr
+    whole = make(tmp_path, OTHER, 3)  # all 4 epochs trained
+    for name in worksheet.FILES:
+        assert (tmp_path / "cli" / name).read_bytes() == (whole / name).read_bytes(), name
 
 
 @pytest.mark.parametrize("args,message", [
