@@ -49,7 +49,8 @@ def page(trace: Trace, epoch: int, blank=frozenset(COMPUTED)) -> graphviz.Digrap
     diagram.name = "cluster_network"  # a cluster inside the page: its label is the heading, above the diagram
     diagram.graph_attr.update(label=_heading(trace, epoch, answers), labeljust="l", color="white")  # no frame
     sheet = graphviz.Digraph("worksheet", graph_attr={
-        **{name: diagram.graph_attr[name] for name in ("rankdir", "nodesep", "ranksep", "bgcolor")},  # whole-graph
+        **{name: diagram.graph_attr[name] for name in ("rankdir", "ranksep", "bgcolor")},  # whole-graph attributes
+        "nodesep": "0.25",  # the leaves a little closer than on screen: a landscape page is short of height
         "label": _formulas(trace), "labelloc": "b", "fontname": FONT, "fontsize": str(FONT_POINTS), "pad": "0",
     })
     sheet.subgraph(diagram)
@@ -61,8 +62,7 @@ def _heading(trace: Trace, epoch: int, answers: bool) -> str:
     c = trace.config
     title = f"{'Answers' if answers else 'Worksheet'}: one {c.activation} neuron, epoch {epoch}"
     task = ([f"Every value epoch {epoch} computes, to 6 decimals."] if answers else
-            [f"Fill in each {BLANK} with the value epoch {epoch} computes, in the order 1 to 4 below,",
-             "to 6 decimals (the last one may differ by rounding)."])
+            [f"Fill in each {BLANK} in the order 1 to 4 below, to 6 decimals (the last may differ by rounding)."])
     name = "" if answers else f"Name {BLANK}{BLANK}"
     lines = "".join(f'<TR><TD ALIGN="LEFT" COLSPAN="2">{line}</TD></TR>' for line in task)  # a row a line, as below
     return (f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="3"><TR><TD ALIGN="LEFT"><B>{title}</B></TD>'
