@@ -124,7 +124,7 @@ def _legend(title: str) -> str:
 
 def network(trace: Trace, k: int, blank=frozenset()) -> graphviz.Digraph:
     """Diagram ae{k}: inputs and parameters feed the neuron, its output the loss; every value and gradient shown,
-    except those named in blank (from COMPUTED), drawn as BLANK: a worksheet's gaps, a sub-step not yet taken."""
+    except those named in blank (from COMPUTED), drawn as BLANK: a worksheet's gaps, or values a step has not computed yet."""
     unknown = sorted(set(blank) - set(COMPUTED))
     if unknown:
         raise ValueError(f"blank must name values from {', '.join(COMPUTED)}, got {unknown[0]!r}")
@@ -161,7 +161,7 @@ def network(trace: Trace, k: int, blank=frozenset()) -> graphviz.Digraph:
     return g
 
 
-def _parameter(name: str, s, grads: dict, updated, learning_rate: float, blank=frozenset()) -> str:
+def _parameter(name: str, s, grads: dict, updated, learning_rate: float, blank) -> str:
     """A parameter's label: its value, gradient and the step that follows; once trained, just its value."""
     if not grads:
         return _label(name, num(getattr(s, name)))
