@@ -1,8 +1,8 @@
 """Shared helpers for the tests, and a guard that no test changes the committed notebooks and diagrams. The
 independent model of the neuron the tests compare hnn with is tests/plain.py."""
 import hashlib
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,6 @@ REFERENCE = ROOT / "tests" / "reference" / "seed_walkthrough.txt"
 COMMITTED = ("notebooks", "diagrams")  # what users open and nbval checks: tests read them, never write them
 WALKTHROUGH = ROOT / "notebooks" / "hacking_neural_networks.ipynb"
 HYPERPARAMETERS = ("x1", "x2", "w1", "w2", "b", "target", "learning_rate", "epochs", "activation")  # the documented names
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot (make setup installs it)")
 
 
 def digests() -> dict:
@@ -43,6 +42,17 @@ def run_cli(capsys, *args: str) -> subprocess.CompletedProcess:
         status = exit.code
     out, err = capsys.readouterr()
     return subprocess.CompletedProcess(["hnn", *args], status, out, err)
+
+
+@pytest.fixture
+def hidden_pygraphviz(monkeypatch):
+    """`import pygraphviz` fails in this process, as where it is not installed, and hnn tries it afresh."""
+    from hnn import diagram
+
+    monkeypatch.setitem(sys.modules, "pygraphviz", None)  # None in sys.modules makes an import raise ImportError
+    diagram._pygraphviz.cache_clear()
+    yield
+    diagram._pygraphviz.cache_clear()  # the next render imports the real one again
 
 
 @pytest.fixture
