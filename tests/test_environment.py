@@ -15,6 +15,9 @@ CONDA_NAME = {
     "matplotlib": "matplotlib-base",  # without the Qt GUI backend
 }
 PIP_ONLY = {"playwright"}  # browser tests only; environment.yml says why it is left out
+# Where conda-forge's lower bound differs, and why. pip's pygraphviz>=2.0.4 asks for wheels that carry the Graphviz
+# libraries; conda-forge builds every release on its own Graphviz package, so any release with AGraph.draw to bytes does.
+CONDA_BOUND = {"pygraphviz": ">=1.11"}
 CONDA_ONLY = {"python", "pip"}  # the interpreter, and the installer of hnn itself
 
 REQUIREMENT = re.compile(r"([A-Za-z0-9_.-]+)\s*(.*)")  # name, then version specifier (conda and pip share >=)
@@ -40,7 +43,7 @@ def conda_requirements(env: dict) -> dict[str, str]:
 def mismatches(env: dict, project: dict) -> list[str]:
     """What one file asks for and the other does not: pyproject's dependencies and test extra, renamed for conda."""
     pip = [parse(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
-    wanted = {CONDA_NAME.get(name, name): spec for name, spec in pip if name not in PIP_ONLY}
+    wanted = {CONDA_NAME.get(name, name): CONDA_BOUND.get(name, spec) for name, spec in pip if name not in PIP_ONLY}
     conda = {name: spec for name, spec in conda_requirements(env).items() if name not in CONDA_ONLY}
     return [
         f"{name}: environment.yml has {conda.get(name, 'nothing')!r}, pyproject.toml {wanted.get(name, 'nothing')!r}"
