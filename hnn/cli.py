@@ -1,5 +1,6 @@
 """The `hnn` command: `hnn run` prints the walkthrough or its JSON trace; `hnn diagrams` draws every epoch;
-`hnn sweep` executes the walkthrough notebook once per parameter set; `hnn worksheet` prints one epoch to fill in."""
+`hnn sweep` executes the walkthrough notebook once per parameter set; `hnn worksheet` prints one epoch to fill in;
+`hnn notebooks` copies the notebooks out; `hnn classroom-links` prints the links that open them on Binder or a JupyterHub."""
 from __future__ import annotations
 
 import argparse
@@ -8,9 +9,11 @@ import os
 import re
 import sys
 import warnings
+from importlib.metadata import version
 from pathlib import Path
 
-from hnn.config import FIELDS, Config
+from hnn.config import FIELDS, LIMIT, MAX_EPOCHS, MAX_LEARNING_RATE, NUMBERS, Config
+from hnn.neuron import ACTIVATIONS
 from hnn.diagram import FORMATS, VIEWS, GraphvizMissing, write
 from hnn.log import walkthrough
 from hnn.training import train
@@ -29,12 +32,24 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def accepted(name: str) -> str:
+    """What Config accepts for a hyperparameter, from the limits it checks."""
+    if name in NUMBERS:
+        return f"a number from -{LIMIT:g} to {LIMIT:g}"
+    return {
+        "learning_rate": f"a number greater than 0 and at most {MAX_LEARNING_RATE:g}",
+        "epochs": f"a whole number from 0 to {MAX_EPOCHS}",
+        "activation": f"one of {', '.join(ACTIVATIONS)}",
+    }[name]
+
+
 def add_hyperparameters(parser: argparse.ArgumentParser) -> None:
     """--x1 … --activation; values stay strings here so that Config is the one place that validates them."""
     defaults = Config()
     group = parser.add_argument_group("hyperparameters (defaults: the original notebook's)")
     for name in FIELDS:
-        group.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar="VALUE", help=f"default {getattr(defaults, name)}")
+        group.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar="VALUE",
+                           help=f"{accepted(name)}; default {getattr(defaults, name)}")
 
 
 def config_from(args: argparse.Namespace) -> Config:
@@ -55,7 +70,78 @@ def diagrams(args: argparse.Namespace) -> None:
 def sweep(args: argparse.Namespace) -> int:
     from hnn.sweep import sweep  # papermill takes a second or two to import; only `hnn sweep` needs it
 
-    return sweep(args.param, args.params_file, args.out, notebook=args.notebook, force=args.force)
+    return sweep(args.param, args.params_file, args.out, notebook=args.notebook, force=args.force, jobs=args.jobs)
+
+
+def notebooks(args: argparse.Namespace) -> None:
+    from hnn.classroom import copy_notebooks
+
+    paths = copy_notebooks(args.dir, force=args.force)
+    print(f"copied {', '.join(p.name for p in paths)} to {os.path.join(args.dir, '')}; open them with: jupyter lab {args.dir}")
+
+
+def classroom_links(args: argparse.Namespace) -> None:
+    from hnn.classroom import links
+
+    print("\n".join(links(args.repo, args.branch, args.hub)))
+
+
+# What `hnn sweep` runs with, beside the hyperparameters: the walkthrough's display parameters.
+DISPLAY = {"view": f"one of {', '.join(VIEWS)}", "max_diagrams": "how many epochs are shown in full (a whole number, at least 2)"}
+
+EXAMPLES = {
+    "run": """examples:
+  hnn run                                   the original notebook's 10 epochs, as its log printed them
+  hnn run --learning-rate 0.5 --epochs 30   other hyperparameters
+  hnn run --json > trace.json               every number of every epoch, at full precision""",
+    "diagrams": """examples:
+  hnn diagrams --out diagrams                        ae0.gv ae0.svg ae0.png … ae10.png
+  hnn diagrams --out graph --view graph --format svg the computation graph, SVG only""",
+    "notebooks": """The walkthrough, the exercises and every other notebook installed with hnn, ready for JupyterLab;
+each kernel starts in DIR and needs only hnn.
+
+examples:
+  hnn notebooks hnn-notebooks && jupyter lab hnn-notebooks
+  hnn notebooks . --force                   put fresh copies over edited ones""",
+    "classroom-links": """Binder builds environment.yml from the repository and opens the walkthrough; nobody installs
+anything. A JupyterHub with nbgitpuller (and hnn) installed clones the repository into each student's home on
+the first click and merges updates on later clicks, keeping the student's changes.
+
+examples:
+  hnn classroom-links --repo https://github.com/you/hnn
+  hnn classroom-links --repo https://github.com/you/hnn --hub https://hub.example.edu --branch spring""",
+}
+
+
+def sweep_epilog() -> str:
+    """--help's text for `hnn sweep`: the parameters and what they accept, the YAML forms, the files, the statuses."""
+    names = {**{name: accepted(name) for name in FIELDS}, **DISPLAY}
+    width = max(map(len, names)) + 2
+    rows = "\n".join(f"  {name:<{width}}{text}" for name, text in names.items())
+    return f"""parameters (the walkthrough's parameters cell; with --notebook, that notebook's):
+{rows}
+
+--params-file forms (YAML):
+  a list of mappings, one run each:     - {{learning_rate: 0.1, epochs: 20}}
+                                        - {{learning_rate: 0.5, activation: sigmoid}}
+  a mapping of name to value(s), one run per combination:
+                                        learning_rate: [0.01, 0.1, 1]
+                                        epochs: 50
+
+files written into --out:
+  learning_rate=0.1,epochs=20.ipynb   each run's executed notebook, named by its own parameters
+  summary.csv                         one row per run: its notebook, parameters, status, and final loss, o, w1, w2, b
+  summary.png                         every finished run's loss curve
+
+exit status:
+  0  every run finished
+  1  at least one run failed (summary.csv says which; the others finished)
+  2  bad input: nothing was run and nothing written
+
+examples:
+  hnn sweep --param learning_rate=0.01,0.1,1 --out lr
+  hnn sweep --param learning_rate=0.1,0.5 --param activation=tanh,sigmoid --out grid --jobs 2
+  hnn sweep --params-file variants.yml --out variants --force"""
 
 
 def worksheet(args: argparse.Namespace) -> int:
@@ -76,25 +162,35 @@ def worksheet(args: argparse.Namespace) -> int:
 
 
 def parser() -> Parser:
-    top = Parser(prog="hnn", description=__doc__)
+    top = Parser(prog="hnn", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                 epilog="Each command's --help says what it accepts, with examples.")
+    top.add_argument("--version", action="version", version=f"hnn {version('hnn')}")
     commands = top.add_subparsers(dest="command", required=True, parser_class=Parser)
-    run_parser = commands.add_parser("run", help="train and print the walkthrough log", description="Train and print the walkthrough log.")
+
+    def command(name: str, summary: str, description: str, epilog: str) -> Parser:
+        sub = commands.add_parser(name, help=summary, description=description, epilog=epilog,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub.set_defaults(parser=sub)
+        return sub
+
+    run_parser = command("run", "train and print the walkthrough log", "Train and print the walkthrough log.", EXAMPLES["run"])
     add_hyperparameters(run_parser)
     run_parser.add_argument("--json", action="store_true", help="print the trace as JSON instead of the log")
-    run_parser.set_defaults(handler=run, parser=run_parser)
-    diagrams_parser = commands.add_parser(
-        "diagrams", help="write diagrams ae0 … aeN, one per epoch and the trained network",
-        description="Write ae{k}.gv and its renders for the network before each epoch and after the last.",
+    run_parser.set_defaults(handler=run)
+    diagrams_parser = command(
+        "diagrams", "write diagrams ae0 … aeN, one per epoch and the trained network",
+        "Write ae{k}.gv and its renders for the network before each epoch and after the last.", EXAMPLES["diagrams"],
     )
     diagrams_parser.add_argument("--out", required=True, metavar="DIR", help="directory to write into (created if missing)")
     add_hyperparameters(diagrams_parser)
     diagrams_parser.add_argument("--view", default="network", help=f"one of {', '.join(VIEWS)} (default network)")
     diagrams_parser.add_argument("--format", default=",".join(FORMATS), help=f"comma-separated, from {','.join(FORMATS)} (default all)")
-    diagrams_parser.set_defaults(handler=diagrams, parser=diagrams_parser)
-    sweep_parser = commands.add_parser(
-        "sweep", help="execute the walkthrough notebook once per parameter set, with a summary",
-        description="Execute the walkthrough notebook with papermill once per parameter set, in parallel, into --out,"
-        " then write summary.csv and summary.png there. Every set is checked before anything runs.",
+    diagrams_parser.set_defaults(handler=diagrams)
+    sweep_parser = command(
+        "sweep", "execute the walkthrough notebook once per parameter set, with a summary",
+        "Execute the walkthrough notebook with papermill once per parameter set, in parallel, into --out,\n"
+        "then write summary.csv and summary.png there. Every set is checked before anything runs.",
+        sweep_epilog(),
     )
     sets = sweep_parser.add_mutually_exclusive_group(required=True)
     sets.add_argument(
@@ -106,9 +202,10 @@ def parser() -> Parser:
         help="YAML: a list of mappings (one run each) or a mapping of name to values (one run per combination)",
     )
     sweep_parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="directory to write into (created if missing)")
-    sweep_parser.add_argument("--notebook", type=Path, metavar="PATH", help="the notebook to run (default: the walkthrough)")
+    sweep_parser.add_argument("--notebook", type=Path, metavar="PATH", help="the notebook to run (default: the walkthrough installed with hnn)")
+    sweep_parser.add_argument("--jobs", metavar="N", help="at most N runs at once, a whole number of at least 1 (default: one per core)")
     sweep_parser.add_argument("--force", action="store_true", help="overwrite this sweep's files if they exist")
-    sweep_parser.set_defaults(handler=sweep, parser=sweep_parser)
+    sweep_parser.set_defaults(handler=sweep)
     worksheet_parser = commands.add_parser(
         "worksheet", help="write a printable worksheet for one epoch and its answer key",
         description="Write worksheet.pdf (epoch K's network with every value it computes left blank, and the formulas)"
@@ -120,6 +217,18 @@ def parser() -> Parser:
     add_hyperparameters(worksheet_parser)
     worksheet_parser.add_argument("--epoch", default="1", metavar="K", help="the epoch to fill in, from 1 (default 1)")
     worksheet_parser.set_defaults(handler=worksheet, parser=worksheet_parser)
+    notebooks_parser = command("notebooks", "copy the notebooks installed with hnn into a folder",
+                               "Copy the notebooks installed with hnn into DIR (created if missing).", EXAMPLES["notebooks"])
+    notebooks_parser.add_argument("dir", metavar="DIR", help="the folder to copy them into")
+    notebooks_parser.add_argument("--force", action="store_true", help="overwrite hnn's notebooks in DIR if they exist")
+    notebooks_parser.set_defaults(handler=notebooks)
+    links_parser = command("classroom-links", "print the links that open the walkthrough on Binder or a JupyterHub",
+                           "Print the Binder link of a repository holding hnn and, with --hub, its nbgitpuller link.",
+                           EXAMPLES["classroom-links"])
+    links_parser.add_argument("--repo", required=True, metavar="URL", help="the http(s) URL of the git repository, e.g. your fork")
+    links_parser.add_argument("--hub", metavar="URL", help="the http(s) URL of a JupyterHub that has nbgitpuller")
+    links_parser.add_argument("--branch", default="main", metavar="B", help="the branch to open (default main)")
+    links_parser.set_defaults(handler=classroom_links)
     return top
 
 

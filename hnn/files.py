@@ -6,23 +6,23 @@ import tempfile
 from pathlib import Path
 
 
-def directory(out_dir) -> Path:
-    """out_dir as a Path, once its nearest existing part is a writable directory; ValueError otherwise."""
+def directory(out_dir, option: str = "--out") -> Path:
+    """out_dir as a Path, once its nearest existing part is a writable directory; ValueError naming option otherwise."""
     path = Path(out_dir)
     existing = next(p for p in (path, *path.parents) if p.exists())
     if not existing.is_dir():
-        raise ValueError(f"--out must be a directory (it is created if missing), but {existing} is a file")
+        raise ValueError(f"{option} must be a directory (it is created if missing), but {existing} is a file")
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise ValueError(f"--out must be a directory you can write to, but {existing} is not writable")
+        raise ValueError(f"{option} must be a directory you can write to, but {existing} is not writable")
     return path
 
 
-def create(path: Path) -> None:
+def create(path: Path, option: str = "--out") -> None:
     """Make the folder checked by directory(); a place that refuses, such as /proc, is told in one line."""
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ValueError(f"--out {path} cannot be created: {error.strerror}") from None
+        raise ValueError(f"{option} {path} cannot be created: {error.strerror}") from None
 
 
 def write_atomically(path: Path, data: bytes) -> Path:

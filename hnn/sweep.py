@@ -19,13 +19,13 @@ from jupyter_core.utils import ensure_event_loop
 from tqdm import tqdm
 
 from hnn import plots
+from hnn.classroom import WALKTHROUGH
 from hnn.config import Config
 from hnn.files import create, directory, write_atomically
 from hnn.notebook import setup
 from hnn.training import train_many
 
-# In a source checkout (pip install -e .) the notebooks folder sits beside the package; a wheel does not ship it.
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "hacking_neural_networks.ipynb"
+NOTEBOOK = WALKTHROUGH  # installed with hnn, from a wheel as from a source checkout
 KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL"]  # the kernel's own log (a TCP warning at each start) is noise; cell errors come via papermill
 
 
@@ -81,7 +81,7 @@ def _grid(grid: dict) -> list[dict]:
 def notebook_path(notebook: Path | None) -> Path:
     """The notebook to run: --notebook, else the walkthrough beside the package."""
     if notebook is None and not NOTEBOOK.exists():
-        raise ValueError(f"the walkthrough notebook is not at {NOTEBOOK} (hnn is not installed from a source checkout); pass --notebook PATH")
+        raise ValueError(f"the walkthrough notebook is not at {NOTEBOOK} (hnn was installed without it); pass --notebook PATH")
     path = (notebook or NOTEBOOK).resolve()
     if not path.is_file():
         raise ValueError(f"--notebook {notebook} does not exist")
@@ -124,8 +124,27 @@ def plan(sets: list[dict], defaults: dict) -> list[Job]:
     return runs
 
 
-def sweep(params: list[str] | None, params_file: Path | None, out: Path, notebook: Path | None = None, force: bool = False) -> int:
-    """Execute the notebook once per run into out, then write summary.csv and summary.png; 1 if any run failed."""
+def jobs_limit(jobs) -> int:
+    """How many runs may execute at once: --jobs as a whole number of at least 1, or one per core when None."""
+    if jobs is None:
+        return os.cpu_count() or 1
+    accepted = f"--jobs must be a whole number of at least 1, got {jobs!r}"
+    try:
+        number = int(jobs)
+    except (TypeError, ValueError):
+        raise ValueError(accepted) from None
+    if isinstance(jobs, (bool, float)) or number < 1:
+        raise ValueError(accepted)
+    return number
+
+
+def sweep(
+    params: list[str] | None, params_file: Path | None, out: Path, notebook: Path | None = None, force: bool = False,
+    jobs: int | str | None = None,
+) -> int:
+    """Execute the notebook once per run into out, at most jobs at once, then write summary.csv and summary.png;
+    1 if any run failed."""
+    jobs = jobs_limit(jobs)
     notebook = notebook_path(notebook)
     runs = plan(parameter_sets(params, params_file), notebook_defaults(notebook))
     out = directory(out)
@@ -138,7 +157,7 @@ def sweep(params: list[str] | None, params_file: Path | None, out: Path, noteboo
     # The summary's numbers come from hnn, not from the executed notebooks: those print 6 decimals, a Trace has every
     # bit. train_many does each run's arithmetic as the notebook's hnn.train does (tests/test_sweep.py checks both).
     traces = train_many([run.config for run in runs])
-    errors = _execute_all(notebook, out, runs)
+    errors = _execute_all(notebook, out, runs, jobs)
     write_atomically(out / "summary.csv", _summary_csv(runs, traces, errors))
     write_atomically(out / "summary.png", _summary_png(runs, traces, errors))
     failed = sum(error is not None for error in errors.values())
@@ -146,11 +165,11 @@ def sweep(params: list[str] | None, params_file: Path | None, out: Path, noteboo
     return 1 if failed else 0
 
 
-def _execute_all(notebook: Path, out: Path, runs: list[Job]) -> dict[str, str | None]:
-    """Every run, as many at once as there are cores; a line on stderr as each finishes, and a bar on a terminal."""
+def _execute_all(notebook: Path, out: Path, runs: list[Job], jobs: int) -> dict[str, str | None]:
+    """Every run, jobs at a time; a line on stderr as each finishes, and a bar on a terminal."""
     errors = {}
     # Threads are enough: each run computes in its own kernel process, and a thread only waits for it.
-    with ThreadPoolExecutor(min(os.cpu_count() or 1, len(runs))) as pool, tqdm(
+    with ThreadPoolExecutor(min(jobs, len(runs))) as pool, tqdm(
         total=len(runs), unit="run", file=sys.stderr, disable=None  # None: no bar unless stderr is a terminal
     ) as bar:
         futures = {pool.submit(_execute, notebook, out / f"{run.name}.ipynb", run.parameters): run for run in runs}

@@ -152,7 +152,38 @@ def test_bad_files_and_folders_get_one_line(tmp_path, capsys, make, args, messag
     assert not (tmp_path / "given.out").exists()
 
 
-def test_without_a_source_checkout_the_notebook_must_be_given(tmp_path, capsys, monkeypatch):
+def test_the_default_notebook_is_the_walkthrough_installed_with_hnn():
+    assert sweep.NOTEBOOK.read_bytes() == WALKTHROUGH.read_bytes()
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "1.5", "two", ""])
+def test_jobs_must_be_a_whole_number_of_at_least_one(tmp_path, capsys, jobs):
+    assert main(["sweep", "--param", "epochs=1", "--out", str(tmp_path / "runs"), "--jobs", jobs]) == 2
+    assert capsys.readouterr().err == f"hnn sweep: error: --jobs must be a whole number of at least 1, got {jobs!r}\n"
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_jobs_limits_how_many_runs_execute_at_once(tiny, tmp_path, monkeypatch, jobs):
+    import threading
+    import time
+
+    running, most, lock = [0], [0], threading.Lock()
+
+    def execute(notebook, output, parameters):  # stands in for papermill: counts the runs under way
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.3)  # long enough for every allowed run to start beside it
+        with lock:
+            running[0] -= 1
+
+    monkeypatch.setattr(sweep, "_execute", execute)
+    assert sweep.sweep(["epochs=0,1,2,3"], None, tmp_path / "runs", notebook=tiny, jobs=str(jobs)) == 0
+    assert most[0] == jobs
+
+
+def test_without_the_installed_walkthrough_the_notebook_must_be_given(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(sweep, "NOTEBOOK", tmp_path / "missing.ipynb")
     assert main(["sweep", "--param", "epochs=1", "--out", str(tmp_path / "runs")]) == 2
     assert "pass --notebook PATH" in capsys.readouterr().err
