@@ -9,23 +9,32 @@ TORCH ?= torch==2.13.0
 NOTEBOOK := notebooks/hacking_neural_networks.ipynb
 PARAMS ?=
 
-.PHONY: setup run test notebooks diagrams html slides bench
+.PHONY: setup setup-test run test notebooks diagrams html slides bench
 
+# What running hnn needs comes from pip alone: Graphviz arrives inside the pygraphviz wheel.
 setup: $(VENV)/.installed
+
+# The tests also need pytest, nbval and playwright, and Chromium for the browser tests (from apt, as root).
+setup-test: $(VENV)/.installed-test
 	@scripts/install-system-deps
 
-# The stamp is written last, so an interrupted install is simply redone.
+# Each stamp is written last, so an interrupted install is simply redone.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check $(TORCH)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
 	touch $@
 
 # The walkthrough notebook, executed with papermill: `make run` for the defaults,
-# `make run PARAMS=my.yml` for a YAML file of parameters (learning_rate: 0.5, epochs: 30, ...).
+# `make run PARAMS=my.yml` for a YAML file of parameters (learning_rate: 0.5, epochs: 30, ...); quoted, so that
+# `make run PARAMS="my params.yml"` works too.
 run: setup
 	@mkdir -p out
-	$(BIN)/papermill --cwd notebooks --no-progress-bar $(if $(PARAMS),-f $(PARAMS)) $(NOTEBOOK) out/hacking_neural_networks.ipynb
+	$(BIN)/papermill --cwd notebooks --no-progress-bar $(if $(PARAMS),-f "$(PARAMS)") $(NOTEBOOK) out/hacking_neural_networks.ipynb
 	@echo "Executed notebook: out/hacking_neural_networks.ipynb (open it with: $(BIN)/jupyter lab out/hacking_neural_networks.ipynb)"
 
 # Re-execute the committed notebooks after a change to hnn, so that their outputs are what the code produces.
@@ -45,10 +54,10 @@ html: setup
 slides: setup
 	$(BIN)/python scripts/export-handouts slides $(NOTEBOOK) out
 
-test: setup
+test: setup-test
 	$(BIN)/pytest
 
-# How fast hnn is, as ratios to floors timed in the same run (a notebook that only imports torch, bare `dot` runs, …):
+# How fast hnn is, as ratios to floors timed in the same run (a notebook that only imports torch, a bare render, …):
 # a Markdown table on stdout and benchmarks/results.json. About 6 minutes on 2 cores, `make test` included.
-bench: setup
+bench: setup-test
 	$(BIN)/python benchmarks/run.py
