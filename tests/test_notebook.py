@@ -177,7 +177,7 @@ def test_nbval_fails_on_any_single_changed_number_and_passes_the_rest(tmp_path):
 @pytest.mark.parametrize("view", ["network", "graph"])
 def test_sanitize_rules_let_graphviz_releases_differ_but_no_number(view):
     # tests/reference/ae0-*.graphviz-16.svg were rendered from ae0-*.gv by Graphviz 16.1 (the WebAssembly build
-    # in npm's @hpcc-js/wasm-graphviz 1.29.2), a release with other coordinates and attributes than Debian's 2.43.
+    # in npm's @hpcc-js/wasm-graphviz 1.29.2), a release with other coordinates and attributes than 14.1.5, used here.
     from nbval.plugin import get_sanitize_patterns
 
     from hnn import diagram
