@@ -7,6 +7,7 @@ import argparse
 import dataclasses
 import os
 import re
+import shlex
 import sys
 import warnings
 from importlib.metadata import version
@@ -77,7 +78,7 @@ def notebooks(args: argparse.Namespace) -> None:
     from hnn.classroom import copy_notebooks
 
     paths = copy_notebooks(args.dir, force=args.force)
-    print(f"copied {', '.join(p.name for p in paths)} to {os.path.join(args.dir, '')}; open them with: jupyter lab {args.dir}")
+    print(f"copied {', '.join(p.name for p in paths)} to {os.path.join(args.dir, '')}; open them with: jupyter lab {shlex.quote(args.dir)}")
 
 
 def classroom_links(args: argparse.Namespace) -> None:

@@ -26,6 +26,12 @@ def test_notebooks_copies_every_notebook_byte_for_byte_and_says_how_to_open_them
         assert stat.S_IMODE((out / name).stat().st_mode) == 0o644
 
 
+def test_notebooks_says_how_to_open_a_folder_whose_name_has_a_space(tmp_path, hnn_cli):
+    result = hnn_cli("notebooks", str(tmp_path / "week 1"))
+    assert result.returncode == 0 and result.stdout.endswith(f"; open them with: jupyter lab '{tmp_path}/week 1'\n")
+    assert sorted(p.name for p in (tmp_path / "week 1").iterdir()) == NOTEBOOKS
+
+
 def test_notebooks_refuses_to_overwrite_without_force_and_leaves_other_files_alone(tmp_path, hnn_cli):
     (tmp_path / "hacking_neural_networks.ipynb").write_text("my edited copy")
     (tmp_path / "notes.txt").write_text("mine")
