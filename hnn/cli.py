@@ -13,10 +13,10 @@ import warnings
 from importlib.metadata import version
 from pathlib import Path
 
-from hnn.config import FIELDS, LIMIT, MAX_EPOCHS, MAX_LEARNING_RATE, NUMBERS, Config
-from hnn.neuron import ACTIVATIONS
+from hnn.config import FIELDS, LIMIT, MAX_DIAGRAMS, MAX_EPOCHS, MAX_LEARNING_RATE, NUMBERS, Config, Display
 from hnn.diagram import FORMATS, VIEWS, GraphvizMissing, write
 from hnn.log import walkthrough
+from hnn.neuron import ACTIVATIONS
 from hnn.training import train
 
 
@@ -78,7 +78,8 @@ def notebooks(args: argparse.Namespace) -> None:
     from hnn.classroom import copy_notebooks
 
     paths = copy_notebooks(args.dir, force=args.force)
-    print(f"copied {', '.join(p.name for p in paths)} to {os.path.join(args.dir, '')}; open them with: jupyter lab {shlex.quote(args.dir)}")
+    names = ", ".join(p.name for p in paths)
+    print(f"copied {names} to {os.path.join(args.dir, '')}; open them with: jupyter lab {shlex.quote(args.dir)}")
 
 
 def classroom_links(args: argparse.Namespace) -> None:
@@ -88,7 +89,11 @@ def classroom_links(args: argparse.Namespace) -> None:
 
 
 # What `hnn sweep` runs with, beside the hyperparameters: the walkthrough's display parameters.
-DISPLAY = {"view": f"one of {', '.join(VIEWS)}", "max_diagrams": "how many epochs are shown in full (a whole number, at least 2)"}
+DISPLAY = {  # what Display accepts: the first and the last epoch are always shown, so at least 2
+    "view": f"one of {', '.join(VIEWS)}; default {Display().view}",
+    "max_diagrams": f"how many epochs are shown in full, a whole number from 2 to {MAX_DIAGRAMS};"
+                    f" default {Display().max_diagrams}",
+}
 
 EXAMPLES = {
     "run": """examples:
@@ -116,7 +121,8 @@ examples:
 
 def sweep_epilog() -> str:
     """--help's text for `hnn sweep`: the parameters and what they accept, the YAML forms, the files, the statuses."""
-    names = {**{name: accepted(name) for name in FIELDS}, **DISPLAY}
+    defaults = Config()
+    names = {**{name: f"{accepted(name)}; default {getattr(defaults, name)}" for name in FIELDS}, **DISPLAY}
     width = max(map(len, names)) + 2
     rows = "\n".join(f"  {name:<{width}}{text}" for name, text in names.items())
     return f"""parameters (the walkthrough's parameters cell; with --notebook, that notebook's):
@@ -162,6 +168,9 @@ def worksheet(args: argparse.Namespace) -> int:
     return 0
 
 
+OUT_HELP = "directory to write into (created if missing)"
+
+
 def parser() -> Parser:
     top = Parser(prog="hnn", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
                  epilog="Each command's --help says what it accepts, with examples.")
@@ -182,10 +191,11 @@ def parser() -> Parser:
         "diagrams", "write diagrams ae0 … aeN, one per epoch and the trained network",
         "Write ae{k}.gv and its renders for the network before each epoch and after the last.", EXAMPLES["diagrams"],
     )
-    diagrams_parser.add_argument("--out", required=True, metavar="DIR", help="directory to write into (created if missing)")
+    diagrams_parser.add_argument("--out", required=True, metavar="DIR", help=OUT_HELP)
     add_hyperparameters(diagrams_parser)
     diagrams_parser.add_argument("--view", default="network", help=f"one of {', '.join(VIEWS)} (default network)")
-    diagrams_parser.add_argument("--format", default=",".join(FORMATS), help=f"comma-separated, from {','.join(FORMATS)} (default all)")
+    diagrams_parser.add_argument("--format", default=",".join(FORMATS),
+                                 help=f"comma-separated, from {','.join(FORMATS)} (default all)")
     diagrams_parser.set_defaults(handler=diagrams)
     sweep_parser = command(
         "sweep", "execute the walkthrough notebook once per parameter set, with a summary",
@@ -202,9 +212,11 @@ def parser() -> Parser:
         "--params-file", type=Path, metavar="FILE",
         help="YAML: a list of mappings (one run each) or a mapping of name to values (one run per combination)",
     )
-    sweep_parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="directory to write into (created if missing)")
-    sweep_parser.add_argument("--notebook", type=Path, metavar="PATH", help="the notebook to run (default: the walkthrough installed with hnn)")
-    sweep_parser.add_argument("--jobs", metavar="N", help="at most N runs at once, a whole number of at least 1 (default: one per core)")
+    sweep_parser.add_argument("--out", required=True, type=Path, metavar="DIR", help=OUT_HELP)
+    sweep_parser.add_argument("--notebook", type=Path, metavar="PATH",
+                              help="the notebook to run (default: the walkthrough installed with hnn)")
+    sweep_parser.add_argument("--jobs", metavar="N",
+                              help="at most N runs at once, a whole number of at least 1 (default: one per core)")
     sweep_parser.add_argument("--force", action="store_true", help="overwrite this sweep's files if they exist")
     sweep_parser.set_defaults(handler=sweep)
     worksheet_parser = commands.add_parser(
@@ -226,7 +238,8 @@ def parser() -> Parser:
     links_parser = command("classroom-links", "print the links that open the walkthrough on Binder or a JupyterHub",
                            "Print the Binder link of a repository holding hnn and, with --hub, its nbgitpuller link.",
                            EXAMPLES["classroom-links"])
-    links_parser.add_argument("--repo", required=True, metavar="URL", help="the http(s) URL of the git repository, e.g. your fork")
+    links_parser.add_argument("--repo", required=True, metavar="URL",
+                              help="the http(s) URL of the git repository, e.g. your fork")
     links_parser.add_argument("--hub", metavar="URL", help="the http(s) URL of a JupyterHub that has nbgitpuller")
     links_parser.add_argument("--branch", default="main", metavar="B", help="the branch to open (default main)")
     links_parser.set_defaults(handler=classroom_links)

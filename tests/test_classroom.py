@@ -43,13 +43,16 @@ def test_notebooks_refuses_to_overwrite_without_force_and_leaves_other_files_alo
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hacking_neural_networks.ipynb", "notes.txt"]  # nothing copied
     assert (tmp_path / "hacking_neural_networks.ipynb").read_text() == "my edited copy"
     assert hnn_cli("notebooks", str(tmp_path), "--force").returncode == 0
-    assert (tmp_path / "hacking_neural_networks.ipynb").read_bytes() == (ROOT / "notebooks" / "hacking_neural_networks.ipynb").read_bytes()
+    walkthrough = "hacking_neural_networks.ipynb"
+    assert (tmp_path / walkthrough).read_bytes() == (ROOT / "notebooks" / walkthrough).read_bytes()
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda t: (t / "file").write_text("x") and t / "file" / "sub", "DIR must be a directory (it is created if missing), but {t}/file is a file"),
-    (lambda t: (t / "ro").mkdir(mode=0o555) or t / "ro" / "new", "DIR must be a directory you can write to, but {t}/ro is not writable"),
+    (lambda t: (t / "file").write_text("x") and t / "file" / "sub",
+     "DIR must be a directory (it is created if missing), but {t}/file is a file"),
+    (lambda t: (t / "ro").mkdir(mode=0o555) or t / "ro" / "new",
+     "DIR must be a directory you can write to, but {t}/ro is not writable"),
 ])
 def test_notebooks_into_a_bad_folder_is_one_line(tmp_path, hnn_cli, make, message):
     target = make(tmp_path)
@@ -74,7 +77,8 @@ def query(url: str) -> dict:
 
 
 def test_classroom_links_for_github_and_a_hub(hnn_cli):
-    result = hnn_cli("classroom-links", "--repo", "https://github.com/ada/hnn", "--hub", "https://hub.example.edu/", "--branch", "spring")
+    result = hnn_cli("classroom-links", "--repo", "https://github.com/ada/hnn", "--hub", "https://hub.example.edu/",
+                     "--branch", "spring")
     assert result.returncode == 0 and result.stderr == ""
     binder_line, hub_line = result.stdout.splitlines()
     binder = urlsplit(binder_line.removeprefix("Binder: "))
@@ -110,12 +114,18 @@ def test_classroom_links_without_a_hub_print_the_binder_link_alone(hnn_cli):
     assert result.stdout == "Binder: https://mybinder.org/v2/gh/ada/hnn/main?urlpath=lab%2Ftree%2Fnotebooks%2Fhacking_neural_networks.ipynb\n"
 
 
+REPO = "--repo must be the http(s) URL of a git repository, such as https://github.com/you/hnn, got {!r}"
+HUB = "--hub must be the http(s) URL of a JupyterHub, such as https://hub.example.edu, got {!r}"
+BRANCH = "--branch must be a branch name such as main, got {!r}"
+ADA = ["--repo", "https://github.com/ada/hnn"]
+
+
 @pytest.mark.parametrize("args, message", [
-    (["--repo", "github.com/ada/hnn"], "--repo must be the http(s) URL of a git repository, such as https://github.com/you/hnn, got 'github.com/ada/hnn'"),
-    (["--repo", "https://github.com/"], "--repo must be the http(s) URL of a git repository, such as https://github.com/you/hnn, got 'https://github.com/'"),
-    (["--repo", "https://github.com/ada/hnn", "--hub", "hub.example.edu"], "--hub must be the http(s) URL of a JupyterHub, such as https://hub.example.edu, got 'hub.example.edu'"),
-    (["--repo", "https://github.com/ada/hnn", "--branch", "my branch"], "--branch must be a branch name such as main, got 'my branch'"),
-    (["--repo", "https://github.com/ada/hnn", "--branch", ""], "--branch must be a branch name such as main, got ''"),
+    (["--repo", "github.com/ada/hnn"], REPO.format("github.com/ada/hnn")),
+    (["--repo", "https://github.com/"], REPO.format("https://github.com/")),
+    ([*ADA, "--hub", "hub.example.edu"], HUB.format("hub.example.edu")),
+    ([*ADA, "--branch", "my branch"], BRANCH.format("my branch")),
+    ([*ADA, "--branch", ""], BRANCH.format("")),
 ])
 def test_classroom_links_bad_input_is_one_line(hnn_cli, args, message):
     result = hnn_cli("classroom-links", *args)
@@ -177,3 +187,33 @@ def test_sweep_help_lists_parameters_yaml_forms_files_exit_statuses_and_jobs(cap
 @pytest.mark.parametrize("command", ["notebooks", "classroom-links"])
 def test_the_new_commands_have_examples(capsys, command):
     assert f"examples: hnn {command} " in help_text(capsys, command)
+
+
+def test_the_ranges_help_states_are_the_ones_the_checks_enforce(capsys):
+    """Each range read off `hnn sweep --help`, tried at its ends and just past them against Config and Display."""
+    import re
+
+    import hnn
+    from hnn.config import Display
+
+    text = help_text(capsys, "sweep")
+    shown = r"max_diagrams how many epochs are shown in full, a whole number from (\d+) to (\d+)"
+    low, high = map(int, re.search(shown, text).groups())
+    assert [Display(max_diagrams=n).max_diagrams for n in (low, high)] == [low, high]
+    for n in (low - 1, high + 1):
+        with pytest.raises(ValueError):
+            Display(max_diagrams=n)
+    low, high = map(int, re.search(r"epochs a whole number from (\d+) to (\d+)", text).groups())
+    assert [hnn.Config(epochs=n).epochs for n in (low, high)] == [low, high]
+    for n in (low - 1, high + 1):
+        with pytest.raises(ValueError):
+            hnn.Config(epochs=n)
+    bound = float(re.search(r" x1 a number from -(\S+) to ", text).group(1))
+    assert hnn.Config(x1=-bound).x1 == -bound
+    with pytest.raises(ValueError):
+        hnn.Config(x1=bound * 1.000001)
+    most = float(re.search(r"learning_rate a number greater than 0 and at most (\S+);", text).group(1))
+    assert hnn.Config(learning_rate=most).learning_rate == most
+    for rate in (0, most * 1.000001):
+        with pytest.raises(ValueError):
+            hnn.Config(learning_rate=rate)
