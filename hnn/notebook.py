@@ -64,7 +64,7 @@ def _show(bundle: dict) -> None:
 
 
 def diagram_bundles(trace: Trace, states: list[int], view: str) -> dict[int, dict]:
-    """Display bundles for the given states (k of ae{k}, 0-based), rendered with one `dot` run per format."""
+    """Display bundles for the given states (k of ae{k}, 0-based), each rendered as PNG and as SVG."""
     sources = [diagram.VIEWS[view](trace, k).source for k in states]
     pngs, svgs = diagram.render(sources, "png"), diagram.render(sources, "svg")
     return {
