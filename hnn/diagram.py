@@ -272,7 +272,7 @@ FONTS_CONF = """<?xml version="1.0"?>
 
 
 def render(sources: list[str], fmt: str = "svg") -> list[bytes]:
-    """Render DOT sources as SVG or palette PNG, in this process: no `dot` program is needed."""
+    """Render DOT sources in any format Graphviz knows (PNG with a palette), in this process: no `dot` program needed."""
     pygraphviz = _pygraphviz()
 
     def draw(source: str) -> bytes:
@@ -281,6 +281,8 @@ def render(sources: list[str], fmt: str = "svg") -> list[bytes]:
 
     if fmt == "svg":  # ~5 ms a diagram
         return [GENERATED.sub(b"", draw(source), count=1) for source in sources]
+    if fmt != "png":  # the worksheet's plain and pdf
+        return [draw(source) for source in sources]
     # A PNG takes ~0.1 s to draw and ~0.06 s for its palette. Pillow releases the GIL, so each palette runs on another
     # core while this thread draws the next diagram (map submits as the generator yields).
     with ThreadPoolExecutor(CORES) as pool:
