@@ -88,6 +88,23 @@ def classroom_links(args: argparse.Namespace) -> None:
     print("\n".join(links(args.repo, args.branch, args.hub)))
 
 
+def worksheet(args: argparse.Namespace) -> int:
+    from hnn import worksheet  # here, like sweep: the other commands need not import it
+
+    config = config_from(args)
+    epoch = worksheet.check_epoch(args.epoch, config.epochs)  # before training: a bad --epoch costs no time
+    with warnings.catch_warnings():  # config_from has said any warning once
+        warnings.simplefilter("ignore")
+        config = dataclasses.replace(config, epochs=epoch)  # the epochs after the page's change nothing on it
+    try:
+        paths = worksheet.write(train(config), args.out, epoch)
+    except OSError as error:  # the disk, not the user: nothing was renamed into place
+        print(f"hnn worksheet: error: cannot write to {args.out}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    print(f"wrote {', '.join(str(path) for path in paths)}")
+    return 0
+
+
 # What `hnn sweep` runs with, beside the hyperparameters: the walkthrough's display parameters.
 DISPLAY = {  # what Display accepts: the first and the last epoch are always shown, so at least 2
     "view": f"one of {', '.join(VIEWS)}; default {Display().view}",
@@ -103,6 +120,9 @@ EXAMPLES = {
     "diagrams": """examples:
   hnn diagrams --out diagrams                        ae0.gv ae0.svg ae0.png … ae10.png
   hnn diagrams --out graph --view graph --format svg the computation graph, SVG only""",
+    "worksheet": """examples:
+  hnn worksheet --out sheets                             epoch 1 of the original notebook's run
+  hnn worksheet --out sheets --epoch 3 --learning-rate 0.5""",
     "notebooks": """The walkthrough, the exercises and every other notebook installed with hnn, ready for JupyterLab;
 each kernel starts in DIR and needs only hnn.
 
@@ -149,23 +169,6 @@ examples:
   hnn sweep --param learning_rate=0.01,0.1,1 --out lr
   hnn sweep --param learning_rate=0.1,0.5 --param activation=tanh,sigmoid --out grid --jobs 2
   hnn sweep --params-file variants.yml --out variants --force"""
-
-
-def worksheet(args: argparse.Namespace) -> int:
-    from hnn import worksheet  # here, like sweep: the other commands need not import it
-
-    config = config_from(args)
-    epoch = worksheet.check_epoch(args.epoch, config.epochs)  # before training: a bad --epoch costs no time
-    with warnings.catch_warnings():  # config_from has said any warning once
-        warnings.simplefilter("ignore")
-        config = dataclasses.replace(config, epochs=epoch)  # the epochs after the page's change nothing on it
-    try:
-        paths = worksheet.write(train(config), args.out, epoch)
-    except OSError as error:  # the disk, not the user: nothing was renamed into place
-        print(f"hnn worksheet: error: cannot write to {args.out}: {error.strerror or error}", file=sys.stderr)
-        return 1
-    print(f"wrote {', '.join(str(path) for path in paths)}")
-    return 0
 
 
 OUT_HELP = "directory to write into (created if missing)"
@@ -219,17 +222,17 @@ def parser() -> Parser:
                               help="at most N runs at once, a whole number of at least 1 (default: one per core)")
     sweep_parser.add_argument("--force", action="store_true", help="overwrite this sweep's files if they exist")
     sweep_parser.set_defaults(handler=sweep)
-    worksheet_parser = commands.add_parser(
-        "worksheet", help="write a printable worksheet for one epoch and its answer key",
-        description="Write worksheet.pdf (epoch K's network with every value it computes left blank, and the formulas)"
-        " and answers.pdf (the same page with the numbers) into --out: one landscape page, 279.4 x 210 mm, that"
-        " prints on A4 and on Letter.",
+    worksheet_parser = command(
+        "worksheet", "write a printable worksheet for one epoch and its answer key",
+        "Write worksheet.pdf (epoch K's network with every value it computes left blank, and the formulas)\n"
+        "and answers.pdf (the same page with the numbers) into --out: one landscape page, 279.4 x 210 mm,\n"
+        "that prints on A4 and on Letter.",
+        EXAMPLES["worksheet"],
     )
-    worksheet_parser.add_argument("--out", required=True, metavar="DIR",
-                                  help="directory to write into (created if missing)")
+    worksheet_parser.add_argument("--out", required=True, metavar="DIR", help=OUT_HELP)
     add_hyperparameters(worksheet_parser)
     worksheet_parser.add_argument("--epoch", default="1", metavar="K", help="the epoch to fill in, from 1 (default 1)")
-    worksheet_parser.set_defaults(handler=worksheet, parser=worksheet_parser)
+    worksheet_parser.set_defaults(handler=worksheet)
     notebooks_parser = command("notebooks", "copy the notebooks installed with hnn into a folder",
                                "Copy the notebooks installed with hnn into DIR (created if missing).", EXAMPLES["notebooks"])
     notebooks_parser.add_argument("dir", metavar="DIR", help="the folder to copy them into")

@@ -184,7 +184,7 @@ def test_sweep_help_lists_parameters_yaml_forms_files_exit_statuses_and_jobs(cap
     assert "--jobs N at most N runs at once, a whole number of at least 1 (default: one per core)" in text
 
 
-@pytest.mark.parametrize("command", ["notebooks", "classroom-links"])
+@pytest.mark.parametrize("command", ["notebooks", "classroom-links", "worksheet"])
 def test_the_new_commands_have_examples(capsys, command):
     assert f"examples: hnn {command} " in help_text(capsys, command)
 
