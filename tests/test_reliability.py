@@ -247,6 +247,7 @@ PAPERMILL_CASES = {  # id → (papermill arguments, the files to put in its fold
     "-y fractional epochs": (["-y", "epochs: 2.5"], {}, "epochs must be a whole number from 0 to 100000, got 2.5"),
     "-f unknown activation": (["-f", "bad.yml"], {"bad.yml": "activation: softmax\nview: graph\n"},
                               "activation must be one of tanh, sigmoid, relu, got 'softmax'"),
+    "-y a list for view": (["-y", "view: [network]"], {}, "view must be one of network, graph, got ['network']"),
 }
 
 
@@ -289,6 +290,94 @@ def test_papermill_with_a_bad_parameter_stops_at_the_check_with_one_line(case, p
     errors = [o for o in code[check].outputs if o.output_type == "error"]
     assert [(e.ename, e.evalue, e.traceback) for e in errors] == [("ParameterError", message, [f"ParameterError: {message}"])]
     assert not [o for c in code[check + 1:] for o in c.outputs]  # the run stopped at the check
+
+
+def notebook_with_parameters(source: str) -> str:
+    """A notebook whose cell tagged `parameters` holds source."""
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["parameters"]})
+    return nbformat.writes(nbformat.v4.new_notebook(cells=[cell]))
+
+
+LONG_VALUES = {name: 1.2345678901234567e-05 for name in ("x1", "x2", "w1", "w2", "b", "target", "learning_rate")}
+LONG_VALUES.update(epochs=10, activation="tanh", view="network", max_diagrams=12)
+LONG_NAME = ",".join(f"{name}={value}" for name, value in LONG_VALUES.items())  # 261 bytes
+RUNS_1E9 = "".join(f"{name}: [{', '.join(str(0.001 * (k + 1)) for k in range(1000))}]\n" for name in ("x1", "x2", "w1"))
+SWEEP_REFUSALS = {  # what is wrong → (files to write first, the sweep's arguments, the message); {w} is the workspace
+    "--out ''": ({}, ["--param", "epochs=1", "--out", ""], "--out must name a directory, got ''"),
+    "summary.csv is a folder, with --force": (
+        {"runs/summary.csv/kept.txt": "mine"}, ["--param", "epochs=1", "--out", "{w}/runs", "--force"],
+        "{w}/runs/summary.csv is a directory, where this command writes a file; move it away or choose another --out"),
+    "a run's name longer than the file system takes": (
+        {}, [a for name, value in LONG_VALUES.items() for a in ("--param", f"{name}={value}")] + ["--out", "{w}/runs"],
+        f"an output file's name is {len(LONG_NAME) + 6} bytes, more than the 255 that {{w}} takes: {LONG_NAME[:40]}…"),
+    "a params file that is not UTF-8": (
+        {"p.yml": b"epochs: \xff\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+        "--params-file {w}/p.yml must be UTF-8 text, but byte 0xff at position 8 is not"),
+    "a 5000-digit whole number": (
+        {"p.yml": "epochs: " + "1" * 5000 + "\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+        "--params-file {w}/p.yml is not valid YAML: a whole number of 5000 digits is longer than the 4300 Python reads"
+        " (line 1, column 9)"),
+    "a key given twice": (
+        {"p.yml": "- {epochs: 5, learning_rate: 0.1, epochs: 6}\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+        "--params-file {w}/p.yml is not valid YAML: 'epochs' is given twice (line 1, column 35)"),
+    "the same run in another order": (
+        {"p.yml": "- {learning_rate: 0.1, epochs: 5}\n- {epochs: 5, learning_rate: 0.1}\n"},
+        ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+        "two parameter sets are the same run: learning_rate=0.1,epochs=5 and epochs=5,learning_rate=0.1"),
+    "the defaults given by name": (
+        {"p.yml": "- {}\n- {learning_rate: 0.01}\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+        "two parameter sets are the same run: defaults and learning_rate=0.01"),
+    "a list for view": ({"p.yml": "- {view: [network]}\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+                        "view must be one of network, graph, got ['network']"),
+    "a mapping for epochs": ({"p.yml": "- {epochs: {a: 1}}\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+                             "epochs must be a whole number from 0 to 100000, got {{'a': 1}}"),
+    "a list for activation in a grid": (
+        {"p.yml": "activation: [[tanh]]\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+        "activation must be one of tanh, sigmoid, relu, got ['tanh']"),
+    "a Parameters cell that assigns two names at once": (
+        {"n.ipynb": notebook_with_parameters("a, b = 1, 2")},
+        ["--param", "a=1", "--notebook", "{w}/n.ipynb", "--out", "{w}/runs"],
+        "--notebook {w}/n.ipynb: its Parameters cell must hold only NAME = VALUE lines with plain values (numbers, text),"
+        " not 'a, b = 1, 2'"),
+    "a Parameters cell with an unclosed bracket": (
+        {"n.ipynb": notebook_with_parameters("a = [1,")}, ["--param", "a=1", "--notebook", "{w}/n.ipynb", "--out", "{w}/runs"],
+        "--notebook {w}/n.ipynb: its Parameters cell must hold only NAME = VALUE lines with plain values (numbers, text),"
+        " but line 1 is not Python: '[' was never closed"),
+    "a Parameters cell with a name and no value": (
+        {"n.ipynb": notebook_with_parameters("x: int")}, ["--param", "x=1", "--notebook", "{w}/n.ipynb", "--out", "{w}/runs"],
+        "--notebook {w}/n.ipynb: its Parameters cell must hold only NAME = VALUE lines with plain values (numbers, text),"
+        " not 'x: int'"),
+    "a grid of a billion runs": ({"p.yml": RUNS_1E9}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+                                 "the sweep has 1000000000 runs, more than the 1000 it takes; split it into smaller sweeps"),
+    "51 runs without --allow-long": (
+        {}, ["--param", "learning_rate=" + ",".join(str(k / 100) for k in range(1, 52)), "--out", "{w}/runs"],
+        "51 runs with 510 epochs in all take long (beyond 50 runs or 1000000 epochs); pass --allow-long to start them"),
+    "1,100,000 epochs without --allow-long": (
+        {}, ["--param", "learning_rate=" + ",".join(str(k / 100) for k in range(1, 12)), "--param", "epochs=100000",
+             "--out", "{w}/runs"],
+        "11 runs with 1100000 epochs in all take long (beyond 50 runs or 1000000 epochs); pass --allow-long to start them"),
+    "more epochs than a sweep takes, even with --allow-long": (
+        {}, ["--param", "learning_rate=" + ",".join(str(k / 1000) for k in range(1, 102)), "--param", "epochs=100000",
+             "--out", "{w}/runs", "--allow-long"],
+        "the sweep's runs have 10100000 epochs in all, more than the 10000000 it takes; split it"),
+}
+
+
+@pytest.mark.parametrize("case", list(SWEEP_REFUSALS))
+def test_a_sweep_that_cannot_work_is_refused_before_anything_runs(case, workspace, capsys):
+    files, args, message = SWEEP_REFUSALS[case]
+    for name, content in files.items():
+        (workspace / name).parent.mkdir(parents=True, exist_ok=True)
+        getattr(workspace / name, "write_bytes" if isinstance(content, bytes) else "write_text")(content)
+    before = snapshot(workspace)
+    assert cli(capsys, "sweep", *(a.format(w=workspace) for a in args)) == message.format(w=workspace)
+    assert snapshot(workspace) == before
+
+
+def test_diagrams_refuses_an_empty_out(workspace, capsys):
+    before = snapshot(workspace)
+    assert cli(capsys, "diagrams", "--out", "", "--epochs", "1") == "--out must name a directory, got ''"
+    assert snapshot(workspace) == before
 
 
 # 2. The maths' edge cases, against the chain rule in plain floats.
