@@ -447,11 +447,15 @@ def _mark_dead(executed: Path, error: str) -> None:
     nbformat.write(nb, executed)
 
 
+_ONE_RECORD = threading.Lock()  # one run's Trace alive at a time: a 100 000-epoch record is a few hundred MB
+
+
 def _outcome(config: Config) -> Outcome:
     """A run's summary numbers from hnn, not from its notebook (which prints 6 decimals): one run trained at a time,
     so that the sweep's memory is one run's record whatever the runs."""
-    trace = train(config)
-    return Outcome(trace.final, array.array("d", trace.losses()))
+    with _ONE_RECORD:
+        trace = train(config)
+        return Outcome(trace.final, array.array("d", trace.losses()))
 
 
 def _one_line(text: str) -> str:

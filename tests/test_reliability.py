@@ -1,11 +1,13 @@
 """Reliability: bad input at every entry point, the maths' edge cases, repeatable runs, no Graphviz, no lost file.
 
 Every expected number here comes from plain Python floats (tests/plain.py), never from hnn."""
+import errno
 import json
 import math
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +17,11 @@ import pytest
 
 import hnn
 import hnn.notebook as hn
+from hnn import sweep
 from hnn.cli import main
 from hnn.diagnose import diagnose
 from hnn.diagram import network, write
+from hnn.files import write_all
 from hnn.log import epoch_text, final_text
 from tests.conftest import HYPERPARAMETERS, ROOT, WALKTHROUGH, needs_dot, run_cli
 from tests.plain import ACTIVATION, SLOPE, replay
@@ -378,6 +382,76 @@ def test_diagrams_refuses_an_empty_out(workspace, capsys):
     before = snapshot(workspace)
     assert cli(capsys, "diagrams", "--out", "", "--epochs", "1") == "--out must name a directory, got ''"
     assert snapshot(workspace) == before
+
+
+# Output faults: a reader that stops, a full device, a full file system, the umask.
+
+def test_hnn_run_streams_json_that_is_json_dumps_of_the_replayed_numbers(capsys):
+    assert main(["run", "--json", "--epochs", "3", "--learning-rate", "0.5", "--activation", "sigmoid", "--target", "0.5"]) == 0
+    text = capsys.readouterr().out
+    printed = json.loads(text)
+    assert text == json.dumps(printed, indent=2) + "\n"  # the layout json.dumps gives, written an epoch at a time
+    steps, final = replay(epochs=3, learning_rate=0.5, activation="sigmoid", target=0.5)
+    got = [(e["n"], e["o"], e["loss"], e["grad"]["w1"], e["grad"]["b"], e["updated"]["w1"]) for e in printed["epochs"]]
+    want = [(s.n, s.o, s.loss, s.dL_dw1, s.dL_db, s.new_w1) for s in steps]
+    assert [e["epoch"] for e in printed["epochs"]] == [1, 2, 3]
+    assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15) for row, ref in zip(got, want) for a, b in zip(row, ref))
+    assert math.isclose(printed["final"]["loss"], final.loss, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("args", [["run", "--epochs", "500"], ["run", "--json", "--epochs", "500"]], ids=["log", "json"])
+def test_a_reader_that_stops_reading_ends_hnn_run_quietly(args):
+    """`hnn run | head -1`: as for a Unix tool killed by SIGPIPE, no message and the status 128 + 13."""
+    with subprocess.Popen([sys.executable, "-m", "hnn", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        process.stdout.readline()
+        process.stdout.close()  # the reader goes away with most of the output unread
+        stderr = process.stderr.read()
+    assert (process.returncode, stderr) == (141, b"")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+def test_a_full_output_device_gets_one_line():
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "hnn", "run"], stdout=full, stderr=subprocess.PIPE, text=True)
+    assert (done.returncode, done.stderr) == (1, "hnn run: error: cannot write the output: No space left on device\n")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 kB file system of its own, mounted for the test (root can, as in CI): a full disk without filling one."""
+    where = tmp_path / "small"
+    where.mkdir()
+    if shutil.which("mount") is None or subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], capture_output=True
+    ).returncode:
+        pytest.skip("mounting a tmpfs needs root")
+    yield where
+    subprocess.run(["umount", str(where)], check=True)
+
+
+def test_a_set_of_files_too_big_for_the_disk_is_not_written_at_all(small_disk):
+    (small_disk / "a.svg").write_bytes(b"an earlier one")
+    files = {small_disk / "a.svg": b"a" * 40_000, small_disk / "b.svg": b"b" * 40_000}  # 80 kB into 64 kB
+    with pytest.raises(OSError) as raised:
+        write_all(files)
+    assert raised.value.errno == errno.ENOSPC
+    assert sorted(os.listdir(small_disk)) == ["a.svg"] and (small_disk / "a.svg").read_bytes() == b"an earlier one"
+    assert write_all({small_disk / "b.svg": b"b" * 40_000}) == [small_disk / "b.svg"]  # it fits once alone
+
+
+@pytest.mark.parametrize("umask", [0o077, 0o027, 0o022])
+def test_files_honour_the_umask(umask, tmp_path):
+    script = "from pathlib import Path; from hnn.files import write_all; write_all({Path('f.csv'): b'1'})"
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, preexec_fn=lambda: os.umask(umask))
+    assert done.returncode == 0
+    assert stat.S_IMODE((tmp_path / "f.csv").stat().st_mode) == {0o077: 0o600, 0o027: 0o640, 0o022: 0o644}[umask]
+
+
+def test_a_lock_left_by_a_killed_sweep_is_taken_and_removed(tmp_path):
+    (tmp_path / sweep.LOCK).write_text("")  # no process holds it: its sweep died
+    with sweep._locked(tmp_path):
+        assert (tmp_path / sweep.LOCK).exists()
+    assert not (tmp_path / sweep.LOCK).exists()
 
 
 # 2. The maths' edge cases, against the chain rule in plain floats.
