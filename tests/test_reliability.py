@@ -439,6 +439,21 @@ def test_a_set_of_files_too_big_for_the_disk_is_not_written_at_all(small_disk):
     assert write_all({small_disk / "b.svg": b"b" * 40_000}) == [small_disk / "b.svg"]  # it fits once alone
 
 
+def test_a_full_disk_stops_a_sweep_with_one_line_and_removes_what_it_wrote(small_disk, capsys):
+    walkthrough = nbformat.read(WALKTHROUGH, as_version=4)
+    notebook = nbformat.v4.new_notebook(metadata=walkthrough.metadata, cells=[
+        nbformat.v4.new_code_cell("epochs = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("print('x' * 40_000)"),  # more than the disk has left
+    ])
+    nbformat.write(notebook, small_disk.parent / "n.ipynb")
+    (small_disk / "filler").write_bytes(b"0" * 30_000)
+    out = small_disk / "runs"
+    done = run_cli(capsys, "sweep", "--param", "epochs=1,2", "--notebook", str(small_disk.parent / "n.ipynb"), "--out", str(out))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines()[-1].startswith("hnn sweep: error: No space left on device") and "Traceback" not in done.stderr
+    assert os.listdir(out) == []  # no notebook, no summary, no lock, no staging folder
+
+
 @pytest.mark.parametrize("umask", [0o077, 0o027, 0o022])
 def test_files_honour_the_umask(umask, tmp_path):
     script = "from pathlib import Path; from hnn.files import write_all; write_all({Path('f.csv'): b'1'})"

@@ -5,6 +5,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import nbformat
@@ -78,8 +79,11 @@ def test_the_walkthrough_sweeps_from_any_folder(tmp_path, monkeypatch, hnn_cli):
     assert png.startswith(b"\x89PNG") and b"Software" not in png  # no matplotlib version: the same bytes every time
 
 
-def test_a_failing_run_is_reported_and_the_others_finish(tiny, tmp_path, capsys):
+def test_a_failing_run_is_reported_and_the_others_finish(tiny, tmp_path, capsys, monkeypatch):
     out, cwd = tmp_path / "runs", os.getcwd()
+    # With no usable temporary folder (as when it is full) the sweep still works: it stages its files beside them.
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "missing"))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # this process's own cached choice, read again
     assert main(["sweep", "--param", "learning_rate=0.5,1,0.1", "--param", "epochs=4", "--notebook", str(tiny), "--out", str(out)]) == 1
     assert os.getcwd() == cwd  # the kernels started in the notebook's folder; this process stayed where it was
     failures = [line for line in capsys.readouterr().err.splitlines() if "failed" in line]
