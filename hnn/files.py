@@ -28,7 +28,7 @@ def directory(out_dir) -> Path:
     if str(out_dir) == "":
         raise ValueError("--out must name a directory, got ''")
     path = Path(out_dir)
-    existing = next(p for p in (path, *path.parents) if p.exists())
+    existing = next(p for p in (path, *path.parents) if os.path.exists(p))  # False, not an error, for a too-long name
     if not existing.is_dir():
         raise ValueError(f"--out must be a directory (it is created if missing), but {existing} is a file")
     if not os.access(existing, os.W_OK | os.X_OK):
@@ -42,7 +42,7 @@ def check_targets(paths: list[Path], force: bool = False) -> None:
     """Before any work: every file's name fits its file system, no folder stands where a file goes, and without force
     no earlier file would be overwritten. ValueError names the first problem."""
     for path in paths:
-        existing = next(p for p in path.parents if p.exists())
+        existing = next(p for p in path.parents if os.path.exists(p))
         _check_name_length(path.name, existing, "an output file's")
         if path.is_dir():
             raise ValueError(f"{path} is a directory, where this command writes a file; move it away or choose another --out")

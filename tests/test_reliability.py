@@ -307,7 +307,6 @@ LONG_VALUES.update(epochs=10, activation="tanh", view="network", max_diagrams=12
 LONG_NAME = ",".join(f"{name}={value}" for name, value in LONG_VALUES.items())  # 261 bytes
 RUNS_1E9 = "".join(f"{name}: [{', '.join(str(0.001 * (k + 1)) for k in range(1000))}]\n" for name in ("x1", "x2", "w1"))
 SWEEP_REFUSALS = {  # what is wrong → (files to write first, the sweep's arguments, the message); {w} is the workspace
-    "--out ''": ({}, ["--param", "epochs=1", "--out", ""], "--out must name a directory, got ''"),
     "summary.csv is a folder, with --force": (
         {"runs/summary.csv/kept.txt": "mine"}, ["--param", "epochs=1", "--out", "{w}/runs", "--force"],
         "{w}/runs/summary.csv is a directory, where this command writes a file; move it away or choose another --out"),
@@ -378,9 +377,17 @@ def test_a_sweep_that_cannot_work_is_refused_before_anything_runs(case, workspac
     assert snapshot(workspace) == before
 
 
-def test_diagrams_refuses_an_empty_out(workspace, capsys):
+@pytest.mark.parametrize("command", ["diagrams", "sweep"])
+@pytest.mark.parametrize(
+    "out,message",
+    [("", "--out must name a directory, got ''"),
+     ("{w}/" + "d" * 300, "--out name is 300 bytes, more than the 255 that {w} takes: " + "d" * 40 + "…")],
+    ids=["empty", "300 bytes"],
+)
+def test_an_out_that_cannot_be_a_folder_is_refused(command, out, message, workspace, capsys):
     before = snapshot(workspace)
-    assert cli(capsys, "diagrams", "--out", "", "--epochs", "1") == "--out must name a directory, got ''"
+    args = ["--epochs", "1"] if command == "diagrams" else ["--param", "epochs=1"]
+    assert cli(capsys, command, "--out", out.format(w=workspace), *args) == message.format(w=workspace)
     assert snapshot(workspace) == before
 
 
