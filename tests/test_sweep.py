@@ -84,7 +84,8 @@ def test_a_failing_run_is_reported_and_the_others_finish(tiny, tmp_path, capsys,
     # With no usable temporary folder (as when it is full) the sweep still works: it stages its files beside them.
     monkeypatch.setenv("TMPDIR", str(tmp_path / "missing"))
     monkeypatch.setattr(tempfile, "tempdir", None)  # this process's own cached choice, read again
-    assert main(["sweep", "--param", "learning_rate=0.5,1,0.1", "--param", "epochs=4", "--notebook", str(tiny), "--out", str(out)]) == 1
+    args = ["--param", "learning_rate=0.5,1,0.1", "--param", "epochs=4", "--notebook", str(tiny), "--out", str(out)]
+    assert main(["sweep", *args]) == 1
     assert os.getcwd() == cwd  # the kernels started in the notebook's folder; this process stayed where it was
     failures = [line for line in capsys.readouterr().err.splitlines() if "failed" in line]
     assert failures == ["hnn sweep: learning_rate=1.0,epochs=4: failed: AssertionError: this notebook fails for learning_rate 1"]
