@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import os
 import re
 import shlex
+import signal
 import sys
 import warnings
 from importlib.metadata import version
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from hnn.config import FIELDS, LIMIT, MAX_DIAGRAMS, MAX_EPOCHS, MAX_LEARNING_RATE, NUMBERS, Config, Display
 from hnn.diagram import FORMATS, VIEWS, GraphvizMissing, write
-from hnn.log import walkthrough
+from hnn.log import walkthrough_pieces
 from hnn.neuron import ACTIVATIONS
 from hnn.training import train
 
@@ -58,9 +60,26 @@ def config_from(args: argparse.Namespace) -> Config:
     return Config(**{name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None})
 
 
-def run(args: argparse.Namespace) -> None:
+def run(args: argparse.Namespace) -> int | None:
     trace = train(config_from(args))
-    sys.stdout.write(trace.to_json() + "\n" if args.json else walkthrough(trace))
+    text = itertools.chain(trace.iter_json(), ["\n"]) if args.json else walkthrough_pieces(trace)
+    try:
+        for piece in text:  # as it goes: 100 000 epochs are hundreds of megabytes of text
+            sys.stdout.write(piece)
+        sys.stdout.flush()
+    except OSError as error:
+        _discard_stdout()  # else Python's own flush at exit fails again, with a traceback of its own
+        if isinstance(error, BrokenPipeError):  # the reader stopped reading (`hnn run | head`): stop quietly, as
+            return 128 + signal.SIGPIPE  # Unix tools do; the status is the one the shell reports for one killed by SIGPIPE
+        raise OSError(error.errno, f"cannot write the output: {error.strerror}") from None
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that what is still buffered goes nowhere instead of failing at exit."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file, as under pytest's capture: nothing flushes it at exit
+        pass
 
 
 def diagrams(args: argparse.Namespace) -> None:
@@ -71,7 +90,10 @@ def diagrams(args: argparse.Namespace) -> None:
 def sweep(args: argparse.Namespace) -> int:
     from hnn.sweep import sweep  # papermill takes a second or two to import; only `hnn sweep` needs it
 
-    return sweep(args.param, args.params_file, args.out, notebook=args.notebook, force=args.force, jobs=args.jobs)
+    return sweep(
+        args.param, args.params_file, args.out, notebook=args.notebook, force=args.force, resume=args.resume,
+        allow_long=args.allow_long, jobs=args.jobs,
+    )
 
 
 def notebooks(args: argparse.Namespace) -> None:
@@ -215,12 +237,20 @@ def parser() -> Parser:
         "--params-file", type=Path, metavar="FILE",
         help="YAML: a list of mappings (one run each) or a mapping of name to values (one run per combination)",
     )
-    sweep_parser.add_argument("--out", required=True, type=Path, metavar="DIR", help=OUT_HELP)
+    sweep_parser.add_argument("--out", required=True, metavar="DIR", help=OUT_HELP)
     sweep_parser.add_argument("--notebook", type=Path, metavar="PATH",
                               help="the notebook to run (default: the walkthrough installed with hnn)")
     sweep_parser.add_argument("--jobs", metavar="N",
                               help="at most N runs at once, a whole number of at least 1 (default: one per core)")
-    sweep_parser.add_argument("--force", action="store_true", help="overwrite this sweep's files if they exist")
+    again = sweep_parser.add_mutually_exclusive_group()
+    again.add_argument("--force", action="store_true", help="overwrite this sweep's files if they exist")
+    again.add_argument(
+        "--resume", action="store_true",
+        help="keep the runs whose notebooks in --out are complete (executed to the end, same parameters); run the rest",
+    )
+    sweep_parser.add_argument(
+        "--allow-long", action="store_true", help="start a sweep of more than 50 runs or 1,000,000 epochs in all",
+    )
     sweep_parser.set_defaults(handler=sweep)
     worksheet_parser = command(
         "worksheet", "write a printable worksheet for one epoch and its answer key",
@@ -259,10 +289,17 @@ def main(argv: list[str] | None = None) -> int:
         warnings.showwarning = lambda message, *_: print(f"hnn: warning: {message}", file=sys.stderr)
         try:
             status = args.handler(args)
+        except KeyboardInterrupt:  # Ctrl-C before a command could handle it (sweep writes its summary first)
+            print(f"hnn {args.command}: stopped by SIGINT", file=sys.stderr)
+            return 128 + signal.SIGINT
         except ValueError as error:  # a bad hyperparameter or option
             print(f"hnn {args.command}: error: {error}", file=sys.stderr)
             return 2
         except GraphvizMissing as error:  # the program is fine; the machine lacks Graphviz
             print(f"hnn {args.command}: error: {error}", file=sys.stderr)
+            return 1
+        except OSError as error:  # a machine fault: a full disk, an I/O error, a folder that vanished
+            where = f": {error.filename}" if error.filename else ""
+            print(f"hnn {args.command}: error: {error.strerror or error}{where}", file=sys.stderr)
             return 1
     return status or 0  # a sweep whose runs failed returns 1

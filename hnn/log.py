@@ -1,6 +1,8 @@
 """The walkthrough log, in the original notebook's format (STEP 0-3 per epoch), with two corrections."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from hnn.neuron import ACTIVATIONS
 from hnn.trace import Epoch, Trace
 
@@ -73,4 +75,10 @@ def final_text(trace: Trace) -> str:
 
 def walkthrough(trace: Trace) -> str:
     """The whole log: every epoch, then the final output."""
-    return "".join(epoch_text(trace, e) for e in trace.epochs) + final_text(trace)
+    return "".join(walkthrough_pieces(trace))
+
+
+def walkthrough_pieces(trace: Trace) -> Iterator[str]:
+    """The log an epoch at a time, for a printer that writes it as it goes."""
+    yield from (epoch_text(trace, e) for e in trace.epochs)
+    yield final_text(trace)

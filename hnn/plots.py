@@ -212,17 +212,16 @@ def png(fig: Figure) -> bytes:
 
 
 @matplotlib.rc_context(STYLE)
-def loss_curves(curves: Sequence[tuple[str, Trace]], title: str) -> Figure:
-    """Several runs' losses per epoch on one axis, each labelled; the sweep summary."""
+def loss_curves(curves: Sequence[tuple[str, Sequence[float]]], title: str) -> Figure:
+    """Several runs' losses per epoch (as Trace.losses() lists them) on one axis, each labelled; the sweep summary."""
     fig, (ax,) = _figure()
     colours = len(matplotlib.rcParams["axes.prop_cycle"])
-    for i, (label, trace) in enumerate(curves):
-        losses = trace.losses()
+    for i, (label, losses) in enumerate(curves):
         linestyle = LINE_STYLES[i // colours % len(LINE_STYLES)]
         ax.plot(range(1, len(losses) + 1), losses, marker=_marker(len(losses)), linestyle=linestyle, label=label)
     ax.set_title(title)
     ax.set_xlabel("epoch  (last point: the trained network)")
     if curves:
-        _loss_axis(ax, [loss for _, trace in curves for loss in trace.losses()])
+        _loss_axis(ax, [loss for _, losses in curves for loss in losses])
         fig.legend(loc="outside lower center", ncols=2, fontsize="small")  # below the axis, never over a curve
     return fig

@@ -1,32 +1,51 @@
 """`hnn sweep`: the walkthrough notebook executed once per parameter set with papermill, and a summary of every run."""
 from __future__ import annotations
 
+import array
 import ast
+import contextlib
 import csv
+import dataclasses
+import fcntl
 import io
 import itertools
+import math
 import os
+import shutil
+import signal
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import threading
+import time
+import weakref
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import NamedTuple
 
 import nbformat
 import papermill
 import yaml
+from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_event_loop
+from nbclient.exceptions import DeadKernelError
 from tqdm import tqdm
 
 from hnn import plots
 from hnn.classroom import WALKTHROUGH
 from hnn.config import Config
-from hnn.files import create, directory, write_atomically
+from hnn.files import FILE_MODE, check_targets, create, directory, write_all, write_atomically
 from hnn.notebook import setup
-from hnn.training import train_many
+from hnn.trace import Final
+from hnn.training import train
 
 NOTEBOOK = WALKTHROUGH  # installed with hnn, from a wheel as from a source checkout
-KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL"]  # the kernel's own log (a TCP warning at each start) is noise; cell errors come via papermill
+# The kernel's own log (a TCP warning at each start) is noise; cell errors come via papermill.
+KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL"]
+MAX_RUNS = 1000  # each run starts a kernel (seconds each): 1000 runs take about an hour on two cores
+MAX_TOTAL_EPOCHS = 10_000_000  # every run's epochs together: 100 runs of the most epochs a run takes
+LONG_RUNS, LONG_EPOCHS = 50, 1_000_000  # beyond either, a sweep takes many minutes: it starts only with --allow-long
+LOCK = ".hnn-sweep.lock"  # held while a sweep writes into its --out, so that a second one refuses
+STOP_SECONDS = 30  # after a signal, how long the runs under way get to end once their kernels are killed
 
 
 class Job(NamedTuple):
@@ -36,6 +55,41 @@ class Job(NamedTuple):
     parameters: dict  # what papermill injects: the set's own values, as Config coerced them ("1e-3" → 0.001)
     values: dict  # every notebook parameter as this run uses it, for summary.csv
     config: Config
+
+
+class Outcome(NamedTuple):
+    """What the summary needs of a run: its final loss and trained parameters, and its loss per epoch."""
+
+    final: Final  # the trained network's forward pass and parameters
+    losses: array.array  # each epoch's loss, then the final one: 8 bytes each, whatever the epochs
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, stricter where a silent choice would surprise: a key given twice is an error (plain YAML
+    keeps the last value), and so is a whole number too long for Python to read (its 4300-digit limit)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<:` merges are meant to be overridden
+                continue
+            key = self.construct_object(key_node, deep=True)
+            with contextlib.suppress(TypeError):  # an unhashable key: the base class says so
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(None, None, f"{key!r} is given twice", key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep)
+
+    def construct_yaml_int(self, node):
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a whole number of {len(node.value)} digits is longer than the 4300 Python reads", node.start_mark
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
 def parameter_sets(params: list[str] | None, params_file: Path | None) -> list[dict]:
@@ -51,16 +105,31 @@ def parameter_sets(params: list[str] | None, params_file: Path | None) -> list[d
             grid[name] = [_scalar(value) for value in values.split(",")]
         return _grid(grid)
     try:
-        data = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+        data = yaml.load(params_file.read_text(encoding="utf-8"), Loader=_Loader)
     except OSError as error:
         raise ValueError(f"cannot read --params-file {params_file}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"--params-file {params_file} must be UTF-8 text, but byte {error.object[error.start]:#04x} at position"
+            f" {error.start} is not"
+        ) from None
     except yaml.YAMLError as error:
-        raise ValueError(f"--params-file {params_file} is not valid YAML: {' '.join(str(error).split())}") from None
+        raise ValueError(f"--params-file {params_file} is not valid YAML: {_yaml_problem(error)}") from None
     if isinstance(data, dict):  # a grid: name → value or list of values
         return _grid({name: values if isinstance(values, list) else [values] for name, values in data.items()})
     if isinstance(data, list) and all(isinstance(run, dict) for run in data):  # one mapping per run
-        return data
-    raise ValueError(f"--params-file {params_file} must hold a list of mappings (one per run) or a mapping of name to values (a grid)")
+        return _at_most_max_runs(data)
+    raise ValueError(
+        f"--params-file {params_file} must hold a list of mappings (one per run) or a mapping of name to values (a grid)"
+    )
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """The problem and where it is, without the "<unicode string>" that PyYAML names a string it was given."""
+    mark = getattr(error, "problem_mark", None)
+    problem = " ".join(str(part) for part in (getattr(error, "context", None), getattr(error, "problem", None)) if part)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+    return " ".join((problem or str(error)).split()) + where
 
 
 def _scalar(text: str):
@@ -74,14 +143,23 @@ def _scalar(text: str):
 
 
 def _grid(grid: dict) -> list[dict]:
-    """Every combination of the values, the first parameter varying slowest."""
+    """Every combination of the values, the first parameter varying slowest; counted before it is built."""
+    _at_most_max_runs(range(math.prod(len(values) for values in grid.values())))
     return [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+
+
+def _at_most_max_runs(sets):
+    if len(sets) > MAX_RUNS:
+        raise ValueError(f"the sweep has {len(sets)} runs, more than the {MAX_RUNS} it takes; split it into smaller sweeps")
+    return sets
 
 
 def notebook_path(notebook: Path | None) -> Path:
     """The notebook to run: --notebook, else the walkthrough beside the package."""
     if notebook is None and not NOTEBOOK.exists():
-        raise ValueError(f"the walkthrough notebook is not at {NOTEBOOK} (hnn was installed without it); pass --notebook PATH")
+        raise ValueError(
+            f"the walkthrough notebook is not at {NOTEBOOK} (hnn was installed without it); pass --notebook PATH"
+        )
     path = (notebook or NOTEBOOK).resolve()
     if not path.is_file():
         raise ValueError(f"--notebook {notebook} does not exist")
@@ -90,38 +168,68 @@ def notebook_path(notebook: Path | None) -> Path:
 
 def notebook_defaults(notebook: Path) -> dict:
     """The notebook's parameters and their values, read from the cell tagged `parameters` that papermill overrides."""
-    cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if "parameters" in cell.metadata.get("tags", [])]
+    try:
+        cells = nbformat.read(notebook, as_version=4).cells
+    except (OSError, ValueError) as error:  # not JSON, or not a notebook
+        raise ValueError(f"--notebook {notebook} cannot be read as a notebook: {' '.join(str(error).split())[:200]}") from None
+    cells = [cell for cell in cells if "parameters" in cell.metadata.get("tags", [])]
     if not cells:
         raise ValueError(f"{notebook} has no cell tagged 'parameters' for papermill to override")
+    source = cells[0].source
+    plain = "its Parameters cell must hold only NAME = VALUE lines with plain values (numbers, text)"
+    try:
+        body = ast.parse(source).body
+    except SyntaxError as error:
+        raise ValueError(f"--notebook {notebook}: {plain}, but line {error.lineno} is not Python: {error.msg}") from None
     defaults = {}
-    for node in ast.parse(cells[0].source).body:  # literal_eval, not exec: reading the values runs no code
-        if isinstance(node, (ast.Assign, ast.AnnAssign)):
-            target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0]
+    for node in body:  # literal_eval, not exec: reading the values runs no code
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):  # a docstring-like remark
+            continue
+        target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0] if isinstance(node, ast.Assign) else None
+        try:
+            if not isinstance(target, ast.Name) or isinstance(node, ast.Assign) and len(node.targets) > 1:
+                raise ValueError
             defaults[target.id] = ast.literal_eval(node.value)
+        except ValueError:  # also literal_eval's "malformed node", for a name, a call, or `x: int` with no value
+            raise ValueError(f"--notebook {notebook}: {plain}, not {ast.get_source_segment(source, node)!r}") from None
     return defaults
 
 
 def plan(sets: list[dict], defaults: dict) -> list[Job]:
-    """Every set checked as the notebook checks it (hnn.notebook.setup), before anything runs; ValueError names the first bad one."""
+    """Every set checked as the notebook checks it (hnn.notebook.setup), before anything runs; ValueError names the
+    first bad one."""
     if not sets:
         raise ValueError("the sweep has no runs: a parameter has an empty list of values")
-    runs, names = [], set()
+    runs, seen = [], {}
     for given in sets:
         unknown = [name for name in given if name not in defaults]
         if unknown:
             raise ValueError(f"unknown parameter {unknown[0]!r}; accepted: {', '.join(defaults)}")
         values = {**defaults, **given}
-        config, _ = setup(**values)
-        values.update(config.to_dict())
+        config, display = setup(**values)
+        values.update(config.to_dict(), **dataclasses.asdict(display))  # as checked: "1e-3" → 0.001, 12.0 → 12
         parameters = {name: values[name] for name in given}
         # Safe as a file name and unambiguous: the values are checked numbers, activation and view names, and whole
         # numbers, none of which contains '/', ',' or '='.
         name = ",".join(f"{key}={value}" for key, value in parameters.items()) or "defaults"
-        if name in names:
-            raise ValueError(f"two parameter sets are the same run: {name}")
-        names.add(name)
+        key = tuple(values.items())  # the same values, given in any order or left at their defaults, are one run
+        if key in seen:
+            raise ValueError(f"two parameter sets are the same run: {seen[key]}" + (f" and {name}" if seen[key] != name else ""))
+        seen[key] = name
         runs.append(Job(name, parameters, values, config))
     return runs
+
+
+def check_size(runs: list[Job], allow_long: bool) -> None:
+    """Refuse a sweep beyond the limits, and one that takes long unless it was asked for with --allow-long."""
+    epochs = sum(run.config.epochs for run in runs)
+    if epochs > MAX_TOTAL_EPOCHS:
+        raise ValueError(f"the sweep's runs have {epochs} epochs in all, more than the {MAX_TOTAL_EPOCHS} it takes; split it")
+    if (len(runs) > LONG_RUNS or epochs > LONG_EPOCHS) and not allow_long:
+        raise ValueError(
+            f"{len(runs)} runs with {epochs} epochs in all take long (beyond {LONG_RUNS} runs or {LONG_EPOCHS} epochs);"
+            " pass --allow-long to start them"
+        )
 
 
 def jobs_limit(jobs) -> int:
@@ -139,102 +247,266 @@ def jobs_limit(jobs) -> int:
 
 
 def sweep(
-    params: list[str] | None, params_file: Path | None, out: Path, notebook: Path | None = None, force: bool = False,
-    jobs: int | str | None = None,
+    params: list[str] | None, params_file: Path | None, out: Path | str, notebook: Path | None = None, force: bool = False,
+    resume: bool = False, allow_long: bool = False, jobs: int | str | None = None,
 ) -> int:
     """Execute the notebook once per run into out, at most jobs at once, then write summary.csv and summary.png;
-    1 if any run failed."""
+    1 if any run failed, 128 + the signal's number if SIGINT or SIGTERM stopped it."""
     jobs = jobs_limit(jobs)
     notebook = notebook_path(notebook)
     runs = plan(parameter_sets(params, params_file), notebook_defaults(notebook))
+    check_size(runs, allow_long)
     out = directory(out)
     outputs = [out / f"{run.name}.ipynb" for run in runs] + [out / "summary.csv", out / "summary.png"]
-    existing = [path for path in outputs if os.path.lexists(path)]
-    if existing and not force:
-        more = f" (and {len(existing) - 1} more of this sweep's files)" if len(existing) > 1 else ""
-        raise ValueError(f"{existing[0]} already exists{more}; pass --force to overwrite")
+    if out.is_dir():  # a sweep under way there is the likelier reason for its files: say so first
+        with _locked(out, create=False):
+            pass
+    check_targets(outputs, force=force or resume)
     create(out)
-    # The summary's numbers come from hnn, not from the executed notebooks: those print 6 decimals, a Trace has every
-    # bit. train_many does each run's arithmetic as the notebook's hnn.train does (tests/test_sweep.py checks both).
-    traces = train_many([run.config for run in runs])
-    errors = _execute_all(notebook, out, runs, jobs)
-    write_atomically(out / "summary.csv", _summary_csv(runs, traces, errors))
-    write_atomically(out / "summary.png", _summary_png(runs, traces, errors))
+    with _locked(out), _Signals() as signals:
+        check_targets(outputs, force=force or resume)  # again, now that no other sweep can be writing here
+        done = {run.name for run, path in zip(runs, outputs) if resume and complete(path, notebook, run)}
+        outcomes = {run.name: _outcome(run.config) for run in runs if run.name in done and not signals.received}
+        errors = dict.fromkeys(outcomes)
+        todo = [run for run in runs if run.name not in done]
+        if todo and not signals.received:
+            _execute_all(notebook, out, todo, jobs, signals.received_one, errors, outcomes)
+        write_all({
+            out / "summary.csv": _summary_csv(runs, outcomes, errors),
+            out / "summary.png": _summary_png(runs, outcomes, errors),
+        })
     failed = sum(error is not None for error in errors.values())
-    print(f"{len(runs)} runs, {failed} failed: {out / 'summary.csv'}, {out / 'summary.png'}")
+    skipped = f" ({len(done)} complete already)" if done else ""
+    if signals.received:
+        print(
+            f"hnn sweep: stopped by {signal.Signals(signals.received).name}: {len(errors)} of {len(runs)} runs finished"
+            f"{skipped}, {failed} failed: {out / 'summary.csv'}; --resume runs the rest", file=sys.stderr,
+        )
+        return 128 + signals.received
+    print(f"{len(runs)} runs{skipped}, {failed} failed: {out / 'summary.csv'}, {out / 'summary.png'}")
     return 1 if failed else 0
 
 
-def _execute_all(notebook: Path, out: Path, runs: list[Job], jobs: int) -> dict[str, str | None]:
-    """Every run, jobs at a time; a line on stderr as each finishes, and a bar on a terminal."""
-    errors = {}
-    # Threads are enough: each run computes in its own kernel process, and a thread only waits for it.
-    with ThreadPoolExecutor(min(jobs, len(runs))) as pool, tqdm(
-        total=len(runs), unit="run", file=sys.stderr, disable=None  # None: no bar unless stderr is a terminal
-    ) as bar:
-        futures = {pool.submit(_execute, notebook, out / f"{run.name}.ipynb", run.parameters): run for run in runs}
+def complete(path: Path, notebook: Path, run: Job) -> bool:
+    """Whether path holds this run executed to its end without an error: papermill's record of its input notebook,
+    its parameters and every code cell's status says so."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return False
+    record = nb.metadata.get("papermill", {})
+    return (
+        not record.get("exception") and record.get("input_path") == str(notebook) and record.get("parameters") == run.parameters
+        and all(cell.metadata.get("papermill", {}).get("status") == "completed" for cell in nb.cells if cell.cell_type == "code")
+    )
+
+
+@contextlib.contextmanager
+def _locked(out: Path, create: bool = True):
+    """Hold out's lock file while this sweep writes there; a second sweep into the same folder refuses. The lock is
+    the kernel's (flock), so a sweep that was killed leaves a file that no process holds, which the next one takes.
+    With create=False only look: a lock file that is not there is no sweep, and nothing is written."""
+    path = out / LOCK
+    while True:
         try:
-            for future in as_completed(futures):
-                name = futures[future].name
+            fd = os.open(path, os.O_RDWR | (os.O_CREAT if create else 0), FILE_MODE)
+        except FileNotFoundError:
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise ValueError(
+                f"another hnn sweep is writing into {out} (it holds {path}); wait for it or choose another --out"
+            ) from None
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samestat(os.fstat(fd), os.stat(path)):  # not a file that the sweep before just removed
+                break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        if create:
+            with contextlib.suppress(FileNotFoundError):  # --out was removed meanwhile
+                os.unlink(path)
+        os.close(fd)
+
+
+class _Signals:
+    """SIGINT (Ctrl-C) and SIGTERM while a sweep runs: remembered, not raised, so that nothing is cut off mid-write;
+    the sweep then kills its kernels and writes the summary of what finished."""
+
+    def __init__(self):
+        self.received = None  # the first signal's number
+        self.received_one = threading.Event()  # what the runs' threads look at
+        self.previous = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():  # only the main thread may set handlers
+            self.previous = {signum: signal.signal(signum, self._receive) for signum in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def _receive(self, signum, frame):
+        self.received = self.received or signum
+        self.received_one.set()
+
+    def __exit__(self, *exc):
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+
+class _Kernel(AsyncKernelManager):
+    """papermill's kernel manager, remembered while it lives, so that a stopped sweep can kill every kernel at once
+    (kernels start in a session of their own, where the terminal's Ctrl-C does not reach them)."""
+
+    live = weakref.WeakSet()
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.live.add(self)
+
+    @classmethod
+    def kill_all(cls) -> None:
+        for kernel in list(cls.live):
+            pid = getattr(kernel.provisioner, "pid", None)
+            if pid:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)  # its session's group: the kernel and anything it started
+
+
+def _execute_all(notebook: Path, out: Path, runs: list[Job], jobs: int, stopping: threading.Event, errors: dict,
+                 outcomes: dict) -> None:
+    """Every run, as many at once as there are cores, into errors (None for a run that went well) and outcomes; a line
+    on stderr as each finishes, and a bar on a terminal. Once stopping is set, the kernels are killed and it returns."""
+    staging = Path(tempfile.mkdtemp(dir=out, prefix=".hnn-sweep-"))  # beside the outputs: one file system, one rename
+    pool = ThreadPoolExecutor(min(jobs, len(runs)))
+    bar = tqdm(total=len(runs), unit="run", file=sys.stderr, disable=None)  # None: no bar unless stderr is a terminal
+    futures = {
+        pool.submit(_run, notebook, staging / f"{i}.ipynb", out / f"{run.name}.ipynb", run, stopping): run
+        for i, run in enumerate(runs)
+    }
+    pending, written = set(futures), []
+    try:
+        while pending and not stopping.is_set():
+            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in finished:
+                run = futures[future]
                 try:
-                    errors[name] = future.result()
-                except Exception as error:  # the kernel did not start or died: there is no executed notebook
-                    errors[name] = _one_line(f"{type(error).__name__}: {error}")
-                bar.write(f"hnn sweep: {name}: {'failed: ' + errors[name] if errors[name] else 'done'}", file=sys.stderr)
+                    errors[run.name], outcomes[run.name] = future.result()
+                except OSError:  # the output could not be written: a full disk, an I/O error
+                    raise
+                except Exception as error:  # the kernel did not start: there is no executed notebook
+                    errors[run.name] = _one_line(f"{type(error).__name__}: {error}")
+                written.append(out / f"{run.name}.ipynb")
+                said = f"failed: {errors[run.name]}" if errors[run.name] else "done"
+                bar.write(f"hnn sweep: {run.name}: {said}", file=sys.stderr)
                 bar.update()
-        except KeyboardInterrupt:  # Ctrl-C: the runs under way finish, no other starts
-            pool.shutdown(cancel_futures=True)
-            raise
-    return errors
+    except BaseException:  # a fault: this sweep's set of files is not written at all
+        for path in written:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        raise
+    finally:
+        bar.close()
+        stopping.set()  # what has not started does not start
+        pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + STOP_SECONDS
+        while pending and time.monotonic() < deadline:
+            _Kernel.kill_all()  # again each time: a run may have been starting its kernel
+            _, pending = wait(pending, timeout=0.2)
+        shutil.rmtree(staging, ignore_errors=True)
 
 
-def _execute(notebook: Path, output: Path, parameters: dict) -> str | None:
-    """Run the notebook with papermill, its kernel in the notebook's folder; the error in one line if a cell raised."""
+def _run(notebook: Path, executed: Path, output: Path, run: Job, stopping: threading.Event) -> tuple[str | None, Outcome | None]:
+    """One run's notebook, then its summary numbers, both in this thread: the main one only waits, for a signal too."""
+    error = _execute(notebook, executed, output, run.parameters, stopping)
+    return error, None if error else _outcome(run.config)
+
+
+def _execute(notebook: Path, executed: Path, output: Path, parameters: dict, stopping: threading.Event) -> str | None:
+    """Run the notebook with papermill, its kernel in the notebook's folder; the error in one line if a cell raised
+    or the kernel died. The notebook papermill wrote so far is kept either way: it shows where the run stopped."""
     loop = ensure_event_loop()  # this thread's loop, which papermill's kernel client runs on; nothing else closes it
-    with tempfile.TemporaryDirectory(prefix="hnn-sweep-") as folder:
-        executed = Path(folder) / output.name
-        try:
-            papermill.execute_notebook(
-                notebook, executed, parameters=parameters, progress_bar=False, extra_arguments=KERNEL_QUIET,
-                # The kernel starts in the notebook's folder, as in JupyterLab. Not papermill's cwd=: that would chdir
-                # this whole process, under the other runs' threads.
-                resources={"metadata": {"path": str(notebook.parent)}},
-            )
-            error = None
-        except papermill.PapermillExecutionError as failure:  # papermill saved the notebook, which shows where it failed
-            error = _one_line(f"{failure.ename}: {failure.evalue}")
-        finally:
-            loop.close()
-        nb = nbformat.read(executed, as_version=4)
-        nb.metadata.papermill.output_path = str(output)  # papermill recorded the temporary file
-        write_atomically(output, nbformat.writes(nb).encode("utf-8"))
+    try:
+        papermill.execute_notebook(
+            notebook, executed, parameters=parameters, progress_bar=False, extra_arguments=KERNEL_QUIET,
+            kernel_manager_class=_Kernel,
+            # The kernel starts in the notebook's folder, as in JupyterLab. Not papermill's cwd=: that would chdir
+            # this whole process, under the other runs' threads.
+            resources={"metadata": {"path": str(notebook.parent)}},
+        )
+        error = None
+    except papermill.PapermillExecutionError as failure:  # papermill saved the notebook, which shows where it failed
+        error = _one_line(f"{failure.ename}: {failure.evalue}")
+    except DeadKernelError:  # killed (by the sweep stopping, or by the system, as out of memory does)
+        if stopping.is_set():
+            return "stopped"
+        error = "DeadKernelError: the kernel died (killed, or out of memory)"
+        _mark_dead(executed, error)
+    finally:
+        loop.close()
+    nb = nbformat.read(executed, as_version=4)
+    nb.metadata.papermill.output_path = str(output)  # papermill recorded the temporary file
+    write_atomically(output, nbformat.writes(nb).encode("utf-8"))
     return error
+
+
+def _mark_dead(executed: Path, error: str) -> None:
+    """Show the kernel's death in the cell that was running, as papermill shows a cell's error."""
+    nb = nbformat.read(executed, as_version=4)
+    started = [cell for cell in nb.cells if cell.metadata.get("papermill", {}).get("start_time")]
+    if started:
+        started[-1].metadata.papermill.status = "failed"
+        started[-1].outputs.append(nbformat.v4.new_output("error", ename="DeadKernelError", evalue=error, traceback=[error]))
+    nb.metadata.papermill.exception = True
+    nbformat.write(nb, executed)
+
+
+_ONE_RECORD = threading.Lock()  # one run's Trace alive at a time: a 100 000-epoch record is a few hundred MB
+
+
+def _outcome(config: Config) -> Outcome:
+    """A run's summary numbers from hnn, not from its notebook (which prints 6 decimals): one run trained at a time,
+    so that the sweep's memory is one run's record whatever the runs."""
+    with _ONE_RECORD:
+        trace = train(config)
+        return Outcome(trace.final, array.array("d", trace.losses()))
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _summary_csv(runs: list[Job], traces, errors: dict) -> bytes:
+def _summary_csv(runs: list[Job], outcomes: dict, errors: dict) -> bytes:
     """One row per run: its notebook, the swept parameters, its status, and the trained network's numbers."""
     swept = list(dict.fromkeys(name for run in runs for name in run.parameters))
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(["notebook", *swept, "status", "final_loss", "final_o", "final_w1", "final_w2", "final_b"])
-    for run, trace in zip(runs, traces):
-        f = trace.final
-        finals = [""] * 5 if errors[run.name] else [f.loss, f.o, f.w1, f.w2, f.b]  # a failed run showed no result
-        writer.writerow([f"{run.name}.ipynb", *(run.values[name] for name in swept), "failed" if errors[run.name] else "ok", *finals])
+    for run in runs:
+        status = _status(run, errors)
+        f = outcomes[run.name].final if status == "ok" else None
+        finals = [f.loss, f.o, f.w1, f.w2, f.b] if f else [""] * 5  # a failed or stopped run showed no result
+        writer.writerow([f"{run.name}.ipynb", *(run.values[name] for name in swept), status, *finals])
     return text.getvalue().encode("utf-8")
 
 
-def _summary_png(runs: list[Job], traces, errors: dict) -> bytes:
+def _status(run: Job, errors: dict) -> str:
+    if run.name not in errors or errors[run.name] == "stopped":
+        return "stopped"
+    return "failed" if errors[run.name] else "ok"
+
+
+def _summary_png(runs: list[Job], outcomes: dict, errors: dict) -> bytes:
     """Every finished run's loss curve on one axis, labelled by the parameters that differ between runs."""
     swept = dict.fromkeys(name for run in runs for name in run.parameters)
     varying = [name for name in swept if len({run.values[name] for run in runs}) > 1]
     same = ", ".join(f"{name}={runs[0].values[name]}" for name in swept if name not in varying)
-    finished = [(run, trace) for run, trace in zip(runs, traces) if not errors[run.name]]
-    curves = [(", ".join(f"{name}={run.values[name]}" for name in varying) or run.name, trace) for run, trace in finished]
+    finished = [run for run in runs if _status(run, errors) == "ok"]
+    curves = [
+        (", ".join(f"{name}={run.values[name]}" for name in varying) or run.name, outcomes[run.name].losses) for run in finished
+    ]
     left_out = len(runs) - len(finished)
-    notes = [same] * bool(same) + [f"{left_out} failed run{'s' * (left_out > 1)} left out"] * bool(left_out)
+    notes = [same] * bool(same) + [f"{left_out} failed or stopped run{'s' * (left_out > 1)} left out"] * bool(left_out)
     return plots.png(plots.loss_curves(curves, "Loss per epoch" + (f" ({'; '.join(notes)})" if notes else "")))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -87,27 +88,24 @@ class Trace:
         """The loss before each epoch's update, then the trained network's: one per state, as states() lists them."""
         return [e.loss for e in self.epochs] + [self.final.loss]
 
-    def to_dict(self) -> dict:
-        """The JSON shape `hnn run --json` prints; the hand and finite-difference checks stay internal."""
-        return {
-            "config": self.config.to_dict(),
-            "epochs": [
-                {
-                    "epoch": e.epoch,
-                    "w1": e.w1,
-                    "w2": e.w2,
-                    "b": e.b,
-                    "n": e.n,
-                    "o": e.o,
-                    "loss": e.loss,
-                    "grad": e.grad._asdict(),
-                    "updated": e.updated._asdict(),
-                }
-                for e in self.epochs
-            ],
-            "final": dataclasses.asdict(self.final),
-        }
-
     def to_json(self) -> str:
-        """Full-precision JSON (Python's float repr round-trips every float64 exactly)."""
-        return json.dumps(self.to_dict(), indent=2)
+        """Full-precision JSON (Python's float repr round-trips every float64 exactly), as json.dumps(indent=2) writes
+        it; the hand and finite-difference checks stay internal."""
+        return "".join(self.iter_json())
+
+    def iter_json(self) -> Iterator[str]:
+        """to_json's text in pieces, an epoch at a time, so that 100 000 epochs are printed without one huge string."""
+        nested = lambda value: json.dumps(value, indent=2).replace("\n", "\n  ")  # noqa: E731  one level in
+        yield f'{{\n  "config": {nested(self.config.to_dict())},\n  "epochs": ['
+        for k, e in enumerate(self.epochs):
+            yield ("," if k else "") + "\n    " + json.dumps(_epoch_dict(e), indent=2).replace("\n", "\n    ")
+        close = "\n  " if self.epochs else ""  # json.dumps writes an empty list as []
+        yield f'{close}],\n  "final": {nested(dataclasses.asdict(self.final))}\n}}'
+
+
+def _epoch_dict(e: Epoch) -> dict:
+    """One epoch as `hnn run --json` shows it."""
+    return {
+        "epoch": e.epoch, "w1": e.w1, "w2": e.w2, "b": e.b, "n": e.n, "o": e.o, "loss": e.loss,
+        "grad": e.grad._asdict(), "updated": e.updated._asdict(),
+    }

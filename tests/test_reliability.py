@@ -1,11 +1,13 @@
 """Reliability: bad input at every entry point, the maths' edge cases, repeatable runs, no `dot`, no lost file.
 
 Every expected number here comes from plain Python floats (tests/plain.py), never from hnn."""
+import errno
 import json
 import math
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +17,11 @@ import pytest
 
 import hnn
 import hnn.notebook as hn
+from hnn import sweep
 from hnn.cli import main
 from hnn.diagnose import diagnose
 from hnn.diagram import network, write
+from hnn.files import write_all
 from hnn.log import epoch_text, final_text
 from tests.conftest import HYPERPARAMETERS, ROOT, WALKTHROUGH, run_cli
 from tests.plain import ACTIVATION, SLOPE, replay
@@ -247,6 +251,7 @@ PAPERMILL_CASES = {  # id → (papermill arguments, the files to put in its fold
     "-y fractional epochs": (["-y", "epochs: 2.5"], {}, "epochs must be a whole number from 0 to 100000, got 2.5"),
     "-f unknown activation": (["-f", "bad.yml"], {"bad.yml": "activation: softmax\nview: graph\n"},
                               "activation must be one of tanh, sigmoid, relu, got 'softmax'"),
+    "-y a list for view": (["-y", "view: [network]"], {}, "view must be one of network, graph, got ['network']"),
 }
 
 
@@ -289,6 +294,186 @@ def test_papermill_with_a_bad_parameter_stops_at_the_check_with_one_line(case, p
     errors = [o for o in code[check].outputs if o.output_type == "error"]
     assert [(e.ename, e.evalue, e.traceback) for e in errors] == [("ParameterError", message, [f"ParameterError: {message}"])]
     assert not [o for c in code[check + 1:] for o in c.outputs]  # the run stopped at the check
+
+
+def notebook_with_parameters(source: str) -> str:
+    """A notebook whose cell tagged `parameters` holds source."""
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["parameters"]})
+    return nbformat.writes(nbformat.v4.new_notebook(cells=[cell]))
+
+
+LONG_VALUES = {name: 1.2345678901234567e-05 for name in ("x1", "x2", "w1", "w2", "b", "target", "learning_rate")}
+LONG_VALUES.update(epochs=10, activation="tanh", view="network", max_diagrams=12)
+LONG_NAME = ",".join(f"{name}={value}" for name, value in LONG_VALUES.items())  # 261 bytes
+RUNS_1E9 = "".join(f"{name}: [{', '.join(str(0.001 * (k + 1)) for k in range(1000))}]\n" for name in ("x1", "x2", "w1"))
+SWEEP_REFUSALS = {  # what is wrong → (files to write first, the sweep's arguments, the message); {w} is the workspace
+    "summary.csv is a folder, with --force": (
+        {"runs/summary.csv/kept.txt": "mine"}, ["--param", "epochs=1", "--out", "{w}/runs", "--force"],
+        "{w}/runs/summary.csv is a directory, where this command writes a file; move it away or choose another --out"),
+    "a run's name longer than the file system takes": (
+        {}, [a for name, value in LONG_VALUES.items() for a in ("--param", f"{name}={value}")] + ["--out", "{w}/runs"],
+        f"an output file's name is {len(LONG_NAME) + 6} bytes, more than the 255 that {{w}} takes: {LONG_NAME[:40]}…"),
+    "a params file that is not UTF-8": (
+        {"p.yml": b"epochs: \xff\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+        "--params-file {w}/p.yml must be UTF-8 text, but byte 0xff at position 8 is not"),
+    "a 5000-digit whole number": (
+        {"p.yml": "epochs: " + "1" * 5000 + "\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+        "--params-file {w}/p.yml is not valid YAML: a whole number of 5000 digits is longer than the 4300 Python reads"
+        " (line 1, column 9)"),
+    "a key given twice": (
+        {"p.yml": "- {epochs: 5, learning_rate: 0.1, epochs: 6}\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+        "--params-file {w}/p.yml is not valid YAML: 'epochs' is given twice (line 1, column 35)"),
+    "the same run in another order": (
+        {"p.yml": "- {learning_rate: 0.1, epochs: 5}\n- {epochs: 5, learning_rate: 0.1}\n"},
+        ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+        "two parameter sets are the same run: learning_rate=0.1,epochs=5 and epochs=5,learning_rate=0.1"),
+    "the defaults given by name": (
+        {"p.yml": "- {}\n- {learning_rate: 0.01}\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+        "two parameter sets are the same run: defaults and learning_rate=0.01"),
+    "a list for view": ({"p.yml": "- {view: [network]}\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+                        "view must be one of network, graph, got ['network']"),
+    "a mapping for epochs": ({"p.yml": "- {epochs: {a: 1}}\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+                             "epochs must be a whole number from 0 to 100000, got {{'a': 1}}"),
+    "a list for activation in a grid": (
+        {"p.yml": "activation: [[tanh]]\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+        "activation must be one of tanh, sigmoid, relu, got ['tanh']"),
+    "a Parameters cell that assigns two names at once": (
+        {"n.ipynb": notebook_with_parameters("a, b = 1, 2")},
+        ["--param", "a=1", "--notebook", "{w}/n.ipynb", "--out", "{w}/runs"],
+        "--notebook {w}/n.ipynb: its Parameters cell must hold only NAME = VALUE lines with plain values (numbers, text),"
+        " not 'a, b = 1, 2'"),
+    "a Parameters cell with an unclosed bracket": (
+        {"n.ipynb": notebook_with_parameters("a = [1,")}, ["--param", "a=1", "--notebook", "{w}/n.ipynb", "--out", "{w}/runs"],
+        "--notebook {w}/n.ipynb: its Parameters cell must hold only NAME = VALUE lines with plain values (numbers, text),"
+        " but line 1 is not Python: '[' was never closed"),
+    "a Parameters cell with a name and no value": (
+        {"n.ipynb": notebook_with_parameters("x: int")}, ["--param", "x=1", "--notebook", "{w}/n.ipynb", "--out", "{w}/runs"],
+        "--notebook {w}/n.ipynb: its Parameters cell must hold only NAME = VALUE lines with plain values (numbers, text),"
+        " not 'x: int'"),
+    "a grid of a billion runs": ({"p.yml": RUNS_1E9}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+                                 "the sweep has 1000000000 runs, more than the 1000 it takes; split it into smaller sweeps"),
+    "51 runs without --allow-long": (
+        {}, ["--param", "learning_rate=" + ",".join(str(k / 100) for k in range(1, 52)), "--out", "{w}/runs"],
+        "51 runs with 510 epochs in all take long (beyond 50 runs or 1000000 epochs); pass --allow-long to start them"),
+    "1,100,000 epochs without --allow-long": (
+        {}, ["--param", "learning_rate=" + ",".join(str(k / 100) for k in range(1, 12)), "--param", "epochs=100000",
+             "--out", "{w}/runs"],
+        "11 runs with 1100000 epochs in all take long (beyond 50 runs or 1000000 epochs); pass --allow-long to start them"),
+    "more epochs than a sweep takes, even with --allow-long": (
+        {}, ["--param", "learning_rate=" + ",".join(str(k / 1000) for k in range(1, 102)), "--param", "epochs=100000",
+             "--out", "{w}/runs", "--allow-long"],
+        "the sweep's runs have 10100000 epochs in all, more than the 10000000 it takes; split it"),
+}
+
+
+@pytest.mark.parametrize("case", list(SWEEP_REFUSALS))
+def test_a_sweep_that_cannot_work_is_refused_before_anything_runs(case, workspace, capsys):
+    files, args, message = SWEEP_REFUSALS[case]
+    for name, content in files.items():
+        (workspace / name).parent.mkdir(parents=True, exist_ok=True)
+        getattr(workspace / name, "write_bytes" if isinstance(content, bytes) else "write_text")(content)
+    before = snapshot(workspace)
+    assert cli(capsys, "sweep", *(a.format(w=workspace) for a in args)) == message.format(w=workspace)
+    assert snapshot(workspace) == before
+
+
+@pytest.mark.parametrize("command", ["diagrams", "sweep"])
+@pytest.mark.parametrize(
+    "out,message",
+    [("", "--out must name a directory, got ''"),
+     ("{w}/" + "d" * 300, "--out name is 300 bytes, more than the 255 that {w} takes: " + "d" * 40 + "…")],
+    ids=["empty", "300 bytes"],
+)
+def test_an_out_that_cannot_be_a_folder_is_refused(command, out, message, workspace, capsys):
+    before = snapshot(workspace)
+    args = ["--epochs", "1"] if command == "diagrams" else ["--param", "epochs=1"]
+    assert cli(capsys, command, "--out", out.format(w=workspace), *args) == message.format(w=workspace)
+    assert snapshot(workspace) == before
+
+
+# Output faults: a reader that stops, a full device, a full file system, the umask.
+
+def test_hnn_run_streams_json_that_is_json_dumps_of_the_replayed_numbers(capsys):
+    assert main(["run", "--json", "--epochs", "3", "--learning-rate", "0.5", "--activation", "sigmoid", "--target", "0.5"]) == 0
+    text = capsys.readouterr().out
+    printed = json.loads(text)
+    assert text == json.dumps(printed, indent=2) + "\n"  # the layout json.dumps gives, written an epoch at a time
+    steps, final = replay(epochs=3, learning_rate=0.5, activation="sigmoid", target=0.5)
+    got = [(e["n"], e["o"], e["loss"], e["grad"]["w1"], e["grad"]["b"], e["updated"]["w1"]) for e in printed["epochs"]]
+    want = [(s.n, s.o, s.loss, s.dL_dw1, s.dL_db, s.new_w1) for s in steps]
+    assert [e["epoch"] for e in printed["epochs"]] == [1, 2, 3]
+    assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15) for row, ref in zip(got, want) for a, b in zip(row, ref))
+    assert math.isclose(printed["final"]["loss"], final.loss, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("args", [["run", "--epochs", "500"], ["run", "--json", "--epochs", "500"]], ids=["log", "json"])
+def test_a_reader_that_stops_reading_ends_hnn_run_quietly(args):
+    """`hnn run | head -1`: as for a Unix tool killed by SIGPIPE, no message and the status 128 + 13."""
+    with subprocess.Popen([sys.executable, "-m", "hnn", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        process.stdout.readline()
+        process.stdout.close()  # the reader goes away with most of the output unread
+        stderr = process.stderr.read()
+    assert (process.returncode, stderr) == (141, b"")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+def test_a_full_output_device_gets_one_line():
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "hnn", "run"], stdout=full, stderr=subprocess.PIPE, text=True)
+    assert (done.returncode, done.stderr) == (1, "hnn run: error: cannot write the output: No space left on device\n")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 kB file system of its own, mounted for the test (root can, as in CI): a full disk without filling one."""
+    where = tmp_path / "small"
+    where.mkdir()
+    if shutil.which("mount") is None or subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], capture_output=True
+    ).returncode:
+        pytest.skip("mounting a tmpfs needs root")
+    yield where
+    subprocess.run(["umount", str(where)], check=True)
+
+
+def test_a_set_of_files_too_big_for_the_disk_is_not_written_at_all(small_disk):
+    (small_disk / "a.svg").write_bytes(b"an earlier one")
+    files = {small_disk / "a.svg": b"a" * 40_000, small_disk / "b.svg": b"b" * 40_000}  # 80 kB into 64 kB
+    with pytest.raises(OSError) as raised:
+        write_all(files)
+    assert raised.value.errno == errno.ENOSPC
+    assert sorted(os.listdir(small_disk)) == ["a.svg"] and (small_disk / "a.svg").read_bytes() == b"an earlier one"
+    assert write_all({small_disk / "b.svg": b"b" * 40_000}) == [small_disk / "b.svg"]  # it fits once alone
+
+
+def test_a_full_disk_stops_a_sweep_with_one_line_and_removes_what_it_wrote(small_disk, capsys):
+    walkthrough = nbformat.read(WALKTHROUGH, as_version=4)
+    notebook = nbformat.v4.new_notebook(metadata=walkthrough.metadata, cells=[
+        nbformat.v4.new_code_cell("epochs = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("print('x' * 40_000)"),  # more than the disk has left
+    ])
+    nbformat.write(notebook, small_disk.parent / "n.ipynb")
+    (small_disk / "filler").write_bytes(b"0" * 30_000)
+    out = small_disk / "runs"
+    done = run_cli(capsys, "sweep", "--param", "epochs=1,2", "--notebook", str(small_disk.parent / "n.ipynb"), "--out", str(out))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines()[-1].startswith("hnn sweep: error: No space left on device") and "Traceback" not in done.stderr
+    assert os.listdir(out) == []  # no notebook, no summary, no lock, no staging folder
+
+
+@pytest.mark.parametrize("umask", [0o077, 0o027, 0o022])
+def test_files_honour_the_umask(umask, tmp_path):
+    script = "from pathlib import Path; from hnn.files import write_all; write_all({Path('f.csv'): b'1'})"
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, preexec_fn=lambda: os.umask(umask))
+    assert done.returncode == 0
+    assert stat.S_IMODE((tmp_path / "f.csv").stat().st_mode) == {0o077: 0o600, 0o027: 0o640, 0o022: 0o644}[umask]
+
+
+def test_a_lock_left_by_a_killed_sweep_is_taken_and_removed(tmp_path):
+    (tmp_path / sweep.LOCK).write_text("")  # no process holds it: its sweep died
+    with sweep._locked(tmp_path):
+        assert (tmp_path / sweep.LOCK).exists()
+    assert not (tmp_path / sweep.LOCK).exists()
 
 
 # 2. The maths' edge cases, against the chain rule in plain floats.

@@ -2,6 +2,11 @@
 import csv
 import os
 import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 
 import nbformat
 import pytest
@@ -74,9 +79,13 @@ def test_the_walkthrough_sweeps_from_any_folder(tmp_path, monkeypatch, hnn_cli):
     assert png.startswith(b"\x89PNG") and b"Software" not in png  # no matplotlib version: the same bytes every time
 
 
-def test_a_failing_run_is_reported_and_the_others_finish(tiny, tmp_path, capsys):
+def test_a_failing_run_is_reported_and_the_others_finish(tiny, tmp_path, capsys, monkeypatch):
     out, cwd = tmp_path / "runs", os.getcwd()
-    assert main(["sweep", "--param", "learning_rate=0.5,1,0.1", "--param", "epochs=4", "--notebook", str(tiny), "--out", str(out)]) == 1
+    # With no usable temporary folder (as when it is full) the sweep still works: it stages its files beside them.
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "missing"))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # this process's own cached choice, read again
+    args = ["--param", "learning_rate=0.5,1,0.1", "--param", "epochs=4", "--notebook", str(tiny), "--out", str(out)]
+    assert main(["sweep", *args]) == 1
     assert os.getcwd() == cwd  # the kernels started in the notebook's folder; this process stayed where it was
     failures = [line for line in capsys.readouterr().err.splitlines() if "failed" in line]
     assert failures == ["hnn sweep: learning_rate=1.0,epochs=4: failed: AssertionError: this notebook fails for learning_rate 1"]
@@ -187,3 +196,106 @@ def test_without_the_installed_walkthrough_the_notebook_must_be_given(tmp_path, 
     monkeypatch.setattr(sweep, "NOTEBOOK", tmp_path / "missing.ipynb")
     assert main(["sweep", "--param", "epochs=1", "--out", str(tmp_path / "runs")]) == 2
     assert "pass --notebook PATH" in capsys.readouterr().err
+
+
+# A notebook that waits, or whose kernel dies, as a test asks: it records its kernel's process id in the folder that
+# $SLEEPY names, sleeps while the file "sleep" is there when epochs is 2, and kills its own kernel when epochs is 3.
+SLEEPY = """\
+import os, pathlib, signal, time
+import hnn
+
+folder = pathlib.Path(os.environ["SLEEPY"])
+(folder / f"{epochs}.pid").write_text(str(os.getpid()))
+if epochs == 3:
+    os.kill(os.getpid(), signal.SIGKILL)
+while epochs == 2 and (folder / "sleep").exists():
+    time.sleep(0.1)
+config = hnn.Config(
+    x1=x1, x2=x2, w1=w1, w2=w2, b=b, target=target, learning_rate=learning_rate, epochs=epochs, activation=activation
+)
+print(hnn.walkthrough(hnn.train(config)))
+"""
+
+
+@pytest.fixture
+def sleepy(tmp_path, monkeypatch):
+    walkthrough = nbformat.read(WALKTHROUGH, as_version=4)
+    nb = nbformat.v4.new_notebook(metadata=walkthrough.metadata)
+    parameters = next(c for c in walkthrough.cells if "parameters" in c.metadata.get("tags", []))
+    nb.cells = [parameters, nbformat.v4.new_code_cell(SLEEPY)]
+    path = tmp_path / "sleepy" / "sleepy.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nb, path)
+    monkeypatch.setenv("SLEEPY", str(tmp_path))  # the kernels inherit it, also those of a sweep started from here
+    return path
+
+
+def wait_for(condition, seconds=180):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_the_sweep_in_seconds_and_summarises_what_finished(signum, sleepy, tmp_path, capsys):
+    out = tmp_path / "runs"
+    (tmp_path / "sleep").touch()
+    args = ["sweep", "--param", "epochs=1,2", "--notebook", str(sleepy), "--out", str(out)]
+    command = [sys.executable, "-m", "hnn", *args]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as sweeping:
+        try:
+            progress = next(line for line in sweeping.stderr if "epochs=1" in line)  # blocks until the first run ends
+            assert progress == "hnn sweep: epochs=1: done\n"
+            wait_for(lambda: (tmp_path / "2.pid").exists())
+            if signum == signal.SIGINT:  # meanwhile a second sweep into the same folder refuses
+                assert main(args) == 2
+                assert capsys.readouterr().err == (
+                    f"hnn sweep: error: another hnn sweep is writing into {out} (it holds {out / sweep.LOCK});"
+                    " wait for it or choose another --out\n"
+                )
+            started = time.monotonic()
+            sweeping.send_signal(signum)
+            stdout, stderr = sweeping.communicate(timeout=60)
+        finally:
+            sweeping.kill()
+    assert time.monotonic() - started < 15
+    assert (sweeping.returncode, stdout) == (128 + signum, ""), stderr
+    assert "Traceback" not in stderr
+    assert stderr.splitlines()[-1] == (
+        f"hnn sweep: stopped by {signum.name}: 1 of 2 runs finished, 0 failed: {out / 'summary.csv'}; --resume runs the rest"
+    )
+    rows = summary(out)
+    assert [(r["epochs"], r["status"], r["final_loss"]) for r in rows][1] == ("2", "stopped", "")
+    assert_row_is_hnns_and_the_notebooks(rows[0], out, epochs=1)
+    assert sorted(p.name for p in out.iterdir()) == ["epochs=1.ipynb", "summary.csv", "summary.png"]  # no lock, no staging
+    kernel = int((tmp_path / "2.pid").read_text())
+    wait_for(lambda: gone(kernel), seconds=5)  # killed, not left sleeping
+    if signum == signal.SIGINT:  # the rest, with the finished run kept as it was
+        (tmp_path / "sleep").unlink()
+        (tmp_path / "1.pid").unlink()
+        kept = (out / "epochs=1.ipynb").stat().st_mtime_ns
+        assert main([*args, "--resume"]) == 0
+        assert capsys.readouterr().out == f"2 runs (1 complete already), 0 failed: {out / 'summary.csv'}, {out / 'summary.png'}\n"
+        assert (out / "epochs=1.ipynb").stat().st_mtime_ns == kept and not (tmp_path / "1.pid").exists()
+        for row, epochs in zip(summary(out), (1, 2)):
+            assert_row_is_hnns_and_the_notebooks(row, out, epochs=epochs)
+
+
+def test_a_kernel_killed_like_an_out_of_memory_kill_leaves_its_notebook(sleepy, tmp_path, capsys):
+    out = tmp_path / "runs"
+    assert main(["sweep", "--param", "epochs=3", "--notebook", str(sleepy), "--out", str(out)]) == 1
+    error = "DeadKernelError: the kernel died (killed, or out of memory)"
+    assert f"hnn sweep: epochs=3: failed: {error}\n" in capsys.readouterr().err
+    assert summary(out)[0]["status"] == "failed"
+    cell = nbformat.read(out / "epochs=3.ipynb", as_version=4).cells[-1]  # where it stopped: the cell that killed it
+    assert "os.kill" in cell.source and [(o.ename, o.evalue) for o in cell.outputs] == [("DeadKernelError", error)]
+    assert not sweep.complete(out / "epochs=3.ipynb", sleepy, sweep.plan([{"epochs": 3}], sweep.notebook_defaults(sleepy))[0])
