@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.browser import STATE_JS, chromium_page, jupyterlab, menu, screenshot, wait_until
-from tests.conftest import ROOT
+from tests.conftest import WALKTHROUGH
 
-WALKTHROUGH = ROOT / "notebooks" / "hacking_neural_networks.ipynb"
 RUN_ALL = 240_000  # milliseconds for kernel start + Run All; about 30 s is usual on two busy cores
 
 
