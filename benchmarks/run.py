@@ -5,7 +5,7 @@ the median of REPEATS runs after one warm-up run, and the notebook runs take tur
 so that a busy spell slows all three alike. The table is Markdown: benchmarks/README.md is a copy of it.
 
     python benchmarks/run.py                     # everything (~6 minutes on 2 cores), then benchmarks/results.json
-    python benchmarks/run.py diagrams explorer   # some of: notebooks explorer diagrams tests; prints, writes nothing
+    python benchmarks/run.py diagrams explorer   # some of: notebooks explorer diagrams stepper tests; prints, writes nothing
 """
 from __future__ import annotations
 
@@ -202,7 +202,47 @@ def tests() -> list[dict]:
                 met=elapsed <= 120, seconds=[elapsed], exit_status=done.returncode)]
 
 
-SECTIONS = {"notebooks": notebooks, "explorer": explorer, "diagrams": diagrams, "tests": tests}
+STEPS = 150  # Next presses timed in the stepper, about one default run's frames
+
+# In the page: press Next STEPS times; each time, from the click until the new frame is in the DOM and painted.
+NEXT_JS = """async (steps) => {
+    const next = document.querySelector('.hnn-stepper [data-do=next]');
+    const where = document.querySelector('.hnn-stepper .hnn-where');
+    const times = [];
+    for (let i = 0; i < steps; i++) {
+        const before = where.textContent, start = performance.now();
+        next.click();
+        if (where.textContent === before) throw new Error('Next drew no new frame at step ' + i);
+        await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted)));
+        times.push(performance.now() - start);
+    }
+    return times;
+}"""
+
+
+def stepper() -> list[dict]:
+    """The training stepper in chromium, as in the offline handout: Next → new frame drawn, median over STEPS."""
+    sys.path.insert(0, str(ROOT))  # the tests' stepper data: a tagged network diagram and replayed frames
+    from hnn.stepper import standalone_html
+    from tests.browser import chromium_page
+    from tests.stepper_data import frames, tagged_svg
+
+    data = frames(epochs=STEPS // 5)  # five frames an epoch, then the trained network
+    state = {"svg": tagged_svg(), "frames": data, "index": 0, "label": "Step through training"}
+    with tempfile.TemporaryDirectory(prefix="hnn-bench-") as folder, chromium_page(1280, 720) as page:
+        path = Path(folder) / "stepper.html"
+        path.write_text(f"<!DOCTYPE html>\n<meta charset='utf-8'>\n{standalone_html('bench', state)}", encoding="utf-8")
+        page.goto(path.as_uri())
+        page.wait_for_selector(".hnn-stepper")
+        page.evaluate(NEXT_JS, 5)  # warm-up: the first frames also compile the drawing code
+        page.evaluate("() => { for (let i = 0; i < 5; i++) document.querySelector('[data-do=previous]').click(); }")
+        times = page.evaluate(NEXT_JS, min(STEPS, len(data) - 1))
+    median = statistics.median(times)
+    return [row(f"Stepper: Next → new frame drawn ({len(times)} steps of {len(data)} frames, chromium)",
+                f"{median:.1f} ms", target="≤ 50 ms", met=median <= 50, milliseconds=times)]
+
+
+SECTIONS = {"notebooks": notebooks, "explorer": explorer, "diagrams": diagrams, "stepper": stepper, "tests": tests}
 
 
 def table(rows: list[dict]) -> str:

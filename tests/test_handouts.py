@@ -10,8 +10,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 from tests.conftest import ROOT, WALKTHROUGH
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 
 EXPORT = ROOT / "scripts" / "export-handouts"
 PNG = base64.b64decode(  # a 1x1 PNG

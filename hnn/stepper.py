@@ -1,0 +1,141 @@
+"""The training stepper: a widget that steps through precomputed frames of one diagram, entirely in the browser."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import itertools
+import json
+from pathlib import Path
+
+import anywidget
+import ipywidgets
+import matplotlib
+import traitlets
+from PIL import Image, ImageDraw, ImageFont
+
+from hnn.diagram import _palette
+
+ESM = Path(__file__).with_name("stepper.js")  # the one front end: JupyterLab (via anywidget) and the HTML handout
+FRAME_KEYS = ("epoch", "step", "lines", "slots", "read", "write")
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# Under the picture that stands in for the stepper where it cannot run: an untrusted notebook (JupyterLab shows a
+# widget only in a trusted one), GitHub, nbviewer.
+HOW_TO_STEP = ("To step through every frame, run this cell in JupyterLab (or trust the notebook), then use Previous,"
+               " Next, Play or the keys \u2190 \u2192 Space.")
+FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"  # the diagrams' font, on every system
+CAPTION_PX = 21  # 16 pt at Graphviz's 96 dpi, the size of the diagram's smaller text
+_made = itertools.count()  # steppers made in this kernel, so that equal ones still get their own model ids
+
+
+class Stepper(anywidget.AnyWidget):
+    """One diagram `svg`, refilled by `frames[index]`: its slots' text, the nodes and edges read, the node written."""
+
+    _esm = ESM.read_text(encoding="utf-8")
+    svg = traitlets.Unicode().tag(sync=True)  # <text data-slot=…>, <g class="node" data-node=…>, <g data-edge=…>
+    frames = traitlets.List(traitlets.Dict()).tag(sync=True)  # each with FRAME_KEYS, precomputed from a trace
+    index = traitlets.Int(0).tag(sync=True)  # the frame shown; the browser sets it as the student steps
+    label = traitlets.Unicode("Step through training").tag(sync=True)  # the region's accessible name
+
+    def __init__(self, svg: str, frames: list[dict], png: bytes | None = None, label: str = "Step through training"):
+        """png: the first frame as a picture, for where no widget can run (GitHub, nbviewer, an unrendered cell)."""
+        _check(svg, frames, png)
+        # Model ids from the content and the count, not random: a re-executed notebook stores byte-identical widget
+        # state, and JupyterLab can draw the stepper from that state with no kernel.
+        digest = hashlib.sha256(json.dumps([svg, frames, label, next(_made)], sort_keys=True).encode()).hexdigest()
+        super().__init__(svg=svg, frames=frames, label=label, model_id=digest[:32],
+                         layout=ipywidgets.Layout(model_id=digest[32:]))
+        self._png = None if png is None else captioned(png, HOW_TO_STEP)
+
+    @traitlets.validate("index")
+    def _valid_index(self, proposal):
+        if not 0 <= proposal.value < len(self.frames):
+            raise traitlets.TraitError(f"index must be from 0 to {len(self.frames) - 1}, got {proposal.value!r}")
+        return proposal.value
+
+    def __repr__(self) -> str:
+        """Stable text (nbval compares it): what the stepper holds and how to step it."""
+        epochs = max(frame["epoch"] for frame in self.frames)
+        return (f"Training stepper: {len(self.frames)} frames over {epochs} epochs and the trained network."
+                " Run the cell in JupyterLab to step with Previous, Next, Play, the epoch slider, or the keys ← → Space.")
+
+    def _repr_mimebundle_(self, **kwargs):
+        data, metadata = super()._repr_mimebundle_(**kwargs)  # the widget view, and text/plain from __repr__
+        if self._png is not None:  # beside the widget view: nbconvert, GitHub and nbviewer fall back to it
+            data["image/png"] = base64.b64encode(self._png).decode("ascii")
+        return data, metadata
+
+
+def _check(svg, frames, png) -> None:
+    """One clear line for a stepper that could not draw: which argument, and what it accepts."""
+    if not isinstance(svg, str) or "<svg" not in svg:
+        raise ValueError(f"svg must be the text of an SVG diagram, got {type(svg).__name__}")
+    if not isinstance(frames, list) or not frames:
+        raise ValueError("frames must be a non-empty list of dicts")
+    for i, frame in enumerate(frames):
+        missing = [key for key in FRAME_KEYS if not isinstance(frame, dict) or key not in frame]
+        if missing:
+            raise ValueError(f"frames[{i}] must be a dict with {', '.join(FRAME_KEYS)}; it lacks {', '.join(missing)}")
+    if png is not None and not (isinstance(png, bytes) and png.startswith(b"\x89PNG")):
+        raise ValueError(f"png must be the bytes of a PNG image or None, got {type(png).__name__}")
+
+
+def captioned(png: bytes, caption: str) -> bytes:
+    """The picture with the caption below it, wrapped to the picture's width."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    font = ImageFont.truetype(str(FONT), CAPTION_PX)
+    draw = ImageDraw.Draw(image)
+    lines = [""]
+    for word in caption.split():
+        wider = f"{lines[-1]} {word}".strip()
+        if lines[-1] and draw.textlength(wider, font=font) > image.width - 2 * CAPTION_PX:
+            lines.append(word)
+        else:
+            lines[-1] = wider
+    height = round(CAPTION_PX * 1.4)
+    out = Image.new("RGB", (image.width, image.height + height * len(lines) + CAPTION_PX), "white")
+    out.paste(image)
+    draw = ImageDraw.Draw(out)
+    for i, line in enumerate(lines):
+        draw.text((CAPTION_PX, image.height + i * height), line, fill="black", font=font)
+    buffer = io.BytesIO()
+    out.save(buffer, "PNG")
+    return _palette(buffer.getvalue())
+
+
+def is_stepper(model: dict) -> bool:
+    """Whether a model in a notebook's saved widget state (metadata.widgets) is a Stepper."""
+    return model.get("state", {}).get("_anywidget_id") == f"{Stepper.__module__}.{Stepper.__name__}"
+
+
+def standalone_html(model_id: str, state: dict) -> str:
+    """A page snippet that runs stepper.js over a saved state with no Jupyter, no kernel and no network.
+
+    The snippet's model offers the calls stepper.js makes of anywidget's (get, set, on, save_changes) over a plain
+    object; the module itself is imported from a blob URL, as anywidget does, so it stays the same file.
+    """
+    data = {key: state[key] for key in ("svg", "frames", "index", "label")}
+    element = f"hnn-stepper-{model_id}"
+    script = _SHIM.replace("ELEMENT", json.dumps(element)).replace("ESM", json.dumps(ESM.read_text(encoding="utf-8")))
+    return (f'<div id="{element}"></div>\n<script type="application/json" id="{element}-state">'
+            f"{_inline(json.dumps(data, sort_keys=True))}</script>\n<script type=\"module\">{_inline(script)}</script>\n")
+
+
+def _inline(text: str) -> str:
+    """Text safe inside a <script> element: `</` is written `<\\/`, which JSON and JavaScript strings read back as `</`."""
+    return text.replace("</", "<\\/")
+
+
+_SHIM = """
+const el = document.getElementById(ELEMENT);
+const state = JSON.parse(document.getElementById(ELEMENT + "-state").textContent);
+const listeners = {};
+const model = {
+  get: (key) => state[key],
+  set: (key, value) => { state[key] = value; for (const f of listeners["change:" + key] || []) f(); },
+  on: (event, f) => { (listeners[event] ||= []).push(f); },
+  save_changes: () => {},
+};
+const url = URL.createObjectURL(new Blob([ESM], { type: "text/javascript" }));
+import(url).then((module) => module.default.render({ model, el }));
+"""

@@ -1,0 +1,245 @@
+"""The training stepper: its checks and display bundle in Python, then in real chromium: stepping in JupyterLab with a
+kernel, the refreshed notebook opened with none running, and the HTML handout from file:// with the network blocked.
+The frames come from tests/stepper_data.py (a plain-float replay), so each drawn frame is compared with numbers
+that hnn did not compute."""
+import base64
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+import traitlets
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from PIL import Image
+
+from hnn.stepper import WIDGET_VIEW, Stepper, is_stepper, standalone_html
+from tests.browser import STATE_JS, chromium_page, jupyterlab, menu, wait_until
+from tests.conftest import ROOT
+from tests.stepper_data import frames, tagged_svg
+
+REFRESH = ROOT / "scripts" / "refresh-notebooks"
+EXPORT = ROOT / "scripts" / "export-handouts"
+SVG = tagged_svg()
+FRAMES = frames()
+SLOTS = sorted(set(re.findall(r'data-slot="([^"]+)"', SVG)))
+STEPPER = ".jp-NotebookPanel .hnn-stepper"
+CELLS = [  # the data travel as a JSON file beside the notebook: the kernel need not import the tests
+    "import json\nfrom hnn.stepper import Stepper\n\ndata = json.load(open('stepper.json'))",
+    "stepper = Stepper(data['svg'], data['frames'], png=bytes.fromhex(data['png']))\nstepper",
+]
+RUN_ALL = 240_000  # milliseconds for kernel start and both cells (importing torch) on two busy cores
+WIDGET_ERROR = re.compile(r"Error displaying widget|model not found", re.IGNORECASE)
+
+# What the stepper shows, read from the page: every slot's text, the names highlighted, the lines, the position.
+DRAWN_JS = """(root) => {
+    const slots = {};
+    for (const text of root.querySelectorAll('text[data-slot]')) slots[text.dataset.slot] = text.textContent;
+    const marked = (style) => [...root.querySelectorAll('g.' + style)].map(g => g.dataset.node ?? g.dataset.edge).sort();
+    return {slots, read: marked('hnn-read'), write: marked('hnn-write'), step: root.querySelector('.hnn-step').textContent,
+            lines: root.querySelector('.hnn-lines').textContent, where: root.querySelector('.hnn-where').textContent,
+            slider: Number(root.querySelector('input[type=range]').value)};
+}"""
+
+# The size on screen of the diagram's smallest text: its font size through every transform down to the page.
+SMALLEST_TEXT_JS = """(root) => Math.min(...[...root.querySelectorAll('svg text')].filter(t => t.textContent.trim())
+    .map(t => parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a))"""
+
+
+def expected(index: int) -> dict:
+    """Frame index as the stepper must draw it: the frame's own slots, and every other slot blank."""
+    frame = FRAMES[index]
+    epochs = list(dict.fromkeys(f["epoch"] for f in FRAMES))
+    return {"slots": {slot: frame["slots"].get(slot, "") for slot in SLOTS}, "read": sorted(frame["read"]),
+            "write": sorted(frame["write"]), "step": frame["step"], "lines": "\n".join(frame["lines"]),
+            "slider": epochs.index(frame["epoch"])}
+
+
+def drawn(page, root: str) -> dict:
+    state = page.locator(root).evaluate(DRAWN_JS)
+    del state["where"]
+    return state
+
+
+def first_png() -> bytes:
+    import hnn
+    from hnn.diagram import network, render
+
+    return render([network(hnn.train(), 0).source], "png")[0]
+
+
+# Python side: what the widget accepts, and what it puts in a notebook.
+
+def test_bad_data_is_refused_in_one_line_naming_the_argument():
+    for args, message in [
+        (("not svg", FRAMES), "svg must be the text of an SVG diagram, got str"),
+        ((SVG, []), "frames must be a non-empty list of dicts"),
+        ((SVG, [{"epoch": 1, "step": "STEP 0"}]),
+         "frames[0] must be a dict with epoch, step, lines, slots, read, write; it lacks lines, slots, read, write"),
+        ((SVG, FRAMES, b"GIF89a"), "png must be the bytes of a PNG image or None, got bytes"),
+    ]:
+        with pytest.raises(ValueError) as error:
+            Stepper(*args)
+        assert str(error.value) == message
+    stepper = Stepper(SVG, FRAMES)
+    with pytest.raises(traitlets.TraitError, match=rf"^index must be from 0 to {len(FRAMES) - 1}, got {len(FRAMES)}$"):
+        stepper.index = len(FRAMES)
+
+
+def test_bundle_holds_the_widget_a_captioned_first_frame_and_stable_text():
+    png = first_png()
+    stepper = Stepper(SVG, FRAMES, png=png)
+    data, _ = stepper._repr_mimebundle_()
+    assert data[WIDGET_VIEW]["model_id"] == stepper.model_id
+    picture, shown = Image.open(io.BytesIO(png)), Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
+    assert shown.width == picture.width and shown.height > picture.height  # the line on how to step is below it
+    assert data["text/plain"] == (f"Training stepper: {len(FRAMES)} frames over 3 epochs and the trained network. Run"
+                                  " the cell in JupyterLab to step with Previous, Next, Play, the epoch slider, or the"
+                                  " keys ← → Space.")
+    assert "image/png" not in Stepper(SVG, FRAMES)._repr_mimebundle_()[0]
+
+
+def test_equal_steppers_in_one_kernel_get_their_own_model_ids():
+    first, second = Stepper(SVG, FRAMES), Stepper(SVG, FRAMES)
+    ids = {first.model_id, second.model_id, first.layout.model_id, second.layout.model_id}
+    assert len(ids) == 4
+
+
+def test_standalone_snippet_carries_the_state_safely_inside_script_elements():
+    tricky = [{**FRAMES[0], "lines": ["</script><b>not markup</b>"]}]
+    snippet = standalone_html("abc", {"svg": SVG, "frames": tricky, "index": 0, "label": "Step", "_esm": "ignored"})
+    state = re.search(r'<script type="application/json" id="hnn-stepper-abc-state">(.*?)</script>', snippet, re.DOTALL)
+    assert json.loads(state.group(1)) == {"svg": SVG, "frames": tricky, "index": 0, "label": "Step"}
+    assert snippet.count("</script>") == 2  # only the two elements' own end tags
+
+
+# The committed-style notebook: refreshed twice, it is the same file.
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory):
+    """A small notebook with the stepper, run by scripts/refresh-notebooks twice: (path, first bytes, second bytes)."""
+    folder = tmp_path_factory.mktemp("notebook")
+    (folder / "stepper.json").write_text(json.dumps({"svg": SVG, "frames": FRAMES, "png": first_png().hex()}))
+    path = folder / "stepper.ipynb"
+    nbformat.write(new_notebook(cells=[new_markdown_cell("# Stepper"), *map(new_code_cell, CELLS)]), path)
+    runs = []
+    for _ in range(2):
+        subprocess.run([sys.executable, REFRESH, path], check=True, capture_output=True)
+        runs.append(path.read_bytes())
+    return path, *runs
+
+
+def test_two_refreshes_are_byte_identical_and_store_state_github_accepts(refreshed):
+    _, first, second = refreshed
+    assert first == second
+    nb = nbformat.reads(first.decode(), as_version=4)
+    models = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]  # GitHub needs "state"
+    output = nb.cells[2].outputs[0]
+    assert {"image/png", "text/plain", WIDGET_VIEW} <= set(output.data)
+    stepper = models[output.data[WIDGET_VIEW]["model_id"]]
+    assert is_stepper(stepper) and stepper["state"]["frames"] == FRAMES and stepper["state"]["svg"] == SVG
+
+
+# In the browser.
+
+@pytest.fixture
+def lab(refreshed, tmp_path):
+    """JupyterLab serving a copy of the refreshed notebook and its data: untrusted, like a fresh clone."""
+    root = tmp_path / "root"
+    root.mkdir()
+    for name in ("stepper.ipynb", "stepper.json"):
+        shutil.copyfile(refreshed[0].parent / name, root / name)
+    with jupyterlab(tmp_path, root) as server:
+        yield {**server, "root": root}
+
+
+def step_through_every_frame(page, root: str):
+    """Next from the first frame to the last, each frame compared with the replay; then ← and Space."""
+    assert drawn(page, root) == expected(0)
+    stepper = page.locator(root)
+    assert stepper.get_attribute("role") == "region" and stepper.get_attribute("aria-label") == "Step through training"
+    for index in range(1, len(FRAMES)):
+        stepper.get_by_role("button", name="Next").click()
+        assert drawn(page, root) == expected(index), f"frame {index}"
+    assert stepper.get_by_role("button", name="Next").is_disabled()
+    stepper.focus()
+    page.keyboard.press("ArrowLeft")
+    assert drawn(page, root) == expected(len(FRAMES) - 2)
+    page.keyboard.press("ArrowRight")
+    assert drawn(page, root) == expected(len(FRAMES) - 1)
+    stepper.locator("input[type=range]").focus()
+    page.keyboard.press("Home")  # the slider jumps to the first frame of an epoch
+    assert drawn(page, root) == expected(0)
+    page.keyboard.press("ArrowRight")
+    assert drawn(page, root) == expected(next(i for i, f in enumerate(FRAMES) if f["epoch"] == 2))
+    stepper.focus()
+    page.keyboard.press("Space")  # plays: the button is now Pause, and frames advance on their own
+    assert stepper.get_by_role("button", name="Pause").is_visible()
+    start = drawn(page, root)["slider"], page.locator(f"{root} .hnn-where").text_content()
+    page.wait_for_function(f"() => document.querySelector('{root} .hnn-where').textContent !== {json.dumps(start[1])}")
+    page.keyboard.press("Space")
+    assert stepper.get_by_role("button", name="Play").is_visible()
+
+
+def test_in_jupyterlab_with_a_kernel_every_frame_steps_and_python_sees_the_index(lab, tmp_path):
+    notebook = lab["root"] / "stepper.ipynb"  # a third cell, run last: Python reads the index and sets it
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.append(new_code_cell("print('index', stepper.index)\nstepper.index = 2"))
+    nbformat.write(nb, notebook)
+    with chromium_page(1280, 720) as page:
+        page.goto(lab["url"]("stepper.ipynb"))
+        last = page.locator(".jp-NotebookPanel .jp-CodeCell").nth(2)
+        page.wait_for_selector(".jp-NotebookPanel .jp-OutputArea-output img")  # the notebook is drawn
+        assert wait_until(page, f"() => ({STATE_JS})().status === 'idle'", RUN_ALL), "the kernel did not start"
+        last.locator(".jp-InputPrompt").click()
+        page.wait_for_function("() => document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell')[2]"
+                               ".classList.contains('jp-mod-selected')")
+        menu(page, "Run", "Run All Above Selected Cell")
+        if not wait_until(page, f"() => document.querySelector('{STEPPER}')", RUN_ALL):
+            page.screenshot(path=tmp_path / "failure.png")
+            pytest.fail(f"no stepper after running the first two cells: {page.evaluate(STATE_JS)}")
+        page.locator(STEPPER).scroll_into_view_if_needed()
+        page.screenshot(path=tmp_path / "jupyterlab-1280x720.png")
+        print(f"smallest diagram text at 1280x720: {page.locator(STEPPER).evaluate(SMALLEST_TEXT_JS):.1f} px")
+        step_through_every_frame(page, STEPPER)
+        where = page.locator(f"{STEPPER} .hnn-where").text_content()
+        shown = int(re.search(r"frame (\d+) of", where).group(1)) - 1
+        last.locator(".jp-InputPrompt").click()
+        page.keyboard.press("Shift+Enter")
+        assert wait_until(page, f"() => document.querySelector('{STEPPER} .hnn-where').textContent.includes("
+                                f"'frame 3 of')", 30_000), page.evaluate(STATE_JS)
+        assert drawn(page, STEPPER) == expected(2)
+        assert last.locator(".jp-OutputArea-output").text_content().strip() == f"index {shown}"
+        page.set_viewport_size({"width": 1366, "height": 768})
+        page.locator(STEPPER).scroll_into_view_if_needed()
+        page.screenshot(path=tmp_path / "jupyterlab-1366x768.png")
+        assert not page.evaluate(STATE_JS)["errors"]
+
+
+def test_committed_notebook_without_a_kernel_shows_the_picture_and_no_widget_error(lab, tmp_path):
+    with chromium_page(1280, 720) as page:
+        page.goto(lab["url"]("stepper.ipynb"))
+        output = page.locator(".jp-NotebookPanel .jp-OutputArea-output").first
+        image = output.locator("img")
+        image.wait_for()
+        assert output.get_attribute("data-mime-type") == "image/png"  # JupyterLab draws widgets in trusted notebooks
+        assert image.evaluate("img => img.complete && img.naturalWidth > 500")
+        page.wait_for_timeout(2000)  # time for a widget error to show, if one were coming
+        assert not WIDGET_ERROR.search(page.locator("body").inner_text())
+        page.screenshot(path=tmp_path / "untrusted.png")
+
+
+def test_html_handout_steps_from_file_with_the_network_blocked(refreshed, tmp_path):
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, EXPORT, "html", refreshed[0], out], check=True, capture_output=True)
+    page_file = out / "stepper.html"
+    assert "@jupyter-widgets/html-manager" not in page_file.read_text()  # no widget manager from a CDN
+    with chromium_page(1280, 720) as page:
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+        page.goto(page_file.as_uri())
+        page.wait_for_selector(".hnn-stepper")
+        step_through_every_frame(page, ".hnn-stepper")
+        page.screenshot(path=tmp_path / "handout.png")
