@@ -14,7 +14,7 @@ CONDA_NAME = {
     "graphviz": "python-graphviz",  # conda-forge's `graphviz` is the `dot` program alone
     "matplotlib": "matplotlib-base",  # without the Qt GUI backend
 }
-PIP_ONLY = {"playwright"}  # browser tests only; environment.yml says why it is left out
+PIP_ONLY = {"playwright", "nbgrader"}  # browser tests and instructors only; environment.yml says why they are left out
 CONDA_ONLY = {"python", "pip"}  # the interpreter, and the installer of hnn itself
 
 REQUIREMENT = re.compile(r"([A-Za-z0-9_.-]+)\s*(.*)")  # name, then version specifier (conda and pip share >=)
