@@ -93,7 +93,7 @@ def _questions() -> dict[str, Question]:
                  "new w1 = w1 - learning_rate * dL/dw1, and dL/dw1 = x1 * dL/dn.", (
             Mistake(second.w1, "w1 before the update: no step taken", "new w1 = w1 - learning_rate * dL/dw1."),
             Mistake(second.w1 - step, "a step in the wrong direction", "subtract the gradient: it points uphill."),
-            Mistake(second.w1 - learning_rate * second.grad.b, "the input factor x1 is left out",
+            Mistake(second.w1 - learning_rate * second.grad.n, "the input factor x1 is left out",
                     "dL/dw1 = dn/dw1 * dL/dn, and dn/dw1 = x1."),
             Mistake(second.w1 - second.grad.w1, "the learning rate is left out",
                     "the step is learning_rate * dL/dw1."),

@@ -329,5 +329,6 @@ def test_hnn_exercises_without_nbgrader_says_how_to_install_it(hnn_cli, tmp_path
     monkeypatch.setitem(sys.modules, "nbgrader.preprocessors", None)  # an import of it now fails, as if not installed
     result = hnn_cli("exercises", "--student", str(tmp_path / "s.ipynb"))
     assert result.returncode == 1
-    assert result.stderr == f"hnn exercises: error: writing the exercises needs nbgrader, which is not installed: {course.INSTALL}\n"
+    message = f"writing the exercises needs nbgrader, which is not installed: {course.INSTALL}"
+    assert result.stderr == f"hnn exercises: error: {message}\n"
     assert list(tmp_path.iterdir()) == []

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from hnn import exercises as ex
-from tests.test_exercises import DL_DB, LOSS_2, N, O, W1_1, W1_2
+from tests.test_exercises import DL_DB, LOSS_2, W1_1, W1_2, N, O
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("nbgrader") is None,
                                 reason="the student copy is made by nbgrader's preprocessors: pip install nbgrader")
