@@ -194,6 +194,53 @@ examples:
 
 
 OUT_HELP = "directory to write into (created if missing)"
+# `hnn exercises` and `hnn grade`: the exercises notebook for a class, and grading the class's copies of it.
+def exercises(args: argparse.Namespace) -> int:
+    from hnn import course  # nbgrader, which makes the copies, is needed by this command alone
+
+    targets = [(path, student) for path, student in ((args.student, True), (args.solutions, False)) if path]
+    if not targets:
+        raise ValueError("give --student OUT.ipynb, --solutions OUT.ipynb or both")
+    for path, _ in targets:
+        course.check_target(path, args.force)
+    try:
+        copies = [(path, course.copy(student)) for path, student in targets]
+    except course.NbgraderMissing as error:
+        print(f"hnn exercises: error: {error}", file=sys.stderr)
+        return 1
+    for path, nb in copies:
+        course.write(path, nb)
+        print(f"wrote {path}")
+    return 0
+
+
+def grade(args: argparse.Namespace) -> int:
+    from hnn.grade import grade_all, timeout  # nbclient starts kernels; only `hnn grade` needs it
+
+    return grade_all(args.submission, args.out, timeout(args.timeout))
+
+
+def add_course_commands(commands) -> None:
+    exercises_parser = commands.add_parser(
+        "exercises", help="write the exercises notebook's student copy or solutions copy",
+        description="Write the exercises notebook's student copy (answers replaced by ..., hidden tests removed)"
+        " or its solutions copy (the nbgrader source, for generate_assignment). Needs nbgrader: pip install 'hnn[course]'.",
+    )
+    exercises_parser.add_argument("--student", type=Path, metavar="OUT.ipynb", help="write the student copy here")
+    exercises_parser.add_argument("--solutions", type=Path, metavar="OUT.ipynb", help="write the solutions copy here")
+    exercises_parser.add_argument("--force", action="store_true", help="overwrite a file that exists")
+    exercises_parser.set_defaults(handler=exercises, parser=exercises_parser)
+    grade_parser = commands.add_parser(
+        "grade", help="run each submitted exercises notebook in its own kernel and write grades.csv",
+        description="Execute each submission in a kernel of its own, with a time limit, and judge the answers it"
+        " leaves: one CSV row per submission and exercise (submission, exercise, status, feedback).",
+    )
+    grade_parser.add_argument("submission", nargs="+", type=Path, metavar="SUBMISSION",
+                              help="a submitted notebook, or a folder of them")
+    grade_parser.add_argument("--out", required=True, type=Path, metavar="FILE.csv", help="the grades to write")
+    grade_parser.add_argument("--timeout", default="120", metavar="SECONDS",
+                              help="how long one submission may run, all its cells together (default 120)")
+    grade_parser.set_defaults(handler=grade, parser=grade_parser)
 
 
 def parser() -> Parser:
@@ -276,6 +323,8 @@ def parser() -> Parser:
     links_parser.add_argument("--hub", metavar="URL", help="the http(s) URL of a JupyterHub that has nbgitpuller")
     links_parser.add_argument("--branch", default="main", metavar="B", help="the branch to open (default main)")
     links_parser.set_defaults(handler=classroom_links)
+    worksheet_parser.set_defaults(handler=worksheet, parser=worksheet_parser)
+    add_course_commands(commands)
     return top
 
 

@@ -1,93 +1,210 @@
-"""Self-checks for notebooks/exercises.ipynb: each says right, or how far off with a hint, but never the answer."""
+"""The exercises' network and their checks: each says right, or which mistake the answer looks like and a hint,
+but never the answer. Every expected value is read off an hnn trace of the network, none is computed here."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import numbers
+import reprlib
+from typing import NamedTuple
 
 from hnn.config import Config
 from hnn.training import train
 
-TOLERANCE = 1e-4  # relative: five significant figures, fine enough to tell w1 ≈ -3.007 from an unchanged -3.0
-GOAL_LOSS = 0.01  # exercise (e): the loss to get below within the original notebook's 10 epochs
+# Not the walkthrough's values, so that no answer is printed anywhere a student reads first.
+NETWORK = Config(x1=1.5, x2=-0.5, w1=0.8, w2=-0.6, b=-0.25, target=0.25, learning_rate=0.1, epochs=10)
+SIGNIFICANT = 5  # the precision the notebook asks for
+CLOSE = 0.01  # off by less than this share of the quantity, yet not right: a value was rounded on the way
+GOAL_LOSS = 0.01  # exercise (e): the loss to get below within the network's epochs
+
+# Each exercise and the notebook variables that hold its answers, in the notebook's order.
+EXERCISES = {"a": ("n", "o"), "b": ("dL_db",), "c": ("loss",), "d": ("w1",), "e": ("learning_rate",)}
+
+_short = reprlib.Repr()  # a huge or long answer, such as 10**400, is shown cut down to one line
+_short.maxlong = _short.maxstring = _short.maxother = 40
+
+
+class Mistake(NamedTuple):
+    """A common mistake: the value it gives, what it looks like, and a hint that leads away from it."""
+
+    value: float
+    looks_like: str
+    hint: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Question:
+    """One answer the notebook asks for."""
+
+    name: str  # the notebook's variable
+    expected: float
+    size: float  # the size of the quantity asked for, that errors are measured against: for a new w1, its step
+    size_name: str  # how the feedback calls that size ("" when it is the answer itself)
+    hint: str  # for an answer that looks like none of the mistakes
+    mistakes: tuple[Mistake, ...]
+
+
+class Verdict(NamedTuple):
+    """What a check says about one exercise: ok, wrong or unanswered, and its feedback, one line per answer."""
+
+    status: str
+    feedback: str
 
 
 @functools.cache
-def _trace():
-    """The original notebook's run: every expected answer is read off it, none is computed again here."""
-    return train(Config())
+def _questions() -> dict[str, Question]:
+    """Every question, its expected value and its mistakes, read off traces of NETWORK."""
+    trace = train(NETWORK)
+    sigmoid = train(dataclasses.replace(NETWORK, activation="sigmoid"))
+    first, second = trace.epoch(1), trace.epoch(2)
+    x2, learning_rate, target = NETWORK.x2, NETWORK.learning_rate, NETWORK.target
+    step = second.updated.w1 - second.w1  # what epoch 2's update did to w1
+    questions = [
+        Question("n", first.n, abs(first.n), "", "n = x1*w1 + x2*w2 + b, with the values in the table.", (
+            Mistake(first.n - first.b, "the bias b is left out", "n adds b to the weighted inputs."),
+            Mistake(first.n - x2 * first.w2, "the x2*w2 term is left out", "both inputs count, each times its weight."),
+            Mistake(first.w1 + first.w2 + first.b, "the inputs x1 and x2 are left out", "each weight multiplies its input."),
+        )),
+        Question("o", first.o, abs(first.o), "", "o = tanh(n); math.tanh computes it.", (
+            Mistake(first.n, "n itself: the activation is left out", "o = tanh(n)."),
+            Mistake(sigmoid.epoch(1).o, "sigmoid(n), not tanh(n)", "this network's activation is tanh."),
+        )),
+        Question("dL_db", first.grad.b, abs(first.grad.b), "",
+                 "dL/db = dL/do * do/dn * dn/db, with dL/do = o - target, do/dn = 1 - o**2 and dn/db = 1.", (
+            Mistake(-first.grad.b, "the sign is flipped", "dL/do = o - target, not target - o."),
+            Mistake(2 * first.grad.b, "twice the gradient", "L = ½(o - target)², so dL/do = o - target, no factor 2."),
+            Mistake(first.grad.o, "dL/do alone: do/dn is left out", "the chain goes through n: multiply by do/dn."),
+            Mistake(first.do_dn, "do/dn alone: dL/do is left out", "the chain starts at L: multiply by dL/do."),
+            Mistake(first.grad.o * (1 - first.o), "the wrong activation derivative, 1 - o",
+                    "tanh's derivative is 1 - tanh(n)**2 = 1 - o**2."),
+            Mistake(first.grad.o * first.o * (1 - first.o), "the wrong activation derivative, sigmoid's o*(1 - o)",
+                    "tanh's derivative is 1 - o**2."),
+        )),
+        Question("loss", second.loss, abs(second.loss), "",
+                 "with the updated w1, w2 and b: n = x1*w1 + x2*w2 + b, o = tanh(n), L = ½(o - target)².", (
+            Mistake(first.loss, "the loss before the update, not after it",
+                    "work out n and o again from the updated parameters."),
+            Mistake(2 * second.loss, "twice the loss", "L = ½(o - target)²: the ½ is part of it."),
+            Mistake(second.o, "o, not the loss", "the loss is ½(o - target)²."),
+            Mistake(second.o - target, "o - target, not the loss", "the loss is ½(o - target)²."),
+        )),
+        Question("w1", second.updated.w1, abs(step), " of the step",
+                 "new w1 = w1 - learning_rate * dL/dw1, and dL/dw1 = x1 * dL/dn.", (
+            Mistake(second.w1, "w1 before the update: no step taken", "new w1 = w1 - learning_rate * dL/dw1."),
+            Mistake(second.w1 - step, "a step in the wrong direction", "subtract the gradient: it points uphill."),
+            Mistake(second.w1 - learning_rate * second.grad.n, "the input factor x1 is left out",
+                    "dL/dw1 = dn/dw1 * dL/dn, and dn/dw1 = x1."),
+            Mistake(second.w1 - second.grad.w1, "the learning rate is left out",
+                    "the step is learning_rate * dL/dw1."),
+            Mistake(step, "the step alone, not w1 after it", "add the step to w1 before the update."),
+        )),
+    ]
+    return {q.name: q for q in questions}
 
 
-def _answered(name: str, answer) -> bool:
-    """False, with a reminder, while the answer cell still holds the placeholder `...`."""
-    if answer is ...:
-        print(f"… {name}: replace the ... with your answer, then run the cell again")
-    return answer is not ...
-
-
-def _check(name: str, answer, expected: float, hint: str) -> None:
-    """Prints ✓, or how far off the answer is and a hint; the expected value itself is never printed."""
-    if not _answered(name, answer):
-        return
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real) or not math.isfinite(answer):
-        print(f"✗ {name} should be a finite number, got {answer!r}")
-        return
-    if math.isclose(answer, expected, rel_tol=TOLERANCE):
-        print(f"✓ {name} is right")
-        return
-    if answer * expected < 0:
-        print(f"✗ {name} has the wrong sign. Hint: {hint}")
-        return
-    off = abs(answer - expected) / abs(expected)  # relative, so it tells the size of the mistake, not the answer
-    size = "less than 1%" if off < 0.01 else f"about {off:.0%}"
-    direction = "too high" if answer > expected else "too low"
-    print(f"✗ {name} is {direction}, off by {size}. Hint: {hint}")
-
-
-def check_n_and_o(n, o) -> None:
-    """Exercise (a): the forward pass of epoch 1."""
-    first = _trace().epochs[0]
-    _check("n", n, first.n, "n = x1*w1 + x2*w2 + b, with the starting values.")
-    _check("o", o, first.o, "o = tanh(n); math.tanh computes it.")
-
-
-def check_dL_db(dL_db) -> None:
-    """Exercise (b): the gradient of the loss with respect to b in epoch 1."""
-    hint = "dL/db = dL/do * do/dn * dn/db, with dL/do = o - target, do/dn = 1 - o**2 for tanh, and dn/db = 1."
-    _check("dL/db", dL_db, _trace().epochs[0].grad.b, hint)
-
-
-def check_w1(w1) -> None:
-    """Exercise (c): w1 after epoch 1's gradient descent step."""
-    hint = "new w1 = w1 - learning_rate * dL/dw1, and dL/dw1 = dn/dw1 * dL/dn = x1 * dL/db."
-    _check("w1", w1, _trace().epochs[0].updated.w1, hint)
-
-
-def check_w2(w2) -> None:
-    """Exercise (d): w2 after the original notebook's 10 epochs."""
-    hint = "dL/dw2 = x2 * (o - target) * (1 - o**2): what is it when x2 = 0, and what step does w2 take then?"
-    _check("w2", w2, _trace().final.w2, hint)
-
-
-def check_learning_rate(learning_rate) -> None:
-    """Exercise (e): a learning rate that brings the loss below GOAL_LOSS within the original notebook's epochs."""
-    if not _answered("learning_rate", learning_rate):
-        return
+def _finite(value) -> bool:
+    """Whether value is a real number a float can hold: 10**400 is not, nor nan, True or '0.88'."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
     try:
-        trace = train(Config(learning_rate=learning_rate))
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _rounds_to(value: float, expected: float, digits: int) -> bool:
+    """Whether value is expected rounded to this many significant figures (or closer)."""
+    unit = 10.0 ** (math.floor(math.log10(abs(expected))) - digits + 1)
+    return abs(value - expected) <= unit / 2 * (1 + 1e-9)  # a hair over half a unit, for the float of a decimal
+
+
+def judge(name: str, answer) -> tuple[str, str]:
+    """The status and the feedback line for one answer; the feedback never holds the expected value."""
+    if answer is ...:
+        return "unanswered", f"Not answered yet: replace the ... of {name} with your answer, then run that cell and this one"
+    if not _finite(answer):
+        return "wrong", f"✗ {name} should be a finite number, got {_short.repr(answer)}"
+    question = _questions()[name]  # trained only now: a placeholder or a word needs no network
+    value, expected = float(answer), question.expected
+    if _rounds_to(value, expected, SIGNIFICANT):
+        return "ok", f"✓ {name} is right"
+    coarse = [d for d in range(1, SIGNIFICANT) if float(f"{expected:.{d}g}") == value]
+    if coarse:
+        return "wrong", (
+            f"✗ {name} is right to {coarse[-1]} significant figures, but the exercise asks for {SIGNIFICANT}:"
+            f" keep more digits (print({name}) shows them all)"
+        )
+    error = abs(value - expected)
+    near = [m for m in question.mistakes if abs(value - m.value) <= CLOSE * question.size and abs(value - m.value) < error]
+    if near:
+        mistake = min(near, key=lambda m: abs(value - m.value))
+        return "wrong", f"✗ {name} looks like {mistake.looks_like}. Hint: {mistake.hint}"
+    if error <= CLOSE * question.size:
+        return "wrong", (
+            f"✗ {name} looks like a value was rounded too early: it is close, but not right to {SIGNIFICANT}"
+            " significant figures. Hint: keep every digit until the end, in variables rather than copied numbers."
+        )
+    if value * expected < 0:
+        return "wrong", f"✗ {name} has the wrong sign. Hint: {question.hint}"
+    direction = "too high" if value > expected else "too low"
+    off = error / question.size  # relative to the quantity asked for, so it tells the size of the mistake
+    return "wrong", f"✗ {name} is {direction}, off by about {off:.0%}{question.size_name}. Hint: {question.hint}"
+
+
+def _learning_rate(learning_rate) -> tuple[str, str]:
+    """Exercise (e): trains NETWORK with the answer and says whether the loss got below GOAL_LOSS, or why not."""
+    if learning_rate is ...:
+        return "unanswered", (
+            "Not answered yet: replace the ... of learning_rate with your answer, then run that cell and this one"
+        )
+    try:
+        trace = train(dataclasses.replace(NETWORK, learning_rate=learning_rate))
     except ValueError as error:  # the Config's own message says what a learning rate must be
-        print(f"✗ {error}")
-        return
-    epochs, loss = trace.config.epochs, trace.final.loss
-    if loss < GOAL_LOSS:
-        print(f"✓ right: with learning_rate = {learning_rate!r} the loss after {epochs} epochs is {loss:.2g}")
-        return
-    losses = trace.losses()
+        return "wrong", f"✗ {error}"
+    epochs, losses = NETWORK.epochs, trace.losses()
+    if losses[-1] < GOAL_LOSS:
+        return "ok", f"✓ right: with learning_rate = {learning_rate!r} the loss after {epochs} epochs is {losses[-1]:.2g}"
     if all(later < earlier for earlier, later in zip(losses, losses[1:])):
         hint = "the loss falls every epoch, but too slowly: try a larger learning rate."
     else:
         hint = "the loss rose at least once, so the steps overshoot: try a smaller learning rate."
-    print(
-        f"✗ with learning_rate = {learning_rate!r} the loss after {epochs} epochs is {loss:.2g},"
+    return "wrong", (
+        f"✗ with learning_rate = {learning_rate!r} the loss after {epochs} epochs is {losses[-1]:.2g},"
         f" not below {GOAL_LOSS}. Hint: {hint}"
     )
+
+
+def verdict(exercise: str, **answers) -> Verdict:
+    """One exercise judged: wrong if any answer is wrong, else unanswered if any is missing, else ok."""
+    if exercise == "e":
+        return Verdict(*_learning_rate(answers["learning_rate"]))
+    judged = [judge(name, answers[name]) for name in EXERCISES[exercise]]
+    statuses = {status for status, _ in judged}
+    status = next(s for s in ("wrong", "unanswered", "ok") if s in statuses)
+    return Verdict(status, "\n".join(line for _, line in judged))
+
+
+def check_n_and_o(n, o) -> None:
+    """Exercise (a): the forward pass of epoch 1."""
+    print(verdict("a", n=n, o=o).feedback)
+
+
+def check_dL_db(dL_db) -> None:
+    """Exercise (b): the gradient of the loss with respect to b in epoch 1."""
+    print(verdict("b", dL_db=dL_db).feedback)
+
+
+def check_loss(loss) -> None:
+    """Exercise (c): the loss after epoch 1's update."""
+    print(verdict("c", loss=loss).feedback)
+
+
+def check_w1(w1) -> None:
+    """Exercise (d): w1 after epoch 2's update."""
+    print(verdict("d", w1=w1).feedback)
+
+
+def check_learning_rate(learning_rate) -> None:
+    """Exercise (e): a learning rate that brings the loss below GOAL_LOSS within the network's epochs."""
+    print(verdict("e", learning_rate=learning_rate).feedback)

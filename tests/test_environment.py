@@ -14,7 +14,7 @@ CONDA_NAME = {
     "graphviz": "python-graphviz",  # conda-forge's `graphviz` is the `dot` program alone
     "matplotlib": "matplotlib-base",  # without the Qt GUI backend
 }
-PIP_ONLY = {"playwright"}  # browser tests only; environment.yml says why it is left out
+PIP_ONLY = {"playwright", "nbgrader"}  # browser tests and instructors only; environment.yml says why they are left out
 # Where conda-forge's lower bound differs, and why. pip's pygraphviz>=2.0.4 asks for wheels that carry the Graphviz
 # libraries; conda-forge builds every release on its own Graphviz package, so any release with AGraph.draw to bytes does.
 CONDA_BOUND = {"pygraphviz": ">=1.11"}

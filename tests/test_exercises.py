@@ -1,27 +1,48 @@
-"""The exercise checks accept the right answer, reject a wrong one with a hint, and never print the answer."""
+"""The exercise checks accept the right answer, name the mistake in a wrong one with a hint, and never print the
+answer; the student copy and the solutions copy come from one nbgrader source."""
+import ast
+import importlib.util
+import json
 import math
 import re
+import sys
 
+import nbclient
+import nbformat
 import pytest
 
+from hnn import course
 from hnn import exercises as ex
+from hnn.config import Config
+from tests.conftest import ROOT
 
-# The default network's epoch 1, worked out again with the math module, independently of hnn.
-N = 2.0 * -3.0 + 0.0 * 1.0 + 6.8814
-O = math.tanh(N)
-DL_DB = (O - 0.0) * (1 - O**2)  # dL/do * do/dn * dn/db
-W1 = -3.0 - 0.01 * 2.0 * DL_DB  # w1 - learning_rate * x1 * dL/dn
-W2 = 1.0  # x2 = 0: w2 never receives a gradient
+# The exercises' network, written again here, and its first two epochs worked out with the math module.
+X1, X2, W1, W2, B, TARGET, LEARNING_RATE, EPOCHS = 1.5, -0.5, 0.8, -0.6, -0.25, 0.25, 0.1, 10
 
 
-def final_loss(learning_rate, epochs=10):
-    """The default network trained with plain floats and the hand-derived gradients."""
-    w1, w2, b = -3.0, 1.0, 6.8814
+def epoch(w1, w2, b, learning_rate=LEARNING_RATE):
+    """One epoch in plain floats: n, o, the loss, dL/do, do/dn, dL/dn and the updated parameters."""
+    n = X1 * w1 + X2 * w2 + b
+    o = math.tanh(n)
+    dL_do, do_dn = o - TARGET, 1 - o**2
+    dL_dn = dL_do * do_dn
+    updated = (w1 - learning_rate * X1 * dL_dn, w2 - learning_rate * X2 * dL_dn, b - learning_rate * dL_dn)
+    return n, o, 0.5 * (o - TARGET) ** 2, dL_do, do_dn, dL_dn, updated
+
+
+N, O, LOSS_1, DL_DO, DO_DN, DL_DB, AFTER_1 = epoch(W1, W2, B)
+N_2, O_2, LOSS_2, _, _, DL_DN_2, AFTER_2 = epoch(*AFTER_1)
+W1_1, W1_2 = AFTER_1[0], AFTER_2[0]  # w1 when epoch 2 starts, and after its update
+STEP = W1_2 - W1_1
+SIGMOID_O = 1 / (1 + math.exp(-N))
+
+
+def final_loss(learning_rate, epochs=EPOCHS):
+    """The exercises' network trained with plain floats and the hand-derived gradients."""
+    params = (W1, W2, B)
     for _ in range(epochs):
-        o = math.tanh(2.0 * w1 + 0.0 * w2 + b)
-        dL_dn = (o - 0.0) * (1 - o**2)
-        w1, w2, b = w1 - learning_rate * 2.0 * dL_dn, w2 - learning_rate * 0.0 * dL_dn, b - learning_rate * dL_dn
-    return 0.5 * math.tanh(2.0 * w1 + 0.0 * w2 + b) ** 2
+        params = epoch(*params, learning_rate)[-1]
+    return epoch(*params)[2]
 
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e-?\d+)?(?![\w%]|\.\d)")  # not in a name like w2, nor a percentage
@@ -32,11 +53,42 @@ def numbers_near(text: str, value: float) -> list[str]:
     return [t for t in NUMBER.findall(text) if math.isclose(float(t), value, rel_tol=0.01)]
 
 
+def test_the_network_is_not_the_walkthroughs():
+    walkthrough = Config()
+    assert ex.NETWORK == Config(x1=X1, x2=X2, w1=W1, w2=W2, b=B, target=TARGET, learning_rate=LEARNING_RATE, epochs=EPOCHS)
+    for name in ("x1", "x2", "w1", "w2", "b", "target", "learning_rate"):
+        assert getattr(ex.NETWORK, name) != getattr(walkthrough, name), name
+
+
+def test_no_answer_is_printed_in_the_walkthrough():
+    outputs = json.dumps([c.get("outputs", []) for c in nbformat.read(ROOT / "notebooks/hacking_neural_networks.ipynb", 4).cells])
+    for answer in (O, DL_DB, LOSS_2, W1_2):  # n = 1.25 is too round a number not to appear somewhere
+        assert f"{answer:.5f}" not in outputs
+
+
+def source() -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / "hnn" / "exercises_source.ipynb", as_version=4)
+
+
+def test_the_notebook_states_the_network_and_each_exercises_givens():
+    text = "\n".join(c.source for c in source().cells if c.cell_type == "markdown").replace("−", "-")
+    assert f"| {X1} | {X2} | {W1} | {W2} | {B} | {TARGET} | {LEARNING_RATE} | {EPOCHS} | tanh |" in text
+    givens = {  # (c) starts from epoch 1's update and its loss; (d) from epoch 2's w1 and dL/dn
+        "c": [LOSS_1, *AFTER_1],
+        "d": [W1_1, DL_DN_2],
+    }
+    for exercise, values in givens.items():
+        task = next(c.source for c in source().cells if c.metadata["nbgrader"]["grade_id"] == f"{exercise}-task")
+        for value in values:
+            assert f"{value:.6f}" in task.replace("−", "-"), (exercise, value)
+    assert f"still about {final_loss(LEARNING_RATE):.2g}" in text
+
+
 RIGHT = [
     (lambda: ex.check_n_and_o(N, O), ["✓ n is right", "✓ o is right"]),
-    (lambda: ex.check_dL_db(DL_DB), ["✓ dL/db is right"]),
-    (lambda: ex.check_w1(W1), ["✓ w1 is right"]),
-    (lambda: ex.check_w2(W2), ["✓ w2 is right"]),
+    (lambda: ex.check_dL_db(DL_DB), ["✓ dL_db is right"]),
+    (lambda: ex.check_loss(LOSS_2), ["✓ loss is right"]),
+    (lambda: ex.check_w1(W1_2), ["✓ w1 is right"]),
 ]
 
 
@@ -47,44 +99,87 @@ def test_the_right_answer_gets_a_tick(capsys, check, lines):
 
 
 def test_an_answer_worked_out_to_five_significant_figures_is_right(capsys):
-    ex.check_n_and_o(0.8814, 0.70712)
-    ex.check_dL_db(0.35355)
-    ex.check_w1(-3.0071)
-    assert capsys.readouterr().out.count("✓") == 4
+    five = lambda value: float(f"{value:.5g}")  # noqa: E731
+    ex.check_n_and_o(five(N), five(O))
+    ex.check_dL_db(five(DL_DB))
+    ex.check_loss(five(LOSS_2))
+    ex.check_w1(five(W1_2))
+    assert capsys.readouterr().out.count("✓") == 5
 
 
-WRONG = [  # common mistakes, and what the message must then say
-    (lambda: ex.check_n_and_o(2.0 * 3.0 + 6.8814, O), "n", N, "too high", "x1*w1 + x2*w2 + b"),
-    (lambda: ex.check_n_and_o(N, math.sinh(N)), "o", O, "too high", "tanh"),
-    (lambda: ex.check_dL_db(O * (1 - O)), "dL/db", DL_DB, "too low", "1 - o**2"),  # sigmoid's derivative
-    (lambda: ex.check_w1(-3.0 + 0.01 * 2.0 * DL_DB), "w1", W1, "too high", "w1 - learning_rate * dL/dw1"),
-    (lambda: ex.check_w1(-3.0), "w1", W1, "too high", "x1 * dL/db"),  # no step taken
-    (lambda: ex.check_w2(1.0 - 10 * 0.01 * DL_DB), "w2", W2, "too low", "x2 = 0"),  # as if x2 were 1
+def test_an_answer_from_the_givens_as_printed_is_right(capsys):
+    ex.check_loss(0.5 * (math.tanh(X1 * round(AFTER_1[0], 6) + X2 * round(AFTER_1[1], 6) + round(AFTER_1[2], 6)) - TARGET) ** 2)
+    ex.check_w1(round(W1_1, 6) - LEARNING_RATE * X1 * round(DL_DN_2, 6))
+    assert capsys.readouterr().out.splitlines() == ["✓ loss is right", "✓ w1 is right"]
+
+
+@pytest.mark.parametrize("digits", [2, 3, 4])
+def test_a_coarser_answer_is_told_to_keep_more_digits(capsys, digits):
+    ex.check_n_and_o(N, float(f"{O:.{digits}g}"))
+    line = capsys.readouterr().out.splitlines()[1]
+    assert line.startswith(f"✗ o is right to {digits} significant figures, but the exercise asks for 5")
+
+
+def rounded_early_dL_db():
+    o = round(O, 3)  # o copied out as 0.848, then used
+    return (o - TARGET) * (1 - o**2)
+
+
+# Each exercise's common mistakes: the wrong answer each gives, worked out from the mistake itself, and the words
+# its diagnosis must use. The right value and the size the error is measured against come last.
+MISTAKES = [
+    ("n", N - B, "looks like the bias b is left out", N),
+    ("n", N - X2 * W2, "looks like the x2*w2 term is left out", N),
+    ("n", W1 + W2 + B, "looks like the inputs x1 and x2 are left out", N),
+    ("n", -N, "has the wrong sign", N),
+    ("o", N, "looks like n itself: the activation is left out", O),
+    ("o", SIGMOID_O, "looks like sigmoid(n), not tanh(n)", O),
+    ("dL_db", -DL_DB, "looks like the sign is flipped", DL_DB),
+    ("dL_db", 2 * DL_DB, "looks like twice the gradient", DL_DB),
+    ("dL_db", DL_DO, "looks like dL/do alone: do/dn is left out", DL_DB),
+    ("dL_db", DO_DN, "looks like do/dn alone: dL/do is left out", DL_DB),
+    ("dL_db", DL_DO * (1 - O), "looks like the wrong activation derivative, 1 - o", DL_DB),
+    ("dL_db", DL_DO * O * (1 - O), "looks like the wrong activation derivative, sigmoid's o*(1 - o)", DL_DB),
+    ("dL_db", rounded_early_dL_db(), "looks like a value was rounded too early", DL_DB),
+    ("loss", LOSS_1, "looks like the loss before the update, not after it", LOSS_2),
+    ("loss", 2 * LOSS_2, "looks like twice the loss", LOSS_2),
+    ("loss", O_2, "looks like o, not the loss", LOSS_2),
+    ("loss", O_2 - TARGET, "looks like o - target, not the loss", LOSS_2),
+    ("loss", 0.5 * (math.tanh(round(N_2, 2)) - TARGET) ** 2, "looks like a value was rounded too early", LOSS_2),
+    ("w1", W1_1, "looks like w1 before the update: no step taken", W1_2),
+    ("w1", W1_1 - STEP, "looks like a step in the wrong direction", W1_2),
+    ("w1", W1_1 - LEARNING_RATE * DL_DN_2, "looks like the input factor x1 is left out", W1_2),
+    ("w1", W1_1 - X1 * DL_DN_2, "looks like the learning rate is left out", W1_2),
+    ("w1", STEP, "looks like the step alone, not w1 after it", W1_2),
+    ("w1", W1_1 - LEARNING_RATE * X1 * round(DL_DN_2, 2), "looks like a value was rounded too early", W1_2),
+    ("w1", W1_1 + STEP / 2, "is too high, off by about 50% of the step", W1_2),
 ]
+CHECKS = {"n": lambda v: ex.check_n_and_o(v, O), "o": lambda v: ex.check_n_and_o(N, v), "dL_db": ex.check_dL_db,
+          "loss": ex.check_loss, "w1": ex.check_w1}
 
 
-@pytest.mark.parametrize("check, name, expected, direction, hint", WRONG)
-def test_a_wrong_answer_gets_how_far_off_and_a_hint_but_not_the_answer(capsys, check, name, expected, direction, hint):
-    check()
-    out = capsys.readouterr().out
-    wrong = next(line for line in out.splitlines() if line.startswith(f"✗ {name} "))
-    verdict, hint_text = wrong.split(" Hint: ")
-    assert verdict.startswith(f"✗ {name} is {direction}, off by ")
-    assert hint in hint_text
-    assert numbers_near(verdict, expected) == []
-    assert numbers_near(hint_text, expected) == [] or name == "w2"  # w2's hint has the 1 of 1 - o**2, fixed text
+@pytest.mark.parametrize("name, wrong, diagnosis, expected", MISTAKES, ids=lambda v: v if isinstance(v, str) else "")
+def test_a_common_mistake_is_named_with_a_hint_but_not_the_answer(capsys, name, wrong, diagnosis, expected):
+    assert f"{wrong:.5g}" != f"{expected:.5g}"  # the mistake really gives another answer at five significant figures
+    CHECKS[name](wrong)
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith(f"✗ {name} "))
+    verdict, hint = line.split(" Hint: ")
+    assert verdict.startswith(f"✗ {name} {diagnosis}")
+    assert hint
+    assert numbers_near(line, expected) == []
+
+
+def test_the_error_in_a_new_w1_is_measured_against_the_step():
+    assert abs(STEP) < 0.05 * abs(W1_2)  # so an error measured against w1 would call every mistake "less than 5%"
+    for wrong in (W1_1, W1_1 - STEP, W1_1 - LEARNING_RATE * DL_DN_2):
+        assert ex.verdict("d", w1=wrong).feedback.count("looks like") == 1
 
 
 def test_the_hint_is_fixed_text_whatever_the_answer(capsys):
-    ex.check_w2(0.5)
-    ex.check_w2(7.0)
+    ex.check_w1(0.5)
+    ex.check_w1(7.0)
     first, second = (line.split(" Hint: ")[1] for line in capsys.readouterr().out.splitlines())
     assert first == second
-
-
-def test_an_answer_with_the_wrong_sign_says_so(capsys):
-    ex.check_n_and_o(-N, O)
-    assert capsys.readouterr().out.splitlines()[0].startswith("✗ n has the wrong sign. Hint: ")
 
 
 def test_how_far_off_is_relative_and_rounded(capsys):
@@ -92,46 +187,148 @@ def test_how_far_off_is_relative_and_rounded(capsys):
     ex.check_n_and_o(N * 1.005, O)
     first, _, second, _ = capsys.readouterr().out.splitlines()
     assert "off by about 50%." in first
-    assert "off by less than 1%." in second
+    assert second.startswith("✗ n looks like a value was rounded too early: it is close, but not right to 5")
 
 
-@pytest.mark.parametrize("answer", ["0.88", None, True, math.nan, math.inf])
-def test_an_answer_that_is_not_a_finite_number_is_named(capsys, answer):
-    ex.check_w2(answer)
-    assert capsys.readouterr().out == f"✗ w2 should be a finite number, got {answer!r}\n"
+@pytest.mark.parametrize("answer", ["0.88", None, True, math.nan, math.inf, -math.inf, 10**400, [1.25]])
+def test_an_answer_that_is_not_a_finite_number_is_named_in_one_line(capsys, answer):
+    ex.check_w1(answer)
+    out = capsys.readouterr().out
+    assert out.startswith("✗ w1 should be a finite number, got ")
+    assert out.count("\n") == 1 and len(out) < 120
 
 
 def test_the_placeholder_asks_for_an_answer(capsys):
     ex.check_n_and_o(..., ...)
     ex.check_learning_rate(...)
     assert capsys.readouterr().out.splitlines() == [
-        "… n: replace the ... with your answer, then run the cell again",
-        "… o: replace the ... with your answer, then run the cell again",
-        "… learning_rate: replace the ... with your answer, then run the cell again",
+        "Not answered yet: replace the ... of n with your answer, then run that cell and this one",
+        "Not answered yet: replace the ... of o with your answer, then run that cell and this one",
+        "Not answered yet: replace the ... of learning_rate with your answer, then run that cell and this one",
     ]
 
 
+def test_an_exercise_is_wrong_if_one_answer_is_and_unanswered_while_one_is_missing():
+    assert ex.verdict("a", n=N, o=O).status == "ok"
+    assert ex.verdict("a", n=N, o=...).status == "unanswered"
+    assert ex.verdict("a", n=-N, o=...).status == "wrong"
+
+
 def test_a_learning_rate_that_reaches_the_goal_is_right(capsys):
-    assert final_loss(0.1) < 0.01
-    ex.check_learning_rate(0.1)
+    assert final_loss(0.3) < 0.01
+    ex.check_learning_rate(0.3)
     out = capsys.readouterr().out
-    assert out == f"✓ right: with learning_rate = 0.1 the loss after 10 epochs is {final_loss(0.1):.2g}\n"
+    assert out == f"✓ right: with learning_rate = 0.3 the loss after 10 epochs is {final_loss(0.3):.2g}\n"
 
 
 def test_a_learning_rate_too_small_is_told_to_grow(capsys):
-    assert final_loss(0.01) >= 0.01
-    ex.check_learning_rate(0.01)
+    assert final_loss(0.1) >= 0.01
+    ex.check_learning_rate(0.1)
     out = capsys.readouterr().out
-    assert out.startswith(f"✗ with learning_rate = 0.01 the loss after 10 epochs is {final_loss(0.01):.2g},")
+    assert out.startswith(f"✗ with learning_rate = 0.1 the loss after 10 epochs is {final_loss(0.1):.2g},")
     assert "try a larger learning rate" in out
 
 
 def test_a_learning_rate_too_large_is_told_to_shrink(capsys):
-    assert final_loss(5.0) >= 0.01
-    ex.check_learning_rate(5.0)
+    assert final_loss(2.0) >= 0.01
+    ex.check_learning_rate(2.0)
     assert "the steps overshoot: try a smaller learning rate" in capsys.readouterr().out
 
 
 def test_an_invalid_learning_rate_gets_the_configs_message(capsys):
     ex.check_learning_rate(-1)
     assert capsys.readouterr().out.startswith("✗ learning_rate must be a number greater than 0")
+
+
+# The two copies.
+needs_nbgrader = pytest.mark.skipif(importlib.util.find_spec("nbgrader") is None,
+                                    reason="the copies are made by nbgrader's preprocessors: pip install nbgrader")
+
+ANSWER_NAMES = {f"{exercise}-answer": names for exercise, names in ex.EXERCISES.items()}
+
+
+def grade_id(cell) -> str:
+    return cell.metadata["nbgrader"]["grade_id"]
+
+
+@needs_nbgrader
+def test_the_committed_notebook_is_the_student_copy():
+    committed, student = nbformat.read(ROOT / "notebooks/exercises.ipynb", 4), course.copy(student=True)
+    assert [(c.cell_type, c.source, c.metadata) for c in committed.cells] == [
+        (c.cell_type, c.source, c.metadata) for c in student.cells
+    ]
+
+
+@needs_nbgrader
+def test_the_student_copy_holds_placeholders_and_no_solution():
+    student = course.copy(student=True)
+    text = json.dumps(student)
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "verdict("):
+        assert marker not in text
+    answers = {grade_id(c): c.source for c in student.cells if c.metadata["nbgrader"]["solution"]}
+    assert answers == {cell: "\n".join(f"{name} = (\n    ...\n)" for name in names) for cell, names in ANSWER_NAMES.items()}
+
+
+def test_each_check_reads_only_its_own_exercises_answers():
+    """So that an exercise left unanswered, or wrong, never breaks a later one."""
+    for cell in source().cells:
+        if cell.cell_type == "code" and cell.metadata["nbgrader"]["grade"]:
+            used = {node.id for node in ast.walk(ast.parse(cell.source)) if isinstance(node, ast.Name)}
+            assert used == {"ex", *ex.EXERCISES[grade_id(cell)]}, grade_id(cell)
+        if cell.cell_type == "code" and cell.metadata["nbgrader"]["solution"]:
+            loaded = {n.id for n in ast.walk(ast.parse(cell.source)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            assert loaded <= {"math", *ANSWER_NAMES[grade_id(cell)]}, grade_id(cell)  # its own answers, no earlier one
+
+
+def test_the_committed_student_copy_asks_for_every_answer():
+    committed = nbformat.read(ROOT / "notebooks/exercises.ipynb", 4)
+    checks = [c for c in committed.cells if c.cell_type == "code" and c.metadata["nbgrader"]["grade"]]
+    lines = [line for c in checks for o in c.outputs for line in o.text.splitlines()]
+    assert len(lines) == len(ex.EXERCISES) + 1  # (a) asks for n and for o
+    assert all(line.startswith("Not answered yet") for line in lines)
+
+
+@needs_nbgrader
+def test_the_solutions_copy_passes_every_check():
+    solutions = course.copy(student=False)
+    nbclient.NotebookClient(solutions, timeout=120, record_timing=False,
+                            resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    lines = [line for c in solutions.cells if c.cell_type == "code" for o in c.outputs for line in o.get("text", "").splitlines()]
+    assert len(lines) == len(ex.EXERCISES) + 1
+    assert all(line.startswith("✓") for line in lines), lines
+
+
+@needs_nbgrader
+def test_hnn_exercises_writes_both_copies_and_refuses_to_overwrite(hnn_cli, tmp_path):
+    student, solutions = tmp_path / "student.ipynb", tmp_path / "solutions.ipynb"
+    result = hnn_cli("exercises", "--student", str(student), "--solutions", str(solutions))
+    assert result.returncode == 0, result.stderr
+    assert nbformat.read(student, 4) == course.copy(student=True)
+    assert "### BEGIN SOLUTION" in solutions.read_text() and "### BEGIN HIDDEN TESTS" in solutions.read_text()
+    before = student.read_bytes()
+    result = hnn_cli("exercises", "--student", str(student))
+    assert (result.returncode, result.stderr) == (2, f"hnn exercises: error: {student} exists; pass --force to overwrite it\n")
+    assert hnn_cli("exercises", "--student", str(student), "--force").returncode == 0
+    assert student.read_bytes() == before  # the same copy, byte for byte
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["solutions.ipynb", "student.ipynb"]  # no temporary left
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), "give --student OUT.ipynb, --solutions OUT.ipynb or both"),
+    (("--student", "missing/x.ipynb"), "missing is not a folder; a copy is written into an existing one"),
+    (("--solutions", "x.txt"), "a copy must be an .ipynb file, got x.txt"),
+])
+def test_hnn_exercises_bad_input_is_one_line(hnn_cli, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = hnn_cli("exercises", *args)
+    assert (result.returncode, result.stderr) == (2, f"hnn exercises: error: {message}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_hnn_exercises_without_nbgrader_says_how_to_install_it(hnn_cli, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "nbgrader.preprocessors", None)  # an import of it now fails, as if not installed
+    result = hnn_cli("exercises", "--student", str(tmp_path / "s.ipynb"))
+    assert result.returncode == 1
+    message = f"writing the exercises needs nbgrader, which is not installed: {course.INSTALL}"
+    assert result.stderr == f"hnn exercises: error: {message}\n"
+    assert list(tmp_path.iterdir()) == []
