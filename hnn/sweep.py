@@ -5,6 +5,7 @@ import ast
 import csv
 import io
 import itertools
+import json
 import os
 import sys
 import tempfile
@@ -176,7 +177,7 @@ def _execute(notebook: Path, output: Path, parameters: dict) -> str | None:
         executed = Path(folder) / output.name
         try:
             papermill.execute_notebook(
-                notebook, executed, parameters=parameters, progress_bar=False, extra_arguments=KERNEL_QUIET,
+                with_parameters(notebook, parameters), executed, progress_bar=False, extra_arguments=KERNEL_QUIET,
                 # The kernel starts in the notebook's folder, as in JupyterLab. Not papermill's cwd=: that would chdir
                 # this whole process, under the other runs' threads.
                 resources={"metadata": {"path": str(notebook.parent)}},
@@ -190,6 +191,29 @@ def _execute(notebook: Path, output: Path, parameters: dict) -> str | None:
         nb.metadata.papermill.output_path = str(output)  # papermill recorded the temporary file
         write_atomically(output, nbformat.writes(nb).encode("utf-8"))
     return error
+
+
+def with_parameters(notebook: Path, parameters: dict) -> nbformat.NotebookNode:
+    """The notebook with these values written into its parameters cell, comments kept, instead of the cell papermill
+    would inject below it: that cell would override the one a student edits, and they would get the variant's values."""
+    nb = nbformat.read(notebook, as_version=4)
+    cell = next(cell for cell in nb.cells if "parameters" in cell.metadata.get("tags", []))
+    lines = cell.source.split("\n")
+    assignments = [node for node in ast.parse(cell.source).body if isinstance(node, (ast.Assign, ast.AnnAssign))]
+    for node in reversed(assignments):  # from the end, so that the positions of the earlier ones stay right
+        name = (node.target if isinstance(node, ast.AnnAssign) else node.targets[0]).id
+        if name in parameters:  # each value is one literal on its line, as notebook_defaults reads it
+            value, line = node.value, lines[node.value.lineno - 1]
+            literal = json.dumps(parameters[name]) if isinstance(parameters[name], str) else repr(parameters[name])
+            lines[value.lineno - 1] = _replace_utf8(line, value.col_offset, value.end_col_offset, literal)
+    cell.source = "\n".join(lines)
+    return nb
+
+
+def _replace_utf8(line: str, start: int, end: int, text: str) -> str:
+    """The line with bytes start:end replaced: ast counts columns in UTF-8 bytes, and a comment may hold a '≈'."""
+    data = line.encode("utf-8")
+    return (data[:start] + text.encode("utf-8") + data[end:]).decode("utf-8")
 
 
 def _one_line(text: str) -> str:
@@ -215,7 +239,9 @@ def _summary_png(runs: list[Job], traces, errors: dict) -> bytes:
     varying = [name for name in swept if len({run.values[name] for run in runs}) > 1]
     same = ", ".join(f"{name}={runs[0].values[name]}" for name in swept if name not in varying)
     finished = [(run, trace) for run, trace in zip(runs, traces) if not errors[run.name]]
-    curves = [(", ".join(f"{name}={run.values[name]}" for name in varying) or run.name, trace) for run, trace in finished]
+    # Each run by what its own set gives, of what varies: a list-form file's runs each name only their own values.
+    curves = [(", ".join(f"{name}={run.values[name]}" for name in run.parameters if name in varying) or run.name, trace)
+              for run, trace in finished]
     left_out = len(runs) - len(finished)
     notes = [same] * bool(same) + [f"{left_out} failed run{'s' * (left_out > 1)} left out"] * bool(left_out)
     return plots.png(plots.loss_curves(curves, "Loss per epoch" + (f" ({'; '.join(notes)})" if notes else "")))

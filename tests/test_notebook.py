@@ -184,7 +184,7 @@ def test_sanitize_rules_let_graphviz_releases_differ_but_no_number(view):
     from hnn.notebook import fit_width
 
     rules = get_sanitize_patterns(SANITIZE.read_text())
-    assert len(rules) == 2, "nbval reads 'replace: ' with its space; an editor may have stripped it"
+    assert len(rules) == 3, "nbval reads 'replace: ' with its space; an editor may have stripped it"
 
     def sanitized(svg: str) -> str:
         for regex, replace in rules:
