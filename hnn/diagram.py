@@ -205,10 +205,11 @@ def computation_graph(trace: Trace, k: int) -> graphviz.Digraph:
         ("L", "L", "loss", s.loss, "½", ("square",)),
     ]
     # Fifteen columns: every inch between them counts, so that at a laptop's width no text is under 12 px.
-    g = _digraph(f"ae{k}", _legend(title, edges=False, graph=True), ranksep=0.2)
+    g = _digraph(f"ae{k}", _legend(title, edges=False, graph=True), ranksep=0.1)
     for node, label, kind, data, operation, operands in values:
         fields = [label, num(data)] + ([f"∇\u00a0{num(grads[node])}"] if node in grads else [])
-        g.node(node, " | ".join(fields), shape="record", **_colours(kind))  # in LR, top-level fields stack vertically
+        g.node(node, " | ".join(fields), shape="record", margin="0.06,0.05",  # in LR, top-level fields stack
+               **_colours(kind))  # vertically; a narrow margin keeps the graph's text >= 12 px at a laptop's width
         if operation:
             g.node(f"{node}_op", operation, shape="circle", margin="0.02", **_colours("operation"))
             for operand in operands:

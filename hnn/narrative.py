@@ -96,11 +96,11 @@ def step(trace: Trace) -> str:
     if not trace.epochs:
         return f"With `epochs = 0` no step is taken: the parameters stay at $w_1 = {v(c.w1)}$, $w_2 = {v(c.w2)}$, $b = {v(c.b)}$."
     e = trace.epochs[0]
-    steps = ", \\qquad ".join(
-        f"{NAMES[name]} \\leftarrow {v(before)} - {v(c.learning_rate)} \\cdot {f(grad)} = {v(after)}"
+    steps = " \\\\ ".join(  # one line each: side by side they run past a laptop's width
+        f"{NAMES[name]} &\\leftarrow {v(before)} - {v(c.learning_rate)} \\cdot {f(grad)} = {v(after)}"
         for name, before, grad, after in zip(("w1", "w2", "b"), e.params, e.grad, e.updated)
     )
-    return f"In epoch 1, with $\\eta = {v(c.learning_rate)}$:\n\n$${steps}.$$"
+    return f"In epoch 1, with $\\eta = {v(c.learning_rate)}$:\n\n$$\\begin{{aligned}} {steps} \\end{{aligned}}$$"
 
 
 def corrections(trace: Trace) -> str:
