@@ -65,7 +65,8 @@ def backward(trace: Trace) -> str:
     e = trace.epochs[0]
     lines += [
         f"In epoch 1: $\\frac{{\\partial L}}{{\\partial o}} = o - t = {v(e.o)} - {f(c.target)} = {v(e.grad.o)}$,"
-        f" $\\frac{{do}}{{dn}} = {numbers.format(o=f(e.o), n=v(e.n))} = {v(e.do_dn)}$, so $\\frac{{\\partial L}}{{\\partial n}} = {f(e.grad.o)} \\cdot {f(e.do_dn)}"
+        f" $\\frac{{do}}{{dn}} = {numbers.format(o=f(e.o), n=v(e.n))} = {v(e.do_dn)}$,"
+        f" so $\\frac{{\\partial L}}{{\\partial n}} = {f(e.grad.o)} \\cdot {f(e.do_dn)}"
         f" = {v(e.grad.n)}$ and $\\frac{{\\partial L}}{{\\partial w_1}} = {f(e.grad.n)} \\cdot {f(c.x1)} = {v(e.grad.w1)}$,"
         f" $\\frac{{\\partial L}}{{\\partial b}} = {v(e.grad.b)}$.",
         "",

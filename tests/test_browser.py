@@ -165,7 +165,8 @@ def expected_alts(notebook: Path) -> list[str]:
 
 IMAGES_JS = """() => [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output img')].map(img => {
     const output = img.closest('.jp-OutputArea-output');
-    return {mime: output.dataset.mimeType, alt: img.alt, complete: img.complete, width: img.naturalWidth, height: img.naturalHeight,
+    return {mime: output.dataset.mimeType, alt: img.alt, complete: img.complete,
+            width: img.naturalWidth, height: img.naturalHeight,
             shown: Math.round(img.getBoundingClientRect().width), room: output.clientWidth, scroll: output.scrollWidth};
 })"""
 

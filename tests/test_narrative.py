@@ -57,8 +57,8 @@ def test_every_parameter_set_runs_to_the_end_with_its_own_numbers_in_the_prose(n
     assert not [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     for key, value in parameters.items():
-        assert re.search(rf"^{key}: \w+ = {re.escape(repr(value) if not isinstance(value, str) else chr(34) + value + chr(34))}  # ",
-                         cell.source, re.M), (key, cell.source)
+        literal = f'"{value}"' if isinstance(value, str) else repr(value)
+        assert re.search(rf"^{key}: \w+ = {re.escape(literal)}  # ", cell.source, re.M), (key, cell.source)
     passages = {c.source.split('"')[1]: c.outputs[0].data for c in nb.cells if c.source.startswith("hn.show_narrative(")}
     assert set(passages) == set(narrative.PASSAGES)
     allowed = expected_numbers(parameters)
@@ -95,7 +95,8 @@ def test_a_rejected_parameter_leaves_no_earlier_number_or_picture_below_it():
     nb = nbformat.read(WALKTHROUGH, as_version=4)
     parameters = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     parameters.source = parameters.source.replace("epochs: int = 10", "epochs: int = 2")
-    client = nbclient.NotebookClient(nb, allow_errors=True, timeout=300, resources={"metadata": {"path": str(WALKTHROUGH.parent)}})
+    client = nbclient.NotebookClient(nb, allow_errors=True, timeout=300,
+                                     resources={"metadata": {"path": str(WALKTHROUGH.parent)}})
     code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     setup = next(n for n, (_, c) in enumerate(code) if "hn.setup(" in c.source)
     with client.setup_kernel():
@@ -113,7 +114,7 @@ def test_a_rejected_parameter_leaves_no_earlier_number_or_picture_below_it():
                 client.execute_cell(cell, i)
             error = [o for o in code[setup][1].outputs if o.output_type == "error"]
             assert error and "learning_rate must be a number greater than 0" in "".join(error[0].traceback)
-            for i, cell in code[setup + 1:]:
+            for _, cell in code[setup + 1:]:
                 shown = "\n".join(str(o) for o in cell.outputs)
                 assert "Fix the Parameters cell first: learning_rate must be" in shown, (fresh, cell.source, shown)
                 assert not [o for o in cell.outputs if {"image/png", "text/html"} & set(o.get("data", {}))], cell.source
