@@ -29,12 +29,12 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
 	touch $@
 
-# The walkthrough notebook, executed with papermill: `make run` for the defaults,
-# `make run PARAMS=my.yml` for a YAML file of parameters (learning_rate: 0.5, epochs: 30, ...); quoted, so that
-# `make run PARAMS="my params.yml"` works too.
+# The walkthrough notebook, executed with papermill: `make run` for the defaults, `make run PARAMS=my.yml` for a
+# YAML file of parameters (learning_rate: 0.5, epochs: 30, ...), written into the notebook's parameters cell;
+# quoted, so that `make run PARAMS="my params.yml"` works too.
 run: setup
 	@mkdir -p out
-	$(BIN)/papermill --cwd notebooks --no-progress-bar $(if $(PARAMS),-f "$(PARAMS)") $(NOTEBOOK) out/hacking_neural_networks.ipynb
+	$(BIN)/python scripts/run-notebook out/hacking_neural_networks.ipynb $(if $(PARAMS),"$(PARAMS)")
 	@echo "Executed notebook: out/hacking_neural_networks.ipynb (open it with: $(BIN)/jupyter lab out/hacking_neural_networks.ipynb)"
 
 # Re-execute the committed notebooks after a change to hnn, so that their outputs are what the code produces.

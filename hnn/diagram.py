@@ -36,6 +36,8 @@ KINDS = {
     "operation": ("#ffffff", "#555555"),
 }
 POSITIVE, NEGATIVE = "#0072b2", "#e69f00"  # weight edges: blue and orange, as TensorFlow Playground draws them
+# Text in those hues: the blue has a contrast of 5.2:1 on white, the orange only 2.3:1, so its text is a darker orange.
+TEXT = {POSITIVE: POSITIVE, NEGATIVE: "#a05a00"}  # 5.3:1
 MAX_PENWIDTH = 8.0  # |weight| + 1, clamped, so that a huge weight does not swallow the picture
 FORMATS = ("svg", "png")
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1  # PNG palettes
@@ -99,8 +101,11 @@ def _sign(w: float) -> str:
 
 
 def _weight(w: float) -> dict:
-    """Edge style for a weight's connection: the colour says its sign, the width its size."""
-    return {"color": _sign(w), "penwidth": num(min(1 + abs(w), MAX_PENWIDTH))}
+    """Edge style for a weight's connection: the colour and a + or − on it say its sign (not colour alone), the width
+    its size."""
+    sign = "+" if w >= 0 else MINUS
+    return {"color": _sign(w), "penwidth": num(min(1 + abs(w), MAX_PENWIDTH)), "label": f" {sign} ",
+            "fontcolor": TEXT[_sign(w)], "fontsize": str(FONT_POINTS + 4)}
 
 
 def _cell(text: str, align: str, size: int) -> str:
@@ -117,12 +122,16 @@ def _label(name: str, value: str, rows=(), formula: str = "") -> str:
     return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2">{table}</TABLE>>'
 
 
-def _legend(title: str) -> str:
-    """The graph's title, then what the colours mean: a projector audience has no tooltip to ask."""
-    kinds = "  ".join(f'<FONT COLOR="{KINDS[k][1]}">■</FONT> {k}' for k in ("input", "parameter", "intermediate", "loss"))
-    edges = (f'edges: <FONT COLOR="{POSITIVE}">weight &gt; 0</FONT>, '
-             f'<FONT COLOR="{NEGATIVE}">weight &lt; 0</FONT>, wider when larger')
-    return f'<<B>{title}</B><BR/><FONT POINT-SIZE="{SMALL_POINTS}">{kinds}     {edges}</FONT>>'
+def _legend(title: str, edges: bool = True, graph: bool = False) -> str:
+    """The graph's title, then what the colours (and, in the computation graph, the rows) mean: a projector audience
+    has no tooltip to ask."""
+    kinds = "  ".join(f'<FONT COLOR="{KINDS[k][1]}">■</FONT> {k}'
+                      for k in ("input", "parameter", "intermediate", "loss", "constant"))
+    signs = (f'     edges: <FONT COLOR="{TEXT[POSITIVE]}">+ weight &gt; 0</FONT>, '
+             f'<FONT COLOR="{TEXT[NEGATIVE]}">{MINUS} weight &lt; 0</FONT>, wider when larger') if edges else ""
+    rows = "<BR/>each box: name, value, ∇ = gradient dL/d(value); circles: operations" if graph else ""
+    size = FONT_POINTS if graph else SMALL_POINTS  # the graph is wider, so it is drawn smaller
+    return f'<<B>{title}</B><BR/><FONT POINT-SIZE="{size}">{kinds}{signs}{rows}</FONT>>'
 
 
 def network(trace: Trace, k: int, blank=frozenset()) -> graphviz.Digraph:
@@ -189,7 +198,7 @@ def computation_graph(trace: Trace, k: int) -> graphviz.Digraph:
         ("w2", "w2", "parameter", s.w2, None, ()),
         ("x1w1", "x1·w1", "intermediate", c.x1 * s.w1, "×", ("x1", "w1")),
         ("x2w2", "x2·w2", "intermediate", c.x2 * s.w2, "×", ("x2", "w2")),
-        ("sum", "x1·w1 + x2·w2", "intermediate", c.x1 * s.w1 + c.x2 * s.w2, "+", ("x1w1", "x2w2")),
+        ("sum", "x1·w1 +\\nx2·w2", "intermediate", c.x1 * s.w1 + c.x2 * s.w2, "+", ("x1w1", "x2w2")),  # two lines: narrower
         ("b", "b", "parameter", s.b, None, ()),
         ("n", "n", "intermediate", s.n, "+", ("sum", "b")),
         ("o", "o", "intermediate", s.o, c.activation, ("n",)),
@@ -198,10 +207,12 @@ def computation_graph(trace: Trace, k: int) -> graphviz.Digraph:
         ("square", "(o − target)²", "intermediate", error**2, "²", ("error",)),
         ("L", "L", "loss", s.loss, "½", ("square",)),
     ]
-    g = _digraph(f"ae{k}", title, ranksep=0.25)  # fifteen columns: every inch between them counts
+    # Fifteen columns: every inch between them counts, so that at a laptop's width no text is under 12 px.
+    g = _digraph(f"ae{k}", _legend(title, edges=False, graph=True), ranksep=0.1)
     for node, label, kind, data, operation, operands in values:
-        fields = [label, f"data {num(data)}"] + ([f"grad {num(grads[node])}"] if node in grads else [])
-        g.node(node, " | ".join(fields), shape="record", **_colours(kind))  # in LR, top-level fields stack vertically
+        fields = [label, num(data)] + ([f"∇\u00a0{num(grads[node])}"] if node in grads else [])
+        g.node(node, " | ".join(fields), shape="record", margin="0.06,0.05",  # in LR, top-level fields stack
+               **_colours(kind))  # vertically; a narrow margin keeps the graph's text >= 12 px at a laptop's width
         if operation:
             g.node(f"{node}_op", operation, shape="circle", margin="0.02", **_colours("operation"))
             for operand in operands:

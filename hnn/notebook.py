@@ -4,11 +4,12 @@ from __future__ import annotations
 import ast
 import base64
 import dataclasses
+import functools
 import html
 import inspect
 import re
 
-from hnn import diagram, plots
+from hnn import diagram, narrative, plots
 from hnn.config import FIELDS, Config, Display, configs
 from hnn.diagnose import diagnose
 from hnn.log import epoch_text, final_text
@@ -27,17 +28,60 @@ class ParameterError(ValueError):
         return [f"ParameterError: {self}"]
 
 
+# The last hn.setup's error, or None: while the parameters are wrong, every later cell says so instead of showing
+# the previous run's numbers (JupyterLab does not always stop Run All at the failed cell).
+rejected: str | None = None
+FIX = "Fix the Parameters cell first: {}. Nothing below is shown until hn.setup accepts the values."
+
+
 def setup(**parameters) -> tuple[Config, Display]:
     """The validated Config and Display, from the parameters cell's values (passed by name)."""
-    unknown = [name for name in (*parameters, *papermill_injected_names()) if name not in NOTEBOOK_PARAMETERS]
-    if unknown:
-        raise ParameterError(f"unknown parameter {unknown[0]!r}; accepted: {', '.join(NOTEBOOK_PARAMETERS)}")
+    global rejected
+    injected = papermill_injected_names()
+    unknown = [name for name in (*parameters, *injected) if name not in NOTEBOOK_PARAMETERS]
     try:
+        if unknown:
+            raise ValueError(f"unknown parameter {unknown[0]!r}; accepted: {', '.join(NOTEBOOK_PARAMETERS)}")
         config = Config(**{name: value for name, value in parameters.items() if name in FIELDS})
         display = Display(**{name: value for name, value in parameters.items() if name in DISPLAY_FIELDS})
     except ValueError as error:
-        raise ParameterError(str(error)) from None
+        rejected = str(error)
+        _explain_missing_names()
+        raise ParameterError(rejected) from None
+    rejected = None
+    _explain_missing_names()
+    if injected:
+        print(f"papermill set {', '.join(injected)} in the cell it injected below the Parameters cell, which overrides"
+              " that cell: edit the values there.")
     return config, display
+
+
+def _explain_missing_names() -> None:
+    """While the parameters are rejected, a later cell's NameError (a first run: `config` was never assigned) reads
+    as the one line that says what to fix, not as a traceback; once they are accepted, errors are IPython's own."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    if rejected is None:
+        if shell.custom_exceptions == (NameError,):  # only the handler set below, never one of the reader's own
+            shell.set_custom_exc((), None)
+    else:
+        shell.set_custom_exc((NameError,), lambda shell, *error, **options: print(FIX.format(rejected)))  # IPython shows
+        # nothing of a custom handler's own, but still marks the cell failed, so that queued cells are cancelled
+
+
+def after_setup(show):
+    """A cell's function that prints the line to fix the parameters, and nothing else, while they are rejected."""
+    @functools.wraps(show)
+    def checked(*args, **kwargs):
+        if rejected is not None:
+            print(FIX.format(rejected))
+            return None
+        return show(*args, **kwargs)
+
+    return checked
 
 
 def papermill_injected_names() -> list[str]:
@@ -63,18 +107,26 @@ def _show(bundle: dict) -> None:
     display(bundle, raw=True)
 
 
+def image_html(mime: str, data: bytes, alt: str) -> str:
+    """An <img> with alt text: JupyterLab 4 draws image/png and image/svg+xml outputs as an <img> with no alt at all,
+    but keeps the alt of an <img> in text/html, also in an untrusted notebook, where its sanitizer passes data: URLs."""
+    return f'<img src="data:{mime};base64,{base64.b64encode(data).decode()}" alt="{html.escape(alt)}">'
+
+
 def diagram_bundles(trace: Trace, states: list[int], view: str) -> dict[int, dict]:
     """Display bundles for the given states (k of ae{k}, 0-based), each rendered as PNG and as SVG."""
     sources = [diagram.VIEWS[view](trace, k).source for k in states]
     pngs, svgs = diagram.render(sources, "png"), diagram.render(sources, "svg")
-    return {
-        k: {
-            "image/png": base64.b64encode(png).decode(),  # shown everywhere, also when the notebook is untrusted
-            "image/svg+xml": fit_width(svg.decode()),  # sharp on a projector once trusted
-            "text/plain": f"[diagram ae{k}: {view} view]",
+    bundles = {}
+    for k, png, svg in zip(states, pngs, svgs):
+        alt = narrative.diagram_alt(trace, k, view)
+        bundles[k] = {
+            "text/html": image_html("image/svg+xml", svg, alt),  # what JupyterLab shows: sharp, and read aloud
+            "image/png": base64.b64encode(png).decode(),  # for viewers that show no HTML
+            "image/svg+xml": fit_width(svg.decode()),  # its numbers are what nbval compares
+            "text/plain": alt,
         }
-        for k, png, svg in zip(states, pngs, svgs)
-    }
+    return bundles
 
 
 def fit_width(svg: str) -> str:
@@ -82,6 +134,7 @@ def fit_width(svg: str) -> str:
     return SVG_SIZE.sub('<svg width="100%"', svg, count=1)  # the viewBox keeps the proportions
 
 
+@after_setup
 def show_epochs(trace: Trace, display: Display) -> None:
     """For each epoch the display shows: its diagram (the state before it), then its STEP 0-3 log."""
     total = len(trace.epochs)
@@ -106,6 +159,7 @@ def show_epochs(trace: Trace, display: Display) -> None:
         print(epoch_text(trace, trace.epoch(epoch)))
 
 
+@after_setup
 def show_final(trace: Trace, display: Display) -> None:
     """The trained network: its forward pass and parameters, then its diagram."""
     print(final_text(trace))
@@ -116,6 +170,7 @@ def show_final(trace: Trace, display: Display) -> None:
         pass
 
 
+@after_setup
 def show_source(function) -> None:
     """A function's source code as the running package has it: what a reader sees is what ran."""
     source = inspect.getsource(function)
@@ -123,36 +178,52 @@ def show_source(function) -> None:
 
 
 def show_figure(figure, description: str) -> None:
-    """A matplotlib figure as a PNG, with a one-line text that says what it shows (nbval compares that text)."""
-    _show({"image/png": base64.b64encode(plots.png(figure)).decode(), "text/plain": description})
+    """A matplotlib figure as a PNG, with a one-line text that says what it shows: its alt text, compared by nbval."""
+    png = plots.png(figure)
+    _show({"text/html": image_html("image/png", png, description), "image/png": base64.b64encode(png).decode(),
+           "text/plain": description})
 
 
+@after_setup
+def show_narrative(trace: Trace, passage: str) -> None:
+    """A worked example of the walkthrough written with this run's numbers: forward, backward, step or corrections."""
+    text = narrative.PASSAGES[passage](trace)
+    _show({"text/markdown": text, "text/plain": text})
+
+
+@after_setup
 def show_figures(trace: Trace) -> None:
     """Loss per epoch, the output and parameters per epoch, and the descent path on the loss landscape."""
     first, final = trace.states()[0], trace.final
     start = trace.epochs[0] if trace.epochs else final
-    show_figure(plots.loss_curve(trace), f"Loss per epoch: {start.loss:.6f} before training, {final.loss:.6f} after.")
+    epochs = len(trace.epochs)
+    show_figure(plots.loss_curve(trace), f"Line chart of the loss per epoch over {epochs} epochs:"
+                                         f" {start.loss:.6f} before training, {final.loss:.6f} after.")
     show_figure(
         plots.trajectories(trace),
-        f"o per epoch: {start.o:.6f} → {final.o:.6f} (target {trace.config.target}); "
-        f"w1 {first.w1:.6f} → {final.w1:.6f}, w2 {first.w2:.6f} → {final.w2:.6f}, b {first.b:.6f} → {final.b:.6f}.",
+        f"Line charts per epoch: the output o {start.o:.6f} → {final.o:.6f} (target {trace.config.target}); the change"
+        f" of w1 {first.w1:.6f} → {final.w1:.6f}, w2 {first.w2:.6f} → {final.w2:.6f}, b {first.b:.6f} → {final.b:.6f}.",
     )
     show_figure(
         plots.landscape(trace),
-        f"Loss over (w1, b): the descent path from ({first.w1:.6f}, {first.b:.6f}) to ({final.w1:.6f}, {final.b:.6f}).",
+        f"Contour map of the loss over (w1, b), with w2 at {first.w2:g}: the descent path from"
+        f" ({first.w1:.6f}, {first.b:.6f}), loss {start.loss:.6f}, to ({final.w1:.6f}, {final.b:.6f}), loss {final.loss:.6f}.",
     )
 
 
+@after_setup
 def show_learning_rates(trace: Trace, runs: int = 200) -> None:
     """The loss after the same epochs for many learning rates, all trained as one batched run, beside yours."""
     config = trace.config
     rates = [10 ** (-3 + 4 * i / (runs - 1)) for i in range(runs)]  # 0.001 … 10, evenly spaced on a log scale
     traces = train_many(configs(config, learning_rate=rates), record=False)  # only their final losses are drawn
     best_rate, best_loss = plots.best_learning_rate(traces)
+    same = len({t.final.loss for t in traces}) == 1
+    best = f"every rate gives {best_loss:.6g}" if same else f"lowest {best_loss:.6g} at learning_rate {best_rate:.4g}"
     show_figure(
         plots.learning_rate_explorer(traces, learning_rate=config.learning_rate),
-        f"Loss after {config.epochs} epochs for {runs} learning rates from 0.001 to 10: lowest {best_loss:.6g}"
-        f" at learning_rate {best_rate:.4g}; yours ({config.learning_rate}) gives {trace.final.loss:.6g}.",
+        f"Line chart of the loss after {config.epochs} epochs for {runs} learning rates from 0.001 to 10: {best};"
+        f" yours ({config.learning_rate}) gives {trace.final.loss:.6g}.",
     )
 
 
@@ -160,13 +231,16 @@ class GradientTable:
     """Autograd, the hand-derived chain rule and finite differences, side by side, for one epoch."""
 
     def __init__(self, trace: Trace, epoch: int = 1):
-        self.record = trace.epoch(epoch) if trace.epochs or epoch != 1 else None  # epochs = 0: nothing to compare
+        self.rejected = rejected  # as hn.setup left it: a table of an earlier run's numbers would mislead
+        self.record = None if self.rejected or not (trace.epochs or epoch != 1) else trace.epoch(epoch)  # epochs = 0
         self.rows = [] if self.record is None else [
             (f"dL/d{name}", getattr(self.record.grad, name), getattr(self.record.hand, name), getattr(self.record.fd, name))
             for name in self.record.grad._fields
         ]
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
+        if self.rejected:
+            return None  # the one line of __repr__, nothing else
         if self.record is None:
             return f"<p>{html.escape(repr(self))}</p>"
         cells = "".join(
@@ -180,6 +254,8 @@ class GradientTable:
         )
 
     def __repr__(self) -> str:
+        if self.rejected:
+            return FIX.format(self.rejected)
         if self.record is None:
             return "No gradients to compare: with epochs = 0 no epoch was trained."
         lines = [f"Epoch {self.record.epoch}: gradient, autograd, chain rule by hand, finite difference"]

@@ -46,6 +46,9 @@ WIDE = 1.8  # width / height of a lone landscape panel, in parameter units: it f
 GRID = 301  # landscape samples per side: about one per pixel of a panel
 BANDS = 10  # colour bands of the loss, at most
 LINE_STYLES = ("-", "--", ":", "-.")  # when the colours run out, the next curves take the next line style
+SKY, YELLOW = "#56B4E9", "#F0E442"
+CYCLE = tuple(zip((BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, BLACK, YELLOW), "os^Dv<>P"))  # colour and marker
+LEGEND_CHARACTERS = 110  # characters of legend text that fit across the figure at the small legend size
 
 
 def _figure(**subplots) -> tuple[Figure, np.ndarray]:
@@ -67,10 +70,13 @@ def _loss_axis(ax, losses) -> None:
     ax.set_ylabel("loss $L$")
 
 
-def _per_epoch(ax, trace: Trace, values, label: str | None, color: str, shape: str = "o") -> None:
-    """Epochs 1..N (each with the parameters it started from), then the trained network at N+1."""
+def _per_epoch(ax, trace: Trace, values, label: str | None, color: str, shape: str = "o", dashed: bool = False) -> None:
+    """Epochs 1..N (each with the parameters it started from), then the trained network at N+1; dashed with hollow,
+    larger markers, a line stays visible on top of a solid one that has the same values."""
     epochs = len(trace.epochs)
-    ax.plot(range(1, epochs + 2), values, marker=_marker(epochs + 1, shape), label=label, color=color)
+    hollow = {"linestyle": "--", "markerfacecolor": "none", "markersize": 10, "markeredgewidth": 2} if dashed else {}
+    ax.plot(range(1, epochs + 2), values, marker=_marker(epochs + 1, shape), label=label, color=color, **hollow,
+            zorder=3 if dashed else 2)
     ax.plot(epochs + 1, values[-1], "*", markersize=16, color=color, markeredgecolor=BLACK)
     ax.set_xlabel("epoch  (★ = trained)")
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -99,11 +105,14 @@ def trajectories(trace: Trace) -> Figure:
     left.set_ylabel("$o$")
     left.set_title("Output")
     # The parameters start far apart (-3, 1, 6.88 by default) but move by hundredths: their change is what shows.
+    changes = {name: [getattr(e, name) - getattr(c, name) for e in trace.epochs] + [getattr(trace.final, name) - getattr(c, name)]
+               for name in ("w1", "w2", "b")}
     for name, color, shape in (("w1", ORANGE, "o"), ("w2", GREEN, "s"), ("b", PURPLE, "^")):  # shapes too, not colour alone
-        start = getattr(c, name)
-        moved = [getattr(e, name) - start for e in trace.epochs] + [getattr(trace.final, name) - start]
         symbol = "b" if name == "b" else f"w_{name[1]}"
-        _per_epoch(right, trace, moved, f"${symbol}$ (from ${start:g}$)", color, shape)
+        # x2 = 1: w2 and b take the same steps, so one line would hide the other (up to rounding of their starts).
+        same = " = $b$'s" if name == "w2" and np.allclose(changes["w2"], changes["b"], rtol=1e-9, atol=1e-12) else ""
+        _per_epoch(right, trace, changes[name], f"${symbol}$ (from ${getattr(c, name):g}$){same}", color, shape,
+                   dashed=name == "w2")
     right.set_ylabel("change since start")
     right.set_title("Parameters")
     fig.legend(loc="outside lower center", ncols=5, columnspacing=1.2, handlelength=1.5)
@@ -129,13 +138,13 @@ def _around(values: np.ndarray, span: float) -> np.ndarray:
     return np.linspace((both - span) / 2, (both + span) / 2, GRID)
 
 
-def _draw_landscape(ax, trace: Trace, w1: np.ndarray, b: np.ndarray, path_w1, path_b, norm=None):
+def _draw_landscape(ax, trace: Trace, w1: np.ndarray, b: np.ndarray, path_w1, path_b):
     """The loss in colour bands with contour lines, and the descent path from ae0 to aeN on top."""
     L = _loss_grid(trace.config, w1, b)
     half_w1, half_b = (w1[1] - w1[0]) / 2, (b[1] - b[0]) / 2  # each grid value at its pixel's centre
     levels = MaxNLocator(BANDS).tick_values(L.min(), L.max())
     # Flat bands read like heights on a map, and compress to a fraction of a smooth gradient's PNG bytes.
-    norm = norm or BoundaryNorm(levels, ncolors=256)
+    norm = BoundaryNorm(levels, ncolors=256)
     extent = (w1[0] - half_w1, w1[-1] + half_w1, b[0] - half_b, b[-1] + half_b)
     image = ax.imshow(L, origin="lower", extent=extent, norm=norm, interpolation="nearest")
     ax.contour(w1, b, L, levels=levels, colors="white", linewidths=0.8, alpha=0.6)  # a close-up's finer levels show here
@@ -163,12 +172,15 @@ def landscape(trace: Trace) -> Figure:
     if close_up:
         # The default run moves w1 by only 0.07, a dot on the whole valley: show it again, magnified, in the same colours.
         zoom_w1, zoom_b = _window(path_w1, path_b, MIN_ZOOM, aspect=1)
-        _draw_landscape(axes[1], trace, zoom_w1, zoom_b, path_w1, path_b, norm=image.norm)
+        # Its own bands: in the valley's, a window this small is one flat colour.
+        zoom = _draw_landscape(axes[1], trace, zoom_w1, zoom_b, path_w1, path_b)
+        fig.colorbar(image, ax=axes[0], label="loss $L$")
+        image = zoom
         axes[0].set_title("The valley")
-        steps = f"$\\Delta w_1 = {path_w1[-1] - path_w1[0]:.3g}$, $\\Delta b = {path_b[-1] - path_b[0]:.3g}$"
+        steps = f"$\\Delta w_1$ {path_w1[-1] - path_w1[0]:.2g}, $\\Delta b$ {path_b[-1] - path_b[0]:.2g}"
         axes[1].set_title(f"Close-up of the path\n{steps}", fontsize=12)
     fig.colorbar(image, ax=axes[-1], label="loss $L$")
-    axes[-1].legend(loc="best", fontsize=11, framealpha=0.9)
+    fig.legend(*axes[-1].get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=11)  # off the path
     # The path moves in w2 too when x2 != 0, so it then runs near this slice rather than on it: say so.
     moved = "" if trace.final.w2 == c.w2 else f"\n($w_2$ held at its start; training moves it to {trace.final.w2:.4g})"
     fig.suptitle(f"Loss landscape: $x_1$ = {c.x1:g}, $x_2$ = {c.x2:g}, $w_2$ = {c.w2:g}, target {c.target:g}{moved}")
@@ -194,11 +206,15 @@ def learning_rate_explorer(traces: Sequence[Trace | Run], learning_rate: float =
     ax.set_xscale("log")
     _loss_axis(ax, losses)
     best, lowest = best_learning_rate(traces)
-    ax.plot(best, lowest, "*", markersize=20, color=ORANGE, markeredgecolor=BLACK, label=f"best: {best:.3g} (L = {lowest:.2g})")
+    if max(losses) > min(losses):  # with epochs = 0, or a dead relu, every rate gives the same loss: none is best
+        ax.plot(best, lowest, "*", markersize=20, color=ORANGE, markeredgecolor=BLACK,
+                label=f"best: {best:.3g} (L = {lowest:.2g})")
+    else:
+        ax.plot([], [], " ", label=f"every rate gives L = {lowest:.4g}")
     ax.axvline(learning_rate, linestyle="--", color=VERMILLION, linewidth=2, label=f"in use: {learning_rate:g}")
     ax.set_xlabel("learning rate $\\eta$ (log scale)")
     ax.set_title(f"Loss after {traces[0].config.epochs} epochs, for {len(traces)} learning rates")
-    ax.legend(loc="lower left")
+    fig.legend(loc="outside lower center", ncols=3)  # below the axes: inside, it covers the curve somewhere
     return fig
 
 
@@ -215,13 +231,17 @@ def png(fig: Figure) -> bytes:
 def loss_curves(curves: Sequence[tuple[str, Sequence[float]]], title: str) -> Figure:
     """Several runs' losses per epoch (as Trace.losses() lists them) on one axis, each labelled; the sweep summary."""
     fig, (ax,) = _figure()
-    colours = len(matplotlib.rcParams["axes.prop_cycle"])
     for i, (label, losses) in enumerate(curves):
-        linestyle = LINE_STYLES[i // colours % len(LINE_STYLES)]
-        ax.plot(range(1, len(losses) + 1), losses, marker=_marker(len(losses)), linestyle=linestyle, label=label)
-    ax.set_title(title)
+        colour, shape = CYCLE[i % len(CYCLE)]
+        linestyle = LINE_STYLES[i // len(CYCLE) % len(LINE_STYLES)]
+        ax.plot(range(1, len(losses) + 1), losses, marker=_marker(len(losses), shape), linestyle=linestyle,
+                color=colour, label=label)
+    ax.set_title(title, wrap=True)
     ax.set_xlabel("epoch  (last point: the trained network)")
     if curves:
         _loss_axis(ax, [loss for _, losses in curves for loss in losses])
-        fig.legend(loc="outside lower center", ncols=2, fontsize="small")  # below the axis, never over a curve
+        # Below the axis, never over a curve, in as many columns as the longest label leaves room for.
+        longest = max(len(label) for label, _ in curves)
+        columns = max(1, min(len(curves), LEGEND_CHARACTERS // (longest + 6)))
+        fig.legend(loc="outside lower center", ncols=columns, fontsize="small")
     return fig

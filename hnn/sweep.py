@@ -9,6 +9,7 @@ import dataclasses
 import fcntl
 import io
 import itertools
+import json
 import math
 import os
 import shutil
@@ -288,17 +289,44 @@ def sweep(
 
 
 def complete(path: Path, notebook: Path, run: Job) -> bool:
-    """Whether path holds this run executed to its end without an error: papermill's record of its input notebook,
-    its parameters and every code cell's status says so."""
+    """Whether path holds this run executed to its end without an error: its parameters cell is the one this run
+    writes into the notebook, and papermill's record of every code cell's status says so."""
     try:
         nb = nbformat.read(path, as_version=4)
     except (OSError, ValueError):
         return False
     record = nb.metadata.get("papermill", {})
     return (
-        not record.get("exception") and record.get("input_path") == str(notebook) and record.get("parameters") == run.parameters
+        not record.get("exception") and _parameters_cell(nb) == _parameters_cell(with_parameters(notebook, run.parameters))
         and all(cell.metadata.get("papermill", {}).get("status") == "completed" for cell in nb.cells if cell.cell_type == "code")
     )
+
+
+def _parameters_cell(nb) -> str | None:
+    return next((cell.source for cell in nb.cells if "parameters" in cell.metadata.get("tags", [])), None)
+
+
+def with_parameters(notebook: Path, parameters: dict) -> nbformat.NotebookNode:
+    """The notebook with these values written into its parameters cell, comments kept, instead of the cell papermill
+    would inject below it: that cell would override the one a student edits, and they would get the variant's values."""
+    nb = nbformat.read(notebook, as_version=4)
+    cell = next(cell for cell in nb.cells if "parameters" in cell.metadata.get("tags", []))
+    lines = cell.source.split("\n")
+    assignments = [node for node in ast.parse(cell.source).body if isinstance(node, (ast.Assign, ast.AnnAssign))]
+    for node in reversed(assignments):  # from the end, so that the positions of the earlier ones stay right
+        name = (node.target if isinstance(node, ast.AnnAssign) else node.targets[0]).id
+        if name in parameters:  # each value is one literal on its line, as notebook_defaults reads it
+            value, line = node.value, lines[node.value.lineno - 1]
+            literal = json.dumps(parameters[name]) if isinstance(parameters[name], str) else repr(parameters[name])
+            lines[value.lineno - 1] = _replace_utf8(line, value.col_offset, value.end_col_offset, literal)
+    cell.source = "\n".join(lines)
+    return nb
+
+
+def _replace_utf8(line: str, start: int, end: int, text: str) -> str:
+    """The line with bytes start:end replaced: ast counts columns in UTF-8 bytes, and a comment may hold a '≈'."""
+    data = line.encode("utf-8")
+    return (data[:start] + text.encode("utf-8") + data[end:]).decode("utf-8")
 
 
 @contextlib.contextmanager
@@ -430,7 +458,7 @@ def _execute(notebook: Path, executed: Path, output: Path, parameters: dict, sto
     loop = ensure_event_loop()  # this thread's loop, which papermill's kernel client runs on; nothing else closes it
     try:
         papermill.execute_notebook(
-            notebook, executed, parameters=parameters, progress_bar=False, extra_arguments=KERNEL_QUIET,
+            with_parameters(notebook, parameters), executed, progress_bar=False, extra_arguments=KERNEL_QUIET,
             kernel_manager_class=_Kernel,
             # The kernel starts in the notebook's folder, as in JupyterLab. Not papermill's cwd=: that would chdir
             # this whole process, under the other runs' threads.
@@ -505,7 +533,9 @@ def _summary_png(runs: list[Job], outcomes: dict, errors: dict) -> bytes:
     same = ", ".join(f"{name}={runs[0].values[name]}" for name in swept if name not in varying)
     finished = [run for run in runs if _status(run, errors) == "ok"]
     curves = [
-        (", ".join(f"{name}={run.values[name]}" for name in varying) or run.name, outcomes[run.name].losses) for run in finished
+        # Each run by what its own set gives, of what varies: a list-form file's runs each name only their own values.
+        (", ".join(f"{name}={run.values[name]}" for name in run.parameters if name in varying) or run.name,
+         outcomes[run.name].losses) for run in finished
     ]
     left_out = len(runs) - len(finished)
     notes = [same] * bool(same) + [f"{left_out} failed or stopped run{'s' * (left_out > 1)} left out"] * bool(left_out)

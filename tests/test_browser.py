@@ -1,5 +1,6 @@
 """The walkthrough notebook in a real JupyterLab and a real browser (Debian's chromium), as a student sees it."""
 import json
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -33,18 +34,27 @@ def expected_images(notebook: Path):
     """The mime type JupyterLab shows for each stored image, untrusted (as committed) and trusted (after a run)."""
     outputs = [o for c in json.loads(notebook.read_text())["cells"] for o in c.get("outputs", [])]
     images = [o["data"] for o in outputs if {"image/png", "image/svg+xml"} & set(o.get("data", {}))]
-    untrusted = Counter("image/png" for data in images if "image/png" in data)  # untrusted SVG is not shown
-    trusted = Counter("image/svg+xml" if "image/svg+xml" in data else "image/png" for data in images)
+    untrusted = Counter("text/html" if "text/html" in data else "image/png" for data in images)  # untrusted SVG is not shown
+    trusted = Counter("text/html" if "text/html" in data else "image/svg+xml" if "image/svg+xml" in data else "image/png"
+                      for data in images)
     return len(images), untrusted, trusted
+
+
+def expected_alts(notebook: Path) -> list[str]:
+    """Each image's alt text, as stored: its text/plain, which says what it shows with its numbers."""
+    outputs = [o for c in json.loads(notebook.read_text())["cells"] for o in c.get("outputs", [])]
+    texts = [o["data"]["text/plain"] for o in outputs if {"image/png", "image/svg+xml"} & set(o.get("data", {}))]
+    return ["".join(text) for text in texts]  # a notebook file may store a text as a list of lines
 
 
 IMAGES_JS = """() => [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output img')].map(img => {
     const output = img.closest('.jp-OutputArea-output');
-    return {mime: output.dataset.mimeType, complete: img.complete, width: img.naturalWidth, height: img.naturalHeight,
+    return {mime: output.dataset.mimeType, alt: img.alt, complete: img.complete,
+            width: img.naturalWidth, height: img.naturalHeight,
             shown: Math.round(img.getBoundingClientRect().width), room: output.clientWidth, scroll: output.scrollWidth};
 })"""
 
-def check_images(page, expected_count, expected_mimes, state):
+def check_images(page, expected_count, expected_mimes, alts, state):
     """Every stored image is rendered, decoded, non-empty, visible once scrolled to, and as wide as the notebook at most."""
     wait_until(page, f"() => ({IMAGES_JS})().filter(i => i.complete && i.width > 0).length >= {expected_count}", 60_000)
     images = page.evaluate(IMAGES_JS)
@@ -52,6 +62,10 @@ def check_images(page, expected_count, expected_mimes, state):
         f"{expected_count} (does JupyterLab's windowing leave cells out of the page?)"
     assert all(i["complete"] and i["width"] > 0 and i["height"] > 0 for i in images), images
     assert Counter(i["mime"] for i in images) == expected_mimes, f"{state}: {images}"
+    # What a screen reader says for each image: its alt text, with the numbers it shows.
+    assert [i["alt"] for i in images] == alts, f"{state}: {[i['alt'] for i in images]}"
+    assert all(re.search(r"\d\.\d{4}", alt) for alt in alts), alts
+    assert page.get_by_role("img", name=alts[0], exact=True).count() == 1, "not in the accessibility tree"
     locators = page.locator(".jp-NotebookPanel .jp-OutputArea-output img")
     for n in range(expected_count):
         image = locators.nth(n)
@@ -72,7 +86,8 @@ def test_walkthrough_shows_every_image_then_runs_all_cells_cleanly(lab, page, tm
     try:
         # As committed (untrusted): every diagram and figure shows from its stored PNG before anything runs.
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell")
-        check_images(page, count, untrusted, "as committed")
+        alts = expected_alts(lab["notebook"])
+        check_images(page, count, untrusted, alts, "as committed")
         state = page.evaluate(STATE_JS)
         assert not state["errors"], state["errors"]
         screenshot(page, tmp_path / "1-as-committed.png")
@@ -89,7 +104,7 @@ def test_walkthrough_shows_every_image_then_runs_all_cells_cleanly(lab, page, tm
         assert not state["errors"], "\n\n".join(state["errors"])
         assert state["prompts"] == [f"[{n}]:" for n in range(1, len(state["prompts"]) + 1)], state["prompts"]
         # Outputs made in this session are trusted, so JupyterLab now prefers each diagram's SVG.
-        check_images(page, count, trusted, "after Run All")
+        check_images(page, count, trusted, alts, "after Run All")
         screenshot(page, tmp_path / "2-after-run-all.png")
     except BaseException:
         try:

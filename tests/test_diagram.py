@@ -113,7 +113,7 @@ def test_every_graph_number_is_the_traces(config, k):
     records = {node: text.split(" | ") for node, text in nodes(computation_graph(trace, k).source).items() if "|" in text}
     assert list(records) == list(data)  # forward order, one record per value
     for node, fields in records.items():
-        assert fields[1] == f"data {six(data[node])}", node
+        assert fields[1] == six(data[node]), node
     if last:
         assert all(len(fields) == 2 for fields in records.values())  # trained: no gradients left to show
         return
@@ -123,7 +123,7 @@ def test_every_graph_number_is_the_traces(config, k):
         "sum": dL_dn, "b": dL_dn, "n": dL_dn, "o": dL_do, "error": dL_do, "square": 0.5, "L": 1.0,
     }
     for node, fields in records.items():
-        assert fields[2:] == ([f"grad {six(grads[node])}"] if node in grads else []), node
+        assert fields[2:] == ([f"∇ {six(grads[node])}"] if node in grads else []), node
 
 
 def test_every_number_has_a_true_minus_sign():

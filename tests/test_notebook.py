@@ -115,6 +115,19 @@ def test_papermill_variants_print_the_trace_of_their_parameters(name, variants):
     assert final_text(trace) in text
     assert text.count("EPOCH ") == len(shown)
     assert variants[name].stat().st_size < 2_000_000
+    # papermill's injected cell overrides the parameters cell: the notebook says so near the top, naming its values.
+    assert f"papermill set {', '.join(parameters)} in the cell it injected below the Parameters cell" in text
+
+
+def test_make_run_rejects_a_bad_parameters_file_in_one_line_and_writes_nothing(tmp_path):
+    params = tmp_path / "bad.yml"
+    params.write_text("learning_rate: -1\n")
+    out = tmp_path / "out.ipynb"
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "run-notebook"), str(out), str(params)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr == "make run: learning_rate must be a number greater than 0 and at most 100, got -1.0\n"
+    assert not out.exists()
 
 
 def test_two_runs_give_the_same_outputs_byte_for_byte(variants):
@@ -186,7 +199,7 @@ def test_sanitize_rules_let_graphviz_releases_differ_but_no_number(view):
     from hnn.notebook import fit_width
 
     rules = get_sanitize_patterns(SANITIZE.read_text())
-    assert len(rules) == 2, "nbval reads 'replace: ' with its space; an editor may have stripped it"
+    assert len(rules) == 3, "nbval reads 'replace: ' with its space; an editor may have stripped it"
 
     def sanitized(svg: str) -> str:
         for regex, replace in rules:

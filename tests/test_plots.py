@@ -157,3 +157,36 @@ def test_loss_curve_and_trajectories_draw_for_other_activations_and_extreme_epoc
         fig = figure(trace)  # each figure is laid out, so drawn once, before it is returned
         assert fig.canvas.manager is None  # not registered with pyplot: nothing leaks into a notebook
         assert len(ydata(fig.axes[0].lines[0])) == len(trace.epochs) + 1
+
+
+def test_explorer_draws_no_best_star_when_every_rate_gives_the_same_loss():
+    start = plain.replay(epochs=0)[1].loss  # epochs = 0: every rate leaves the starting loss
+    runs = hnn.train_many(hnn.configs(hnn.Config(epochs=0), learning_rate=[0.01, 0.1, 1.0]), record=False)
+    fig = plots.learning_rate_explorer(runs)
+    assert not [line for line in fig.axes[0].lines if line.get_marker() == "*"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()][1] == f"every rate gives L = {start:.4g}"
+
+
+def test_w2_is_dashed_and_labelled_when_it_takes_the_same_steps_as_b():
+    steps, final = plain.replay(x2=1.0)  # with x2 = 1, dL/dw2 = x2 · dL/dn = dL/db in every epoch
+    assert all(math.isclose(s.dL_dw2, s.dL_db, rel_tol=1e-15) for s in steps)
+    fig = plots.trajectories(trained(hnn.Config(x2=1.0)))
+    w2 = next(line for line in fig.axes[1].lines if line.get_label().startswith("$w_2$"))
+    assert w2.get_linestyle() == "--" and w2.get_markerfacecolor() == "none"
+    assert w2.get_label().endswith("= $b$'s")
+    assert not any(line.get_label().endswith("= $b$'s") for line in trajectories_lines(trained(hnn.Config())))
+
+
+def trajectories_lines(trace):
+    return plots.trajectories(trace).axes[1].lines
+
+
+def test_summary_curves_take_the_diagrams_colours_and_markers_and_a_legend_inside_the_figure():
+    labels = ["learning_rate=0.1", "activation=sigmoid, target=0.5, learning_rate=0.5, epochs=30", "x2=1.0"]
+    curves = [(label, trained(hnn.Config(epochs=3))) for label in labels]
+    fig = plots.loss_curves(curves, "Loss per epoch")
+    plots.png(fig)  # lays the figure out
+    lines = fig.axes[0].lines
+    assert [(line.get_color(), line.get_marker()) for line in lines] == [("#0072B2", "o"), ("#E69F00", "s"), ("#009E73", "^")]
+    box = fig.legends[0].get_window_extent()
+    assert 0 <= box.x0 and box.x1 <= fig.bbox.width and 0 <= box.y0, "the legend runs off the figure"
