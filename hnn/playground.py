@@ -30,7 +30,7 @@ SLIDERS = {"x1": (-5, 5, 0.1), "x2": (-5, 5, 0.1), "w1": (-5, 5, 0.1), "w2": (-5
            "target": (-1.5, 1.5, 0.05)}
 LEARNING_RATES = (-3, 1)  # the log slider's exponents: 0.001 to 10
 MAX_EPOCHS = 1000  # a retrain this long still answers within about a second
-WIDTH, HEIGHT = 520, 300  # each chart's size in pixels: two side by side in a notebook column
+WIDTH, HEIGHT = 450, 280  # each chart's size in pixels: two side by side in a notebook column on a laptop
 PAD = {"left": 64, "right": 12, "top": 30, "bottom": 44}  # room for tick labels and axis names
 BLUE, GREY, VERMILLION, ORANGE = plots.BLUE, "#999999", plots.VERMILLION, plots.ORANGE
 _ids = itertools.count()  # widgets made in this kernel: each model id comes from this count
@@ -103,9 +103,9 @@ class Playground:
         self.reset.on_click(lambda button: self.restore(self.defaults))
         rows.append(_widget(ipywidgets.HBox, children=[self.activation, self.reset]))
         self.message = _widget(ipywidgets.HTML, layout={"min_height": "1.5em"})  # one line: what is wrong, or nothing
-        self.stepper = _widget(_FramesPlaceholder)
-        self.charts = _widget(ipywidgets.HTML)
-        self.numbers = _widget(ipywidgets.HTML)
+        self.stepper = _widget(_FramesPlaceholder, layout={"width": "100%"})
+        self.charts = _widget(ipywidgets.HTML, layout={"width": "100%"})  # an HTML widget is 300 px wide by default
+        self.numbers = _widget(ipywidgets.HTML, layout={"width": "100%"})
         self.previous = None  # the last good run's losses, drawn faintly under the next one
         self.trace = None
         self._holding = False
@@ -180,7 +180,9 @@ class Playground:
         """The run on every view; its loss curve becomes the faint one under the next run's."""
         steps = frames.frames(trace, Display())
         self.stepper.svg, self.stepper.frames, self.stepper.index = frames.template(trace, steps), steps, 0
-        self.charts.value = (f'<div style="display: flex; flex-wrap: wrap; gap: 8px">{loss_svg(trace, self.previous)}'
+        self.charts.value = (f'<div style="display: grid; grid-template-columns: repeat(2, minmax(0, {WIDTH}px));'
+                             ' gap: 8px; width: 100%">'
+                             f"{loss_svg(trace, self.previous)}"
                              f"{landscape_svg(trace)}</div>")
         f = trace.final
         self.numbers.value = (f"<p>After {len(trace.epochs)} epochs: w1 = {num(f.w1)}, w2 = {num(f.w2)}, b = {num(f.b)};"
@@ -215,6 +217,7 @@ def _frame(title: str, xlabel: str, ylabel: str, xticks, yticks, body: str, labe
     ticks = "".join(f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle">{html.escape(t)}</text>' for x, t in xticks)
     ticks += "".join(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{html.escape(t)}</text>' for y, t in yticks)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}"'
+            ' style="width: 100%; height: auto"'
             f' role="img" aria-label="{html.escape(label)}" font-family="DejaVu Sans, sans-serif" font-size="12">'
             f'<text x="{WIDTH / 2}" y="18" text-anchor="middle" font-size="14">{html.escape(title)}</text>'
             f'<svg x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" overflow="hidden">{body}</svg>'
@@ -247,7 +250,8 @@ def loss_svg(trace: Trace, previous: list[float] | None = None) -> str:
     body = f'{faint}{line}<circle cx="{xs[-1]:.1f}" cy="{ys[-1]:.1f}" r="5" fill="{BLUE}" stroke="#000"/>'
     xticks = [(PAD["left"] + x, str(int(k))) for k, x in zip(*_ticks(1, max(last, 2), width))]
     yticks = [(PAD["top"] + y, f"{t:.3g}") for t, y in zip(ticks, _scale(ticks, low, high, height - 4, 4, log))]
-    title = f"Loss {losses[0]:.4g} → {losses[-1]:.4g} in {len(trace.epochs)} epochs" + (" (grey: the run before)" if previous else "")
+    title = f"Loss {losses[0]:.4g} → {losses[-1]:.4g} in {len(trace.epochs)} epochs"
+    title += " (grey: the run before)" if previous else ""
     return _frame(title, "epoch (last point: trained)", "loss L" + (" (log scale)" if log else ""), xticks, yticks, body,
                   f"Loss per epoch: {losses[0]:.6f} before training, {losses[-1]:.6f} after.")
 

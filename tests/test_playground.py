@@ -4,13 +4,11 @@ import re
 import shutil
 import warnings
 
-import pytest
-
 from hnn.config import Config
 from hnn.playground import Playground
 from tests import plain
 from tests.conftest import ROOT
-from tests.test_browser import STATE_JS, lab, menu, page, wait_until  # noqa: F401 (lab and page are fixtures)
+from tests.test_browser import STATE_JS, lab, menu, page, screenshot, wait_until  # noqa: F401 (lab and page are fixtures)
 
 PLAYGROUND = ROOT / "notebooks" / "playground.ipynb"
 RUN_ALL = 240_000  # milliseconds for a kernel start and the playground's first run (importing torch) on busy cores
@@ -62,25 +60,25 @@ def test_activation_and_an_unreachable_target_retrain_with_a_note():
     assert shown_loss(playground) == final_loss(activation="sigmoid", target=1.2)
 
 
-def type_into(page, name: str, text: str):
+def type_into(tab, name: str, text: str):
     """Type into the text field whose accessible name is the parameter's, and commit it as Enter does."""
-    field = page.locator(REGION).get_by_role("textbox", name=name, exact=True)
+    field = tab.locator(REGION).get_by_role("textbox", name=name, exact=True)
     field.fill(text)
     field.press("Enter")
 
 
-def choose_kernel(page):
+def choose_kernel(tab):
     """Accept the kernel JupyterLab offers when Run All comes before its session has one (on a busy machine)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True).click(timeout=10_000)
+        tab.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True).click(timeout=10_000)
     except PlaywrightTimeout:  # the kernel was there in time: no dialog
         pass
 
 
-def loss_in_page(page) -> str:
-    return page.locator(f"{REGION} .hnn-loss").inner_text()
+def loss_in_page(tab) -> str:
+    return tab.locator(f"{REGION} .hnn-loss").inner_text()
 
 
 def test_playground_in_jupyterlab_trains_what_is_typed(lab, page, tmp_path):  # noqa: F811 (pytest fixtures)
@@ -108,7 +106,7 @@ def test_playground_in_jupyterlab_trains_what_is_typed(lab, page, tmp_path):  # 
         page.wait_for_function(f"() => document.querySelector('{REGION} .hnn-loss')?.textContent === '{expected}'")
         assert page.locator(REGION).get_by_role("textbox", name="epochs", exact=True).input_value() == "25"
         page.screenshot(path=tmp_path / "2-learning-rate-0.5-epochs-25.png")
-        page.locator(REGION).screenshot(path=tmp_path / "2-the-whole-playground.png")
+        screenshot(page, tmp_path / "2-the-whole-notebook.png")
 
         type_into(page, "learning_rate", "abc")
         message = page.locator(f"{REGION} [role=alert]")
