@@ -5,7 +5,8 @@ the median of REPEATS runs after one warm-up run, and the notebook runs take tur
 so that a busy spell slows all three alike. The table is Markdown: benchmarks/README.md is a copy of it.
 
     python benchmarks/run.py                     # everything (~6 minutes on 2 cores), then benchmarks/results.json
-    python benchmarks/run.py diagrams explorer   # some of: notebooks explorer diagrams stepper tests; prints, writes nothing
+    python benchmarks/run.py diagrams explorer   # some of: notebooks explorer diagrams stepper playground warm imports
+                                                 # tests; prints, writes nothing
 """
 from __future__ import annotations
 
@@ -242,7 +243,71 @@ def stepper() -> list[dict]:
                 f"{median:.1f} ms", target="≤ 50 ms", met=median <= 50, milliseconds=times)]
 
 
-SECTIONS = {"notebooks": notebooks, "explorer": explorer, "diagrams": diagrams, "stepper": stepper, "tests": tests}
+def svg_floor(repeats: int = 20) -> list[float]:
+    """The floor of the interactive figures: one in-process SVG render of the committed diagrams/ae0.gv."""
+    import pygraphviz
+
+    source = (ROOT / "diagrams" / "ae0.gv").read_text()
+    return seconds(lambda: pygraphviz.AGraph(string=source).draw(format="svg", prog="dot"), repeats)
+
+
+def playground() -> list[dict]:
+    """One playground update (retraining and every redraw, kernel side) and hnn.train against train_many for it."""
+    from hnn.playground import Playground
+
+    floor = statistics.median(svg_floor())
+    shown = Playground()
+    rows = []
+    for epochs in (10, 1000):
+        rates = iter([0.01, 0.02] * (REPEATS + 1))  # a new value each time, so that every update retrains
+        times = seconds(lambda: shown.restore(hnn.Config(epochs=epochs, learning_rate=next(rates))))
+        each = statistics.median(times)
+        target = {"target": "≤ 30×", "met": each / floor <= 30} if epochs == 10 else {}
+        rows.append(row(f"Playground update, epochs={epochs} (retrain, stepper frames, charts, numbers)",
+                        f"{each * 1000:.0f} ms", f"{floor * 1000:.1f} ms: one in-process SVG of diagrams/ae0.gv",
+                        f"{each / floor:.1f}×", **target, seconds=times, floor_seconds=[floor]))
+        single = statistics.median(seconds(lambda: hnn.train(hnn.Config(epochs=epochs))))
+        batched = statistics.median(seconds(lambda: hnn.train_many([hnn.Config(epochs=epochs)])))
+        rows.append(row(f"One run of {epochs} epochs: hnn.train · train_many([config])",
+                        f"{single * 1000:.0f} ms · {batched * 1000:.0f} ms"))
+    return rows
+
+
+def warm() -> list[dict]:
+    """A warm Run All of the walkthrough: every cell executed again in the kernel that ran them once (nbclient)."""
+    import nbclient
+
+    floor = statistics.median(svg_floor())
+    nb = nbformat.read(NOTEBOOK, 4)
+    client = nbclient.NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    with client.setup_kernel():
+        def run_all():
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+        times = seconds(run_all)
+    each = statistics.median(times)
+    return [row("Warm Run All of the walkthrough (kernel running, imports done)", f"{each:.2f} s",
+                f"{floor * 1000:.1f} ms: one in-process SVG of diagrams/ae0.gv", f"{each / floor:.0f}×", "≤ 100×",
+                each / floor <= 100, seconds=times, floor_seconds=[floor])]
+
+
+def imports() -> list[dict]:
+    """`import jsonschema`, which every papermill, nbval and JupyterLab process pays, with and without rfc3987-syntax
+    (it builds its Lark grammars at import; jsonschema only uses it, when installed, to check the "iri" formats)."""
+    def timed(code):
+        return seconds(lambda: subprocess.run([sys.executable, "-c", code], check=True))
+
+    bare, full = timed("pass"), timed("import jsonschema")
+    without = timed("import sys; sys.modules['rfc3987_syntax'] = None; import jsonschema")
+    start = statistics.median(bare)
+    return [row("`import jsonschema` (Python start-up subtracted)", f"{statistics.median(full) - start:.2f} s",
+                seconds=full, floor_seconds=bare),
+            row("`import jsonschema` without rfc3987-syntax", f"{statistics.median(without) - start:.2f} s",
+                seconds=without, floor_seconds=bare)]
+
+
+SECTIONS = {"notebooks": notebooks, "explorer": explorer, "diagrams": diagrams, "stepper": stepper, "playground": playground, "warm": warm,
+            "imports": imports, "tests": tests}
 
 
 def table(rows: list[dict]) -> str:

@@ -1,0 +1,297 @@
+"""The playground: every hyperparameter on a slider and in an exact text field; each change retrains at once and
+redraws the stepper, the loss curve, the descent path and the final numbers in place."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import itertools
+import warnings
+
+import anywidget
+import ipywidgets
+import matplotlib
+import numpy as np
+import traitlets
+from matplotlib.colors import BoundaryNorm
+from matplotlib.ticker import LogLocator, MaxNLocator
+from PIL import Image
+
+from hnn import frames, plots
+from hnn.config import Config, Display
+from hnn.diagram import num
+from hnn.neuron import ACTIVATIONS
+from hnn.trace import Trace
+from hnn.training import one_thread, train_many
+
+# Each number's slider range (the text field takes any value the Config accepts) and its step.
+SLIDERS = {"x1": (-5, 5, 0.1), "x2": (-5, 5, 0.1), "w1": (-5, 5, 0.1), "w2": (-5, 5, 0.1), "b": (-10, 10, 0.1),
+           "target": (-1.5, 1.5, 0.05)}
+LEARNING_RATES = (-3, 1)  # the log slider's exponents: 0.001 to 10
+MAX_EPOCHS = 1000  # a retrain this long still answers within about a second
+WIDTH, HEIGHT = 450, 280  # each chart's size in pixels: two side by side in a notebook column on a laptop
+PAD = {"left": 64, "right": 12, "top": 30, "bottom": 44}  # room for tick labels and axis names
+BLUE, GREY, VERMILLION, ORANGE = plots.BLUE, "#999999", plots.VERMILLION, plots.ORANGE
+_ids = itertools.count()  # widgets made in this kernel: each model id comes from this count
+
+
+def _model_id() -> str:
+    """A model id that is the same in every run of the notebook: nbclient then stores byte-identical widget state,
+    from which JupyterLab draws the playground with no kernel running."""
+    return hashlib.sha256(f"hnn.playground {next(_ids)}".encode()).hexdigest()[:32]
+
+
+def _widget(cls, layout: dict | None = None, **traits):
+    """An ipywidget with a fixed model id, and fixed ids for its layout and style models too."""
+    style = cls.class_traits().get("style")
+    if style is not None:
+        traits["style"] = style.klass(model_id=_model_id(), **traits.pop("style", {}))
+    return cls(model_id=_model_id(), layout=ipywidgets.Layout(model_id=_model_id(), **(layout or {})), **traits)
+
+
+class _Region(anywidget.AnyWidget):
+    """Names the box it sits in as a region: ipywidgets' boxes take no ARIA attributes of their own."""
+
+    _esm = """export default { render({ model, el }) {
+      let tries = 0;
+      const name = () => {  // the box is in the page once the views around this one are attached
+        const box = el.closest(".hnn-playground");
+        if (box) { box.setAttribute("role", "region"); box.setAttribute("aria-label", model.get("label")); }
+        else if (tries++ < 600) requestAnimationFrame(name);
+      };
+      name();
+    } };"""
+    label = traitlets.Unicode("Playground").tag(sync=True)
+
+
+class _FramesPlaceholder(ipywidgets.HTML):
+    """Shows the trained network's frame until the stepper widget replaces it: the stepper's traits, drawn as text."""
+
+    svg = traitlets.Unicode()
+    frames = traitlets.List()
+    index = traitlets.Int(0)
+
+    @traitlets.observe("frames")
+    def _draw(self, change):
+        last = change.new[-1]
+        self.value = f"<b>{html.escape(last['step'])}</b><br>" + "<br>".join(html.escape(line) for line in last["lines"])
+
+
+def _text(value) -> str:
+    """A number as a text field shows it: as short as it reads back exactly."""
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+class Playground:
+    """The controls, the one-line message, the stepper, the charts and the final numbers, in one region."""
+
+    def __init__(self, config: Config | None = None):
+        self.defaults = Config()  # what Reset returns to: the original notebook's values
+        start = config or self.defaults
+        self.fields, self.sliders = {}, {}
+        rows = []
+        for name, (low, high, step) in SLIDERS.items():
+            rows.append(self._pair(name, ipywidgets.FloatSlider, getattr(start, name), min=low, max=high, step=step))
+        rows.append(self._pair("learning_rate", ipywidgets.FloatLogSlider, start.learning_rate, base=10,
+                               min=LEARNING_RATES[0], max=LEARNING_RATES[1], step=0.01))
+        rows.append(self._pair("epochs", ipywidgets.IntSlider, start.epochs, min=0, max=MAX_EPOCHS, step=1))
+        self.activation = _widget(ipywidgets.Dropdown, options=list(ACTIVATIONS), value=start.activation,
+                                  description="activation", style={"description_width": "7.5em"}, layout={"width": "16em"})
+        self.activation.observe(lambda change: self.update(), "value")
+        self.reset = _widget(ipywidgets.Button, description="Reset", tooltip="Back to the original notebook's values")
+        self.reset.on_click(lambda button: self.restore(self.defaults))
+        rows.append(_widget(ipywidgets.HBox, children=[self.activation, self.reset]))
+        self.message = _widget(ipywidgets.HTML, layout={"min_height": "1.5em"})  # one line: what is wrong, or nothing
+        self.stepper = _widget(_FramesPlaceholder, layout={"width": "100%"})
+        self.charts = _widget(ipywidgets.HTML, layout={"width": "100%"})  # an HTML widget is 300 px wide by default
+        self.numbers = _widget(ipywidgets.HTML, layout={"width": "100%"})
+        self.previous = None  # the last good run's losses, drawn faintly under the next one
+        self.trace = None
+        self._holding = False
+        self.root = _widget(ipywidgets.VBox, children=[
+            _Region(model_id=_model_id(), layout=ipywidgets.Layout(model_id=_model_id())),
+            _widget(ipywidgets.GridBox, children=rows,
+                    layout={"grid_template_columns": "repeat(auto-fill, minmax(26em, 1fr))", "grid_gap": "2px 16px"}),
+            self.message, self.numbers, self.charts, self.stepper])
+        self.root.add_class("hnn-playground")
+        self.update()
+
+    def _pair(self, name: str, slider_class, value, **range_) -> ipywidgets.HBox:
+        """A slider and an exact text field for one hyperparameter; the text field's value is what trains."""
+        field = _widget(ipywidgets.Text, value=_text(value), description=name, continuous_update=False,
+                        layout={"width": "16em"}, style={"description_width": "7.5em"})  # room for "learning_rate"
+        slider = _widget(slider_class, readout=False, continuous_update=False, layout={"width": "9em"}, **range_)
+        slider.value = value  # after the range: a log slider made with value= first clamps it to its default range
+        self.fields[name], self.sliders[name] = field, slider
+
+        def slid(change):
+            if not self._holding:  # a value typed in the field moves the slider without retyping the field
+                field.value = _text(round(change.new, 4) if isinstance(change.new, float) else change.new)
+
+        def typed(change):
+            self._holding, held = True, self._holding
+            try:
+                slider.value = float(change.new)  # out of its range the slider stops at its end; the field keeps the value
+            except (ValueError, OverflowError, traitlets.TraitError):
+                pass  # the Config says what is wrong with it, in update()
+            finally:
+                self._holding = held
+            if not held:
+                self.update()
+
+        slider.observe(slid, "value")
+        field.observe(typed, "value")
+        return _widget(ipywidgets.HBox, children=[field, slider])
+
+    def restore(self, config: Config) -> None:
+        """Every field and slider to the config's values, then one retrain."""
+        self._holding = True
+        try:
+            for name, field in self.fields.items():
+                field.value = _text(getattr(config, name))
+            self.activation.value = config.activation
+        finally:
+            self._holding = False
+        self.update()
+
+    def values(self) -> dict:
+        """The hyperparameters as typed: the Config reads numbers from text."""
+        return {**{name: field.value.strip() for name, field in self.fields.items()}, "activation": self.activation.value}
+
+    def update(self) -> None:
+        """Retrain and redraw; a value the Config rejects leaves the last good run on screen under its message."""
+        if self._holding:
+            return
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                config = Config(**self.values())
+                if config.epochs > MAX_EPOCHS:
+                    raise ValueError(f"epochs must be a whole number from 0 to {MAX_EPOCHS} here, got {config.epochs}")
+            except ValueError as error:
+                self.message.value = f'<span role="alert" style="color: #b00020">{html.escape(str(error))}</span>'
+                return
+        self.message.value = "".join(f"<span>{html.escape(str(w.message))}</span>" for w in caught)  # unreachable target
+        if self.trace is None or config != self.trace.config:  # back to the run on screen: nothing to retrain
+            self.show(train_many([config])[0])
+
+    def show(self, trace: Trace) -> None:
+        """The run on every view; its loss curve becomes the faint one under the next run's."""
+        steps = frames.frames(trace, Display())
+        self.stepper.svg, self.stepper.frames, self.stepper.index = frames.template(trace, steps), steps, 0
+        self.charts.value = (f'<div style="display: grid; grid-template-columns: repeat(2, minmax(0, {WIDTH}px));'
+                             ' gap: 8px; width: 100%">'
+                             f"{loss_svg(trace, self.previous)}"
+                             f"{landscape_svg(trace)}</div>")
+        f = trace.final
+        self.numbers.value = (f"<p>After {len(trace.epochs)} epochs: w1 = {num(f.w1)}, w2 = {num(f.w2)}, b = {num(f.b)};"
+                              f" n = {num(f.n)}, o = {num(f.o)}, <b>L = <span class=\"hnn-loss\">{num(f.loss)}</span></b>"
+                              f" (before training {num(trace.losses()[0])})</p>")
+        self.trace, self.previous = trace, trace.losses()
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = self.root._repr_mimebundle_(**kwargs)
+        data["text/plain"] = repr(self)  # nbval compares this text: the same in every run
+        return data
+
+    def __repr__(self) -> str:
+        c, f = self.trace.config, self.trace.final
+        return (f"Playground: {c.epochs} epochs at learning_rate {c.learning_rate} ({c.activation}) take the loss from"
+                f" {self.trace.losses()[0]:.6f} to {f.loss:.6f}. Change a value to retrain; run the cell to play.")
+
+
+def _scale(values, low: float, high: float, start: float, end: float, log: bool = False) -> np.ndarray:
+    """Data values to pixel positions: low → start, high → end."""
+    values, low, high = (np.log10(v) if log else np.asarray(v, dtype=float) for v in (values, low, high))
+    return start + (values - low) / ((high - low) or 1) * (end - start)
+
+
+def _points(xs, ys) -> str:
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys))
+
+
+def _frame(title: str, xlabel: str, ylabel: str, xticks, yticks, body: str, label: str) -> str:
+    """An SVG chart: the plot area's box, tick labels, axis names, title; `body` drawn inside."""
+    left, right, top, bottom = PAD["left"], WIDTH - PAD["right"], PAD["top"], HEIGHT - PAD["bottom"]
+    ticks = "".join(f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle">{html.escape(t)}</text>' for x, t in xticks)
+    ticks += "".join(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{html.escape(t)}</text>' for y, t in yticks)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}"'
+            ' style="width: 100%; height: auto"'
+            f' role="img" aria-label="{html.escape(label)}" font-family="DejaVu Sans, sans-serif" font-size="12">'
+            f'<text x="{WIDTH / 2}" y="18" text-anchor="middle" font-size="14">{html.escape(title)}</text>'
+            f'<svg x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" overflow="hidden">{body}</svg>'
+            f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" stroke="#444"/>'
+            f'{ticks}<text x="{(left + right) / 2}" y="{HEIGHT - 8}" text-anchor="middle">{html.escape(xlabel)}</text>'
+            f'<text transform="translate(14 {(top + bottom) / 2}) rotate(-90)" text-anchor="middle">{html.escape(ylabel)}'
+            "</text></svg>")
+
+
+def loss_svg(trace: Trace, previous: list[float] | None = None) -> str:
+    """Loss per epoch and the trained network's at N+1, over the previous run's curve in grey."""
+    losses = trace.losses()
+    everything = np.array(losses + (previous or []))
+    log = everything.min() > 0 and everything.max() / everything.min() > plots.LOG_ABOVE  # as plots.loss_curve decides
+    low, high = (everything.min(), everything.max()) if log else (min(0.0, everything.min()), everything.max())
+    locator = LogLocator() if log else MaxNLocator(5)
+    ticks = [t for t in locator.tick_values(low, high) if low <= t <= high] or [low]
+    if not log and high == low:
+        high = low + 1  # a flat curve (epochs = 0, or a dead relu) still needs an axis
+    width, height = WIDTH - PAD["left"] - PAD["right"], HEIGHT - PAD["top"] - PAD["bottom"]
+    last = max(len(losses), len(previous or []))
+
+    def curve(values, colour, thickness):
+        xs = _scale(np.arange(1, len(values) + 1), 1, max(last, 2), 4, width - 4)
+        ys = _scale(values, low, high, height - 4, 4, log)
+        return f'<polyline points="{_points(xs, ys)}" fill="none" stroke="{colour}" stroke-width="{thickness}"/>', xs, ys
+
+    faint = curve(previous, GREY, 2)[0] if previous else ""
+    line, xs, ys = curve(losses, BLUE, 2.5)
+    body = f'{faint}{line}<circle cx="{xs[-1]:.1f}" cy="{ys[-1]:.1f}" r="5" fill="{BLUE}" stroke="#000"/>'
+    xticks = [(PAD["left"] + x, str(int(k))) for k, x in zip(*_ticks(1, max(last, 2), width))]
+    yticks = [(PAD["top"] + y, f"{t:.3g}") for t, y in zip(ticks, _scale(ticks, low, high, height - 4, 4, log))]
+    title = f"Loss {losses[0]:.4g} → {losses[-1]:.4g} in {len(trace.epochs)} epochs"
+    title += " (grey: the run before)" if previous else ""
+    return _frame(title, "epoch (last point: trained)", "loss L" + (" (log scale)" if log else ""), xticks, yticks, body,
+                  f"Loss per epoch: {losses[0]:.6f} before training, {losses[-1]:.6f} after.")
+
+
+def _ticks(first: int, last: int, width: float):
+    """Whole-number epoch ticks, and where they fall."""
+    ticks = [t for t in MaxNLocator(6, integer=True).tick_values(first, last) if first <= t <= last]
+    return ticks, _scale(ticks, first, last, 4, width - 4)
+
+
+def landscape_svg(trace: Trace) -> str:
+    """The loss over (w1, b) in colour bands, w2 held at its start, and the path gradient descent took across it."""
+    states = trace.states()
+    path_w1, path_b = np.array([s.w1 for s in states]), np.array([s.b for s in states])
+    width, height = WIDTH - PAD["left"] - PAD["right"], HEIGHT - PAD["top"] - PAD["bottom"]
+    small = max(np.ptp(path_w1), np.ptp(path_b)) < plots.CLOSE_UP_BELOW * plots.MIN_SPAN  # the default run moves 0.07
+    w1, b = plots._window(path_w1, path_b, plots.MIN_ZOOM if small else plots.MIN_SPAN, aspect=width / height)
+    with one_thread():  # 90 000 losses: other threads only wait for a busy core
+        L = plots._loss_grid(trace.config, w1, b)
+    norm = BoundaryNorm(MaxNLocator(plots.BANDS).tick_values(L.min(), L.max()), ncolors=256)
+    pixels = matplotlib.colormaps["viridis"](norm(L[::-1]), bytes=True)  # row 0 is the top: the largest b
+    buffer = io.BytesIO()
+    Image.fromarray(pixels[:, :, :3]).save(buffer, "PNG")
+    image = base64.b64encode(buffer.getvalue()).decode()
+    xs = _scale(path_w1, w1[0], w1[-1], 0, width)
+    ys = _scale(path_b, b[0], b[-1], height, 0)
+    body = (f'<image href="data:image/png;base64,{image}" width="{width}" height="{height}" preserveAspectRatio="none"/>'
+            f'<polyline points="{_points(xs, ys)}" fill="none" stroke="{VERMILLION}" stroke-width="2.5"/>'
+            f'<circle cx="{xs[0]:.1f}" cy="{ys[0]:.1f}" r="6" fill="#fff" stroke="#000"/>'
+            f'<circle cx="{xs[-1]:.1f}" cy="{ys[-1]:.1f}" r="6" fill="{ORANGE}" stroke="#000"/>')
+    xticks = [(PAD["left"] + x, f"{t:.4g}") for t, x in _axis(w1, 0, width)]
+    yticks = [(PAD["top"] + y, f"{t:.4g}") for t, y in _axis(b, height, 0)]
+    where = "close-up of the path" if small else "the valley"
+    return _frame(f"Loss over (w1, b), {where}: white start, orange trained", "w1", "b", xticks, yticks, body,
+                  f"Loss over (w1, b): the descent path from ({path_w1[0]:.6f}, {path_b[0]:.6f})"
+                  f" to ({path_w1[-1]:.6f}, {path_b[-1]:.6f}).")
+
+
+def _axis(grid: np.ndarray, start: float, end: float):
+    """Round-number ticks inside a grid's range, and where they fall between start and end."""
+    ticks = [t for t in MaxNLocator(4).tick_values(grid[0], grid[-1]) if grid[0] <= t <= grid[-1]]
+    return zip(ticks, _scale(ticks, grid[0], grid[-1], start, end))
+

@@ -1,0 +1,121 @@
+"""The playground: in Python, each change retrains and a bad value is explained while the last good run stays; in a
+real JupyterLab and chromium, typed values train the run a plain-float replay computes."""
+import re
+import shutil
+import warnings
+
+from hnn.config import Config
+from hnn.playground import Playground
+from tests import plain
+from tests.conftest import ROOT
+from tests.test_browser import STATE_JS, lab, menu, page, screenshot, wait_until  # noqa: F401 (lab and page are fixtures)
+
+PLAYGROUND = ROOT / "notebooks" / "playground.ipynb"
+RUN_ALL = 240_000  # milliseconds for a kernel start and the playground's first run (importing torch) on busy cores
+REGION = ".jp-NotebookPanel [role=region][aria-label=Playground]"
+WIDGET_ERROR = re.compile(r"Error displaying widget|model not found", re.IGNORECASE)
+
+
+def final_loss(**overrides) -> str:
+    """The final loss a plain-float replay of these hyperparameters reaches, as the playground prints it (6 decimals)."""
+    return f"{plain.replay(**overrides)[1].loss:.6f}"
+
+
+def shown_loss(playground: Playground) -> str:
+    return re.search(r'class="hnn-loss">([^<]*)<', playground.numbers.value)[1]
+
+
+def test_every_change_retrains_and_a_bad_value_keeps_the_last_good_run():
+    playground = Playground()
+    assert shown_loss(playground) == final_loss()
+    playground.fields["learning_rate"].value = "0.5"
+    playground.sliders["epochs"].value = 25  # the slider writes its value into the field, which trains
+    assert playground.fields["epochs"].value == "25"
+    assert shown_loss(playground) == final_loss(learning_rate=0.5, epochs=25)
+    assert playground.previous is not None and "#999999" in playground.charts.value  # the run before, in grey
+    good = playground.numbers.value, playground.charts.value
+    for name, typed, message in (("learning_rate", "abc", "learning_rate must be a finite number, got 'abc'"),
+                                 ("learning_rate", "0", "learning_rate must be a number greater than 0"),
+                                 ("x1", "2,5", "x1 must be a finite number, got '2,5'")):
+        playground.fields[name].value = typed
+        assert message.replace("'", "&#x27;") in playground.message.value
+        assert (playground.numbers.value, playground.charts.value) == good  # the last good run stays
+        playground.fields[name].value = {"learning_rate": "0.5", "x1": "2.0"}[name]
+    assert playground.message.value == ""
+    playground.reset.click()
+    assert {name: field.value for name, field in playground.fields.items()} == {
+        name: repr(value) if isinstance(value, float) else str(value)
+        for name, value in Config().to_dict().items() if name != "activation"}
+    assert shown_loss(playground) == final_loss()
+
+
+def test_activation_and_an_unreachable_target_retrain_with_a_note():
+    playground = Playground()
+    playground.activation.value = "sigmoid"
+    assert shown_loss(playground) == final_loss(activation="sigmoid")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the playground shows the warning itself; none may escape
+        playground.fields["target"].value = "1.2"
+    assert "outside what sigmoid can output" in playground.message.value
+    assert shown_loss(playground) == final_loss(activation="sigmoid", target=1.2)
+
+
+def type_into(tab, name: str, text: str):
+    """Type into the text field whose accessible name is the parameter's, and commit it as Enter does."""
+    field = tab.locator(REGION).get_by_role("textbox", name=name, exact=True)
+    field.fill(text)
+    field.press("Enter")
+
+
+def choose_kernel(tab):
+    """Accept the kernel JupyterLab offers when Run All comes before its session has one (on a busy machine)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        tab.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True).click(timeout=10_000)
+    except PlaywrightTimeout:  # the kernel was there in time: no dialog
+        pass
+
+
+def loss_in_page(tab) -> str:
+    return tab.locator(f"{REGION} .hnn-loss").inner_text()
+
+
+def test_playground_in_jupyterlab_trains_what_is_typed(lab, page, tmp_path):  # noqa: F811 (pytest fixtures)
+    notebook = lab["notebook"].parent / PLAYGROUND.name
+    shutil.copyfile(PLAYGROUND, notebook)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{lab['base']}/lab/tree/{notebook.name}?token={lab['token']}")
+    try:
+        # As committed (untrusted, so JupyterLab draws no widget): the stable text in its place, and no widget error.
+        page.get_by_text("Playground: 10 epochs at learning_rate 0.01").wait_for()
+        assert not WIDGET_ERROR.search(page.locator(".jp-NotebookPanel").inner_text())
+        page.screenshot(path=tmp_path / "1-as-committed.png")
+
+        menu(page, "Run", "Run All Cells")
+        choose_kernel(page)
+        finished = wait_until(page, f"""() => {{ const s = ({STATE_JS})();
+            return s.status === 'idle' && s.prompts.every(p => /^\\[\\d+\\]:$/.test(p)); }}""", RUN_ALL)
+        state = page.evaluate(STATE_JS)
+        assert finished and not state["errors"], state
+        page.wait_for_selector(REGION)
+
+        type_into(page, "learning_rate", "0.5")
+        type_into(page, "epochs", "25")
+        expected = final_loss(learning_rate=0.5, epochs=25)
+        page.wait_for_function(f"() => document.querySelector('{REGION} .hnn-loss')?.textContent === '{expected}'")
+        assert page.locator(REGION).get_by_role("textbox", name="epochs", exact=True).input_value() == "25"
+        page.screenshot(path=tmp_path / "2-learning-rate-0.5-epochs-25.png")
+        screenshot(page, tmp_path / "2-the-whole-notebook.png")
+
+        type_into(page, "learning_rate", "abc")
+        message = page.locator(f"{REGION} [role=alert]")
+        message.wait_for()
+        assert message.inner_text() == "learning_rate must be a finite number, got 'abc'"
+        assert loss_in_page(page) == expected  # the last good run stays on screen
+        page.screenshot(path=tmp_path / "3-abc.png")
+    except BaseException:
+        page.screenshot(path=tmp_path / "failure.png")
+        print(f"screenshot: {tmp_path / 'failure.png'}")
+        raise
+    print(f"screenshots: {tmp_path}")
