@@ -55,6 +55,7 @@ slides: setup
 	$(BIN)/python scripts/export-handouts slides $(NOTEBOOK) out
 
 test: setup-test
+	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 # How fast hnn is, as ratios to floors timed in the same run (a notebook that only imports torch, a bare render, …):

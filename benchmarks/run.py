@@ -306,7 +306,8 @@ def imports() -> list[dict]:
                 seconds=without, floor_seconds=bare)]
 
 
-SECTIONS = {"notebooks": notebooks, "explorer": explorer, "diagrams": diagrams, "stepper": stepper, "playground": playground, "warm": warm,
+SECTIONS = {"notebooks": notebooks, "explorer": explorer, "diagrams": diagrams, "stepper": stepper, "playground": playground,
+            "warm": warm,
             "imports": imports, "tests": tests}
 
 

@@ -353,7 +353,9 @@ def _rows(rows, slots: dict, heading: str = "") -> str:
     there is no heading; values aligned right."""
     cells = [f'<TR><TD COLSPAN="3"><B>{heading}</B></TD></TR>'] if heading else []
     for i, (label, slot) in enumerate(rows):
-        label, value = (f"<B>{label}</B>", f"<B>{slots[slot]}</B>") if i == 0 and not heading else (label, slots[slot])
+        value = slots[slot]
+        if i == 0 and not heading:
+            label, value = f"<B>{label}</B>", f"<B>{value}</B>" if value else ""  # Graphviz refuses an empty <B></B>
         cells.append(f'<TR><TD ALIGN="LEFT">{label}</TD><TD WIDTH="10"></TD><TD ALIGN="RIGHT">{value}</TD></TR>')
     return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(cells)}</TABLE>>'
 
@@ -399,7 +401,9 @@ def tagged(svg: str) -> str:
 
         def slot(text: re.Match) -> str:
             i = next(texts)
-            return text.group(0) if i < 0 or i % 2 == 0 else text.group(0).replace("<text ", f'<text data-slot="{slots[i // 2]}" ', 1)
+            if i < 0 or i % 2 == 0:  # a heading or a row's label
+                return text.group(0)
+            return text.group(0).replace("<text ", f'<text data-slot="{slots[i // 2]}" ', 1)
 
         body = re.sub(r"<text .*?</text>", slot, body, flags=re.DOTALL)
         return body.replace(f'class="{kind}"', f'class="{kind}" {attribute}', 1)

@@ -97,3 +97,9 @@ def template(trace: Trace, all_frames: list[dict]) -> str:
             slots[slot] = max(slots[slot], text, key=len)
     source = diagram.stepper(slots, trace.config.activation).source
     return diagram.tagged(diagram.render([source], "svg")[0].decode())
+
+
+def picture(trace: Trace, frame: dict) -> bytes:
+    """One frame as a PNG, for where the stepper cannot run: the slots it shows filled in, the others blank."""
+    slots = {slot: "" for rows in diagram.STEPPER_ROWS.values() for _, slot in rows} | {diagram.SLOT: ""}
+    return diagram.render([diagram.stepper(slots | frame["slots"], trace.config.activation).source], "png")[0]

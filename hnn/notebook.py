@@ -9,7 +9,7 @@ import html
 import inspect
 import re
 
-from hnn import diagram, narrative, plots
+from hnn import diagram, frames, narrative, plots
 from hnn.config import FIELDS, Config, Display, configs
 from hnn.diagnose import diagnose
 from hnn.log import epoch_text, final_text
@@ -132,6 +132,23 @@ def diagram_bundles(trace: Trace, states: list[int], view: str) -> dict[int, dic
 def fit_width(svg: str) -> str:
     """Scale an SVG to the output's width: JupyterLab draws SVG at its own size, which Graphviz sets in points."""
     return SVG_SIZE.sub('<svg width="100%"', svg, count=1)  # the viewBox keeps the proportions
+
+
+@after_setup
+def show_stepper(trace: Trace, display: Display) -> None:
+    """Step through training: every sub-step of the shown epochs, stepped in the browser, with the first frame as a
+    picture beside it for where no widget runs."""
+    from IPython.display import display as show_widget
+
+    from hnn.stepper import Stepper  # anywidget: imported by the notebooks that step, not by every user of hnn
+
+    steps = frames.frames(trace, display)
+    try:
+        stepper = Stepper(frames.template(trace, steps), steps, png=frames.picture(trace, steps[0]))
+    except diagram.GraphvizMissing as missing:  # the log below still shows every number
+        print(f"No stepper: {missing}.")
+        return
+    show_widget(stepper)
 
 
 @after_setup

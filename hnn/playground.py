@@ -22,6 +22,7 @@ from hnn import frames, plots
 from hnn.config import Config, Display
 from hnn.diagram import num
 from hnn.neuron import ACTIVATIONS
+from hnn.stepper import Stepper
 from hnn.trace import Trace
 from hnn.training import one_thread, train_many
 
@@ -65,19 +66,6 @@ class _Region(anywidget.AnyWidget):
     label = traitlets.Unicode("Playground").tag(sync=True)
 
 
-class _FramesPlaceholder(ipywidgets.HTML):
-    """Shows the trained network's frame until the stepper widget replaces it: the stepper's traits, drawn as text."""
-
-    svg = traitlets.Unicode()
-    frames = traitlets.List()
-    index = traitlets.Int(0)
-
-    @traitlets.observe("frames")
-    def _draw(self, change):
-        last = change.new[-1]
-        self.value = f"<b>{html.escape(last['step'])}</b><br>" + "<br>".join(html.escape(line) for line in last["lines"])
-
-
 def _text(value) -> str:
     """A number as a text field shows it: as short as it reads back exactly."""
     return repr(value) if isinstance(value, float) else str(value)
@@ -103,7 +91,9 @@ class Playground:
         self.reset.on_click(lambda button: self.restore(self.defaults))
         rows.append(_widget(ipywidgets.HBox, children=[self.activation, self.reset]))
         self.message = _widget(ipywidgets.HTML, layout={"min_height": "1.5em"})  # one line: what is wrong, or nothing
-        self.stepper = _widget(_FramesPlaceholder, layout={"width": "100%"})
+        first = train_many([start])[0]
+        steps = frames.frames(first, Display())
+        self.stepper = Stepper(frames.template(first, steps), steps)
         self.charts = _widget(ipywidgets.HTML, layout={"width": "100%"})  # an HTML widget is 300 px wide by default
         self.numbers = _widget(ipywidgets.HTML, layout={"width": "100%"})
         self.previous = None  # the last good run's losses, drawn faintly under the next one
@@ -179,7 +169,8 @@ class Playground:
     def show(self, trace: Trace) -> None:
         """The run on every view; its loss curve becomes the faint one under the next run's."""
         steps = frames.frames(trace, Display())
-        self.stepper.svg, self.stepper.frames, self.stepper.index = frames.template(trace, steps), steps, 0
+        self.stepper.index = 0  # first: the new run may have fewer frames
+        self.stepper.svg, self.stepper.frames = frames.template(trace, steps), steps
         self.charts.value = (f'<div style="display: grid; grid-template-columns: repeat(2, minmax(0, {WIDTH}px));'
                              ' gap: 8px; width: 100%">'
                              f"{loss_svg(trace, self.previous)}"

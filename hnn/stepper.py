@@ -15,6 +15,7 @@ import traitlets
 from PIL import Image, ImageDraw, ImageFont
 
 from hnn.diagram import _palette
+from hnn.notebook import image_html
 
 ESM = Path(__file__).with_name("stepper.js")  # the one front end: JupyterLab (via anywidget) and the HTML handout
 FRAME_KEYS = ("epoch", "step", "lines", "slots", "read", "write")
@@ -56,13 +57,17 @@ class Stepper(anywidget.AnyWidget):
     def __repr__(self) -> str:
         """Stable text (nbval compares it): what the stepper holds and how to step it."""
         epochs = max(frame["epoch"] for frame in self.frames)
+        first = self.frames[0]
         return (f"Training stepper: {len(self.frames)} frames over {epochs} epochs and the trained network."
-                " Run the cell in JupyterLab to step with Previous, Next, Play, the epoch slider, or the keys ← → Space.")
+                " Run the cell in JupyterLab to step with Previous, Next, Play, the epoch slider, or the keys ← → Space."
+                f" First frame: {first['step']}: {first['lines'][-1]}")
 
     def _repr_mimebundle_(self, **kwargs):
         data, metadata = super()._repr_mimebundle_(**kwargs)  # the widget view, and text/plain from __repr__
         if self._png is not None:  # beside the widget view: nbconvert, GitHub and nbviewer fall back to it
             data["image/png"] = base64.b64encode(self._png).decode("ascii")
+            # And as an <img> with alt text, which JupyterLab shows (and a screen reader reads) where no widget runs.
+            data["text/html"] = image_html("image/png", self._png, repr(self))
         return data, metadata
 
 

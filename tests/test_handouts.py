@@ -78,7 +78,13 @@ def offline_page(playwright, width, height):
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     page = browser.new_page(viewport={"width": width, "height": height})
     refused = []
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else (refused.append(r.request.url), r.abort()))
+    def only_files(route):
+        if route.request.url.startswith("file:"):
+            return route.continue_()
+        refused.append(route.request.url)
+        return route.abort()
+
+    page.route("**/*", only_files)
     return browser, page, refused
 
 

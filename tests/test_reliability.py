@@ -575,7 +575,8 @@ def test_zero_epochs_gives_only_ae0_and_the_final_record(tmp_path, capsys, monke
     trace = hnn.train(hnn.Config(epochs=0))
     n = 2.0 * -3.0 + 0.0 * 1.0 + 6.8814
     assert len(trace.epochs) == 0 and diagnose(trace) == []
-    assert (trace.final.n, trace.final.o, trace.final.loss) == pytest.approx((n, math.tanh(n), 0.5 * math.tanh(n) ** 2), rel=1e-12)
+    final = (trace.final.n, trace.final.o, trace.final.loss)
+    assert final == pytest.approx((n, math.tanh(n), 0.5 * math.tanh(n) ** 2), rel=1e-12)
     assert sorted(p.name for p in write(trace, tmp_path)) == ["ae0.gv", "ae0.png", "ae0.svg"]
     assert "<B>ae0 · untrained (epochs = 0) · loss 0.250009</B>" in network(trace, 0).source
     shown = []
@@ -652,7 +653,8 @@ def test_two_runs_give_the_same_log_json_dot_svg_and_png(tmp_path):
     assert [p.returncode for p in processes] == [0, 0]
     assert outputs[0] == outputs[1] and b'"epochs": [' in outputs[0] and b"EPOCH 3" in outputs[0]
     files = [{p.relative_to(f).as_posix(): p.read_bytes() for p in sorted(f.rglob("*")) if p.is_file()} for f in folders]
-    assert sorted(files[0]) == sorted(f"{view}/ae{k}.{ext}" for view in ("network", "graph") for k in range(3) for ext in ("gv", "svg", "png"))
+    names = (f"{view}/ae{k}.{ext}" for view in ("network", "graph") for k in range(3) for ext in ("gv", "svg", "png"))
+    assert sorted(files[0]) == sorted(names)
     assert files[0] == files[1]
 
 
@@ -729,7 +731,8 @@ def test_the_committed_files_guard_fails_a_session_that_changes_them(tmp_path):
     (tmp_path / "tests" / "test_careless.py").write_text(
         "from tests.conftest import ROOT\n\n"
         "def test_reads():\n    assert (ROOT / 'diagrams' / 'kept.txt').read_text() == 'committed'\n\n"
-        "def test_writes():\n    (ROOT / 'notebooks' / 'kept.txt').write_text('changed')\n    (ROOT / 'diagrams' / 'new.txt').write_text('')\n"
+        "def test_writes():\n    (ROOT / 'notebooks' / 'kept.txt').write_text('changed')\n"
+        "    (ROOT / 'diagrams' / 'new.txt').write_text('')\n"
     )
     (tmp_path / "tests" / "__init__.py").write_text("")
     result = subprocess.run(

@@ -98,7 +98,8 @@ def test_bundle_holds_the_widget_a_captioned_first_frame_and_stable_text():
     assert shown.width == picture.width and shown.height > picture.height  # the line on how to step is below it
     assert data["text/plain"] == (f"Training stepper: {len(FRAMES)} frames over 3 epochs and the trained network. Run"
                                   " the cell in JupyterLab to step with Previous, Next, Play, the epoch slider, or the"
-                                  " keys ← → Space.")
+                                  f" keys ← → Space. First frame: {FRAMES[0]['step']}: {FRAMES[0]['lines'][-1]}")
+    assert data["text/html"].startswith('<img src="data:image/png;base64,') and data["text/plain"] in data["text/html"]
     assert "image/png" not in Stepper(SVG, FRAMES)._repr_mimebundle_()[0]
 
 
@@ -225,7 +226,8 @@ def test_committed_notebook_without_a_kernel_shows_the_picture_and_no_widget_err
         output = page.locator(".jp-NotebookPanel .jp-OutputArea-output").first
         image = output.locator("img")
         image.wait_for()
-        assert output.get_attribute("data-mime-type") == "image/png"  # JupyterLab draws widgets in trusted notebooks
+        # JupyterLab draws widgets only in trusted notebooks; here it shows the <img> with its alt text.
+        assert output.get_attribute("data-mime-type") == "text/html"
         assert image.evaluate("img => img.complete && img.naturalWidth > 500")
         page.wait_for_timeout(2000)  # time for a widget error to show, if one were coming
         assert not WIDGET_ERROR.search(page.locator("body").inner_text())
