@@ -169,10 +169,26 @@ function render({ model, el }) {
     event.stopPropagation(); // and no notebook shortcut
   });
 
+  // In reveal.js slides the presenter's keys (a clicker sends PageDown/PageUp, or the arrows) walk the stepper's
+  // frames while it is on the slide shown and has frames left that way; at either end they go on to the slides.
+  const FORWARD = new Set(["ArrowRight", "PageDown", " ", "ArrowDown"]);
+  const BACK = new Set(["ArrowLeft", "PageUp", "ArrowUp"]);
+  function slideKeys(event) {
+    const reveal = window.Reveal;
+    if (!reveal || !reveal.getCurrentSlide || !reveal.getCurrentSlide().contains(root)) return;
+    const step = FORWARD.has(event.key) ? 1 : BACK.has(event.key) ? -1 : 0;
+    const index = model.get("index") + step;
+    if (step === 0 || index < 0 || index > frames.length - 1) return;
+    go(index);
+    event.preventDefault();
+    event.stopImmediatePropagation(); // before reveal.js, which listens on the document
+  }
+  window.addEventListener("keydown", slideKeys, true);
+
   model.on("change:index", draw);
   for (const name of ["svg", "frames", "label"]) model.on(`change:${name}`, load);
   load();
-  return () => stop(); // anywidget calls this when the view is removed
+  return () => { stop(); window.removeEventListener("keydown", slideKeys, true); }; // when the view is removed
 }
 
 export default { render };

@@ -12,6 +12,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 from tests.conftest import ROOT, WALKTHROUGH
+from tests.plain import replay
 
 EXPORT = ROOT / "scripts" / "export-handouts"
 PNG = base64.b64decode(  # a 1x1 PNG
@@ -111,7 +112,7 @@ def test_the_handout_typesets_every_formula_offline(handouts, tmp_path):
             page.screenshot(path=tmp_path / "handout.png")
         finally:
             browser.close()
-    formulas = len(re.findall(r"\$\$", nbformat.read(WALKTHROUGH, 4).cells[5].source))
+    formulas = sum(len(re.findall(r"\$\$", c.source)) for c in nbformat.read(WALKTHROUGH, 4).cells if c.cell_type == "markdown")
     assert formulas and "$$" not in text and "\\frac" not in text and "\\partial" not in text
     assert refused == []
 
@@ -155,4 +156,9 @@ def test_every_slide_fits_the_screen_hides_code_and_the_arrow_key_walks_them_all
         finally:
             browser.close()
     assert {box["index"] for box in seen} == set(range(total))  # → reached every slide
+    # On the stepper's slide → walks its frames: every epoch's numbers showed, as a plain-float replay gives them.
+    shown = "\n".join(box["text"] for box in seen)
+    for k, step in enumerate(replay()[0]):
+        for value in (step.n, step.loss, step.dL_dn, step.new_w1, step.new_b):
+            assert f"{value:.6f}".replace("-", "\u2212") in shown, f"epoch {k + 1}: {value:.6f}"
     assert refused == []

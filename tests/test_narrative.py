@@ -26,11 +26,19 @@ NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory) -> dict:
     """Each set run as `hnn sweep` runs it (its values written into the parameters cell), two at a time."""
+    import threading
+
     from hnn.sweep import _execute
 
     folder = tmp_path_factory.mktemp("narrative")
+
+    def execute(name):
+        staged = folder / "staged" / f"{name}.ipynb"  # where papermill writes as it goes
+        staged.parent.mkdir(exist_ok=True)
+        return _execute(WALKTHROUGH, staged, folder / f"{name}.ipynb", SETS[name], threading.Event())
+
     with ThreadPoolExecutor(2) as pool:
-        errors = dict(zip(SETS, pool.map(lambda name: _execute(WALKTHROUGH, folder / f"{name}.ipynb", SETS[name]), SETS)))
+        errors = dict(zip(SETS, pool.map(execute, SETS)))
     return {name: (errors[name], nbformat.read(folder / f"{name}.ipynb", as_version=4)) for name in SETS}
 
 

@@ -72,7 +72,7 @@ def test_committed_walkthrough_shows_every_epoch_and_the_seed_corrections():
     pngs = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     svgs = [o for o in pngs if "image/svg+xml" in o["data"]]
     assert len(svgs) == len(trace.epochs) + 1  # ae0 … ae10, each stored as PNG too for untrusted viewers
-    assert len(pngs) == len(svgs) + 4  # and the four matplotlib figures
+    assert len(pngs) == len(svgs) + 4 + 1  # and the four matplotlib figures, and the stepper's first frame
 
 
 VARIANTS = {

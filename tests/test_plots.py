@@ -183,7 +183,7 @@ def trajectories_lines(trace):
 
 def test_summary_curves_take_the_diagrams_colours_and_markers_and_a_legend_inside_the_figure():
     labels = ["learning_rate=0.1", "activation=sigmoid, target=0.5, learning_rate=0.5, epochs=30", "x2=1.0"]
-    curves = [(label, trained(hnn.Config(epochs=3))) for label in labels]
+    curves = [(label, trained(hnn.Config(epochs=3)).losses()) for label in labels]
     fig = plots.loss_curves(curves, "Loss per epoch")
     plots.png(fig)  # lays the figure out
     lines = fig.axes[0].lines

@@ -585,7 +585,7 @@ def test_zero_epochs_gives_only_ae0_and_the_final_record(tmp_path, capsys, monke
     hn.show_final(trace, hnn.Display())
     out = capsys.readouterr().out
     assert out.startswith("No epochs to show: with epochs = 0 nothing is trained") and "EPOCH" not in out
-    assert shown == ["[diagram ae0: network view]"]
+    assert len(shown) == 1 and shown[0].startswith("Network diagram ae0, the untrained network: ")
 
 
 def test_a_smooth_run_has_no_notes():

@@ -45,8 +45,9 @@ def test_the_system_programs_are_for_the_tests_only():
 
 
 def test_make_run_params_may_hold_a_space():
-    papermill = [c for c in dry_run("run", "PARAMS=my params.yml") if c[0].endswith("/papermill")]
-    assert len(papermill) == 1
-    command = papermill[0]
-    assert command[command.index("-f") + 1] == "my params.yml"
-    assert [c for c in dry_run("run") if c[0].endswith("/papermill")][0].count("-f") == 0  # no PARAMS, no -f
+    def runs(*args):  # the commands that execute the walkthrough
+        return [c for c in dry_run("run", *args) if any(word.endswith("scripts/run-notebook") for word in c)]
+
+    (command,) = runs("PARAMS=my params.yml")
+    assert command[-1] == "my params.yml"  # one argument, space and all
+    assert runs()[0][-1] == "out/hacking_neural_networks.ipynb"  # no PARAMS, no file

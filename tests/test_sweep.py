@@ -179,7 +179,7 @@ def test_jobs_limits_how_many_runs_execute_at_once(tiny, tmp_path, monkeypatch, 
 
     running, most, lock = [0], [0], threading.Lock()
 
-    def execute(notebook, output, parameters):  # stands in for papermill: counts the runs under way
+    def execute(notebook, executed, output, parameters, stopping):  # stands in for papermill: counts the runs under way
         with lock:
             running[0] += 1
             most[0] = max(most[0], running[0])
