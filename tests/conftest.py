@@ -1,6 +1,7 @@
 """Shared helpers for the tests, and a guard that no test changes the committed notebooks and diagrams. The
 independent model of the neuron the tests compare hnn with is tests/plain.py."""
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +64,22 @@ def hnn_cli(capsys):
 @pytest.fixture
 def reference_lines():
     return REFERENCE.read_text().splitlines()
+
+
+def papermill_all(root: Path, runs: dict) -> dict:
+    """papermill on the walkthrough once per run, all at once, each started in its own folder and writing out.ipynb
+    there; runs maps a name to (arguments, files to put in the folder first, environment). Each run's exit status,
+    stderr and folder."""
+    processes = {}
+    for name, (args, files, env) in runs.items():
+        folder = root / re.sub(r"\W+", "-", name)
+        folder.mkdir()
+        for file, text in files.items():
+            (folder / file).write_text(text)
+        with open(f"{folder}.stderr", "wb") as stderr:  # beside the folder, which must hold nothing but the run's own
+            command = [sys.executable, "-m", "papermill", str(WALKTHROUGH), "out.ipynb", "--no-progress-bar", *args]
+            processes[name] = (folder, subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=stderr))
+    return {
+        name: (process.wait(timeout=600), Path(f"{folder}.stderr").read_text(), folder)
+        for name, (folder, process) in processes.items()
+    }

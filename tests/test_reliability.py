@@ -1,11 +1,10 @@
-"""Reliability: bad input at every entry point, the maths' edge cases, repeatable runs, no `dot`, no lost file.
+"""Reliability: bad input at every entry point, and faults of the disk, the output and the sweep's runs.
 
 Every expected number here comes from plain Python floats (tests/plain.py), never from hnn."""
 import errno
 import json
 import math
 import os
-import re
 import shutil
 import stat
 import subprocess
@@ -16,15 +15,11 @@ import nbformat
 import pytest
 
 import hnn
-import hnn.notebook as hn
 from hnn import sweep
 from hnn.cli import main
-from hnn.diagnose import diagnose
-from hnn.diagram import network, write
 from hnn.files import write_all
-from hnn.log import epoch_text, final_text
-from tests.conftest import HYPERPARAMETERS, ROOT, WALKTHROUGH, run_cli
-from tests.plain import ACTIVATION, SLOPE, replay
+from tests.conftest import HYPERPARAMETERS, ROOT, WALKTHROUGH, papermill_all, run_cli
+from tests.plain import replay
 
 ACCEPTED = ", ".join(HYPERPARAMETERS)
 DISPLAY = ("view", "max_diagrams")  # the parameters cell adds these two of its own
@@ -255,23 +250,6 @@ PAPERMILL_CASES = {  # id → (papermill arguments, the files to put in its fold
 }
 
 
-def papermill_all(root: Path, runs: dict) -> dict:
-    """papermill on the walkthrough once per run, all at once, each started in its own folder and writing out.ipynb
-    there; runs maps a name to (arguments, files to put in the folder first, environment). Each run's exit status,
-    stderr and folder."""
-    processes = {}
-    for name, (args, files, env) in runs.items():
-        folder = root / re.sub(r"\W+", "-", name)
-        folder.mkdir()
-        for file, text in files.items():
-            (folder / file).write_text(text)
-        with open(f"{folder}.stderr", "wb") as stderr:  # beside the folder, which must hold nothing but the run's own
-            command = [sys.executable, "-m", "papermill", str(WALKTHROUGH), "out.ipynb", "--no-progress-bar", *args]
-            processes[name] = (folder, subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=stderr))
-    return {
-        name: (process.wait(timeout=600), Path(f"{folder}.stderr").read_text(), folder)
-        for name, (folder, process) in processes.items()
-    }
 
 
 @pytest.fixture(scope="module")
@@ -474,271 +452,3 @@ def test_a_lock_left_by_a_killed_sweep_is_taken_and_removed(tmp_path):
     with sweep._locked(tmp_path):
         assert (tmp_path / sweep.LOCK).exists()
     assert not (tmp_path / sweep.LOCK).exists()
-
-
-# 2. The maths' edge cases, against the chain rule in plain floats.
-
-def plain(**hyperparameters):
-    """Every epoch's (n, o, loss, dL/dw1, dL/dw2, dL/db), and the trained (w1, w2, b), from tests/plain.py's replay."""
-    steps, final = replay(**hyperparameters)
-    return [(s.n, s.o, s.loss, s.dL_dw1, s.dL_dw2, s.dL_db) for s in steps], (final.w1, final.w2, final.b)
-
-
-def leaf_grads(e) -> tuple:
-    return e.grad.w1, e.grad.w2, e.grad.b, e.grad.x1, e.grad.x2
-
-
-def assert_matches_plain(trace, rows):
-    got = [(e.n, e.o, e.loss, e.grad.w1, e.grad.w2, e.grad.b) for e in trace.epochs]
-    assert len(got) == len(rows)
-    for k, (ours, theirs) in enumerate(zip(got, rows)):
-        assert all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15) for a, b in zip(ours, theirs)), f"epoch {k + 1}"
-
-
-@pytest.mark.parametrize(
-    "parameters,n",
-    [(dict(b=10.0), 4.0), (dict(activation="sigmoid", target=0.5, b=12.0), 6.0)],
-    ids=["tanh", "sigmoid"],
-)
-def test_saturation_makes_every_gradient_tiny_and_is_noted(parameters, n):
-    rows, _ = plain(**parameters)
-    trace = hnn.train(hnn.Config(**parameters))
-    assert_matches_plain(trace, rows)
-    o = ACTIVATION[trace.config.activation](n)
-    slope = SLOPE[trace.config.activation](n, o)
-    assert slope < 0.003  # 1 − tanh(4)² ≈ 0.00134; σ(6)(1 − σ(6)) ≈ 0.00247
-    assert all(abs(g) < 0.003 for row in rows for g in row[3:])  # |x1| · |o − target| · do/dn, with |x1| = 2
-    assert rows[0][2] - trace.final.loss < 1e-5  # ten epochs, and the loss has barely moved
-    assert diagnose(trace) == [
-        f"Note: at epoch 1, n = {n:.6f}: {trace.config.activation} is saturated there (do/dn = {slope:.1e}),"
-        " so every gradient is tiny and the parameters barely move."
-    ]
-
-
-def test_a_large_learning_rate_overshoots_and_swings_about_the_target():
-    rows, _ = plain(learning_rate=1.0)
-    trace = hnn.train(hnn.Config(learning_rate=1))
-    assert_matches_plain(trace, rows)
-    assert [row[1] > 0 for row in rows[:8]] == [True, False] * 4  # o jumps past the target (0) at every step
-    assert rows[1][2] > rows[0][2]  # and the first step raised the loss
-    assert diagnose(trace) == [
-        f"Note: epoch 1's step raised the loss from {rows[0][2]:.6f} to {rows[1][2]:.6f}:"
-        " the learning rate is so large that the step overshoots; try a smaller one."
-    ]
-
-
-def test_relu_overshooting_further_each_step_until_its_dead_zone():
-    # For relu with n > 0, o = n and one step moves n by −lr·(n − target)·(x1² + x2² + 1): with x1 = 2, x2 = 0 and
-    # lr = 0.5 the error is multiplied by 1 − 0.5·5 = −1.5 each epoch, so it grows, until n ≤ 0 stops everything.
-    target, n0 = 1.0, 2.0 * -3.0 + 6.8814
-    errors = [(n0 - target) * (-1.5) ** k for k in range(7)]
-    assert [target + e > 0 for e in errors] == [True] * 6 + [False]
-    trace = hnn.train(hnn.Config(activation="relu", target=target, learning_rate=0.5))
-    assert [math.isclose(e.n, target + err, rel_tol=1e-12) for e, err in zip(trace.epochs, errors)] == [True] * 7
-    dead = trace.epochs[6:]
-    assert all(leaf_grads(e) == (0.0,) * 5 and e.params == dead[0].params and e.loss == 0.5 for e in dead)  # o = 0, target 1
-    assert trace.final.params == dead[0].params
-    assert diagnose(trace) == [
-        f"Note: epoch 1's step raised the loss from {0.5 * errors[0] ** 2:.6f} to {0.5 * errors[1] ** 2:.6f}:"
-        " the learning rate is so large that the step overshoots; try a smaller one.",
-        f"Note: at epoch 7, n = {target + errors[6]:.6f} ≤ 0: relu outputs 0 and its slope there is 0 (the dead zone),"
-        " so every gradient is 0 and the parameters never change again.",
-    ]
-
-
-def test_relu_dead_zone_from_the_start_never_moves():
-    trace = hnn.train(hnn.Config(activation="relu", w1=-5.0, target=0.5))
-    n = 2.0 * -5.0 + 0.0 * 1.0 + 6.8814
-    assert n < 0
-    assert all(e.n == n and e.o == 0.0 and e.loss == 0.125 and leaf_grads(e) == (0.0,) * 5 for e in trace.epochs)
-    assert all(e.grad.o == -0.5 and e.do_dn == 0.0 and e.grad.n == 0.0 for e in trace.epochs)  # o − target, relu'(n < 0)
-    assert trace.final.params == (-5.0, 1.0, 6.8814)
-    assert diagnose(trace)[0].startswith(f"Note: at epoch 1, n = {n:.6f} ≤ 0: relu outputs 0")
-
-
-@pytest.mark.parametrize(
-    "parameters",
-    [dict(x1=0.0, b=0.0), dict(activation="relu", x1=1.0, w1=0.25, b=0.5, target=0.75)],  # n = 0 and 0.75, exactly
-    ids=["tanh(0) = 0", "relu(0.75) = 0.75"],
-)
-def test_an_output_equal_to_the_target_has_zero_loss_and_zero_gradients(parameters):
-    trace = hnn.train(hnn.Config(**parameters))
-    start = trace.epochs[0].params
-    assert all(e.loss == 0.0 and e.grad == (0.0,) * 7 and e.params == start for e in trace.epochs)
-    assert trace.final.params == start and trace.final.loss == 0.0
-    assert diagnose(trace) == [
-        "Note: at epoch 1, o equals the target, so the loss and every gradient are 0 and the parameters stop changing."
-    ]
-
-
-def test_zero_epochs_gives_only_ae0_and_the_final_record(tmp_path, capsys, monkeypatch):
-    trace = hnn.train(hnn.Config(epochs=0))
-    n = 2.0 * -3.0 + 0.0 * 1.0 + 6.8814
-    assert len(trace.epochs) == 0 and diagnose(trace) == []
-    final = (trace.final.n, trace.final.o, trace.final.loss)
-    assert final == pytest.approx((n, math.tanh(n), 0.5 * math.tanh(n) ** 2), rel=1e-12)
-    assert sorted(p.name for p in write(trace, tmp_path)) == ["ae0.gv", "ae0.png", "ae0.svg"]
-    assert "<B>ae0 · untrained (epochs = 0) · loss 0.250009</B>" in network(trace, 0).source
-    shown = []
-    monkeypatch.setattr("IPython.display.display", lambda bundle, raw: shown.append(bundle["text/plain"]))
-    hn.show_epochs(trace, hnn.Display())
-    hn.show_final(trace, hnn.Display())
-    out = capsys.readouterr().out
-    assert out.startswith("No epochs to show: with epochs = 0 nothing is trained") and "EPOCH" not in out
-    assert len(shown) == 1 and shown[0].startswith("Network diagram ae0, the untrained network: ")
-
-
-def test_a_smooth_run_has_no_notes():
-    assert diagnose(hnn.train()) == []
-    assert diagnose(hnn.train(hnn.Config(epochs=1000, learning_rate=0.001))) == []
-
-
-def test_the_notebook_shows_the_notes_above_the_epochs(capsys, monkeypatch):
-    monkeypatch.setattr("IPython.display.display", lambda bundle, raw: None)
-    trace = hnn.train(hnn.Config(learning_rate=5, epochs=3))
-    hn.show_epochs(trace, hnn.Display())
-    out = capsys.readouterr().out
-    assert out.index("Note: epoch 1's step raised the loss") < out.index("tanh is saturated") < out.index("EPOCH 1")
-
-
-def test_when_training_goes_wrong_says_what_its_parameters_give():
-    """Each bullet of the walkthrough's section names parameters that give the note it describes, and quotes numbers
-    that the chain rule by hand gives too."""
-    nb = nbformat.read(WALKTHROUGH, as_version=4)
-    section = next(c.source for c in nb.cells if c.source.startswith("## When training goes wrong"))
-    bullets = {re.match(r"- \*\*(.+?):\*\*", b).group(1): b for b in re.findall(r"^- .*(?:\n  .*)*", section, re.MULTILINE)}
-    cases = {  # the bullet → its parameters, the note they give, and numbers by hand that it quotes
-        "The step overshoots": (dict(learning_rate=1), "raised the loss", lambda rows: [
-            f"to ${rows[1][1]:.3f}$", f"(${rows[0][2]:.6f} \\to {rows[1][2]:.6f}$)"]),
-        "Saturation": (dict(b=10.0), "is saturated", lambda rows: [
-            f"= {rows[0][1]:.6f}$", f"1 - o^2 = {1 - rows[0][1] ** 2:.5f}$", f"from ${rows[0][2]:.6f}$",
-            f"to ${0.5 * math.tanh(2 * plain(b=10.0)[1][0] + plain(b=10.0)[1][2]) ** 2:.6f}$"]),
-        "Relu's dead zone": (dict(activation="relu", w1=-5.0, target=0.5), "the dead zone", lambda rows: [
-            f"$n = {rows[0][0]:.4f} < 0$", f"the loss is ${rows[0][2]:.3f}$"]),
-        "Nothing to learn": (dict(x1=0.0, b=0.0), "equals the target", lambda rows: ["$n = 0$"]),
-        "No training": (dict(epochs=0), None, lambda rows: [f"starting loss, ${plain(epochs=1)[0][0][2]:.6f}$"]),
-    }
-    assert list(bullets) == list(cases)
-    for title, (parameters, note, quoted) in cases.items():
-        for name, value in parameters.items():
-            assert f"`{name} = {json.dumps(value)}`" in bullets[title], title
-        notes = diagnose(hnn.train(hnn.Config(**parameters)))
-        assert [note in line for line in notes[:1]] == ([True] if note else []), title
-        for text in quoted(plain(**parameters)[0]):
-            assert text in bullets[title], (title, text)
-
-
-# 3. Determinism: the same inputs give the same bytes, in two processes with different hash seeds
-# (the notebook's outputs: test_two_runs_give_the_same_outputs_byte_for_byte in test_notebook.py).
-
-SCRIPT = """\
-from hnn.cli import main
-main(["run", "--learning-rate", "0.5", "--epochs", "3"])
-main(["run", "--json", "--activation", "sigmoid", "--target", "0.5", "--epochs", "3"])
-main(["diagrams", "--out", "network", "--epochs", "2"])
-main(["diagrams", "--out", "graph", "--epochs", "2", "--view", "graph"])
-"""
-
-
-def test_two_runs_give_the_same_log_json_dot_svg_and_png(tmp_path):
-    folders = [tmp_path / "first", tmp_path / "second"]
-    for folder in folders:
-        folder.mkdir()
-    processes = [
-        subprocess.Popen([sys.executable, "-c", SCRIPT], cwd=folder, stdout=subprocess.PIPE,
-                         env={**os.environ, "PYTHONHASHSEED": str(seed)})
-        for seed, folder in enumerate(folders, start=1)
-    ]
-    outputs = [p.communicate(timeout=300)[0] for p in processes]
-    assert [p.returncode for p in processes] == [0, 0]
-    assert outputs[0] == outputs[1] and b'"epochs": [' in outputs[0] and b"EPOCH 3" in outputs[0]
-    files = [{p.relative_to(f).as_posix(): p.read_bytes() for p in sorted(f.rglob("*")) if p.is_file()} for f in folders]
-    names = (f"{view}/ae{k}.{ext}" for view in ("network", "graph") for k in range(3) for ext in ("gv", "svg", "png"))
-    assert sorted(files[0]) == sorted(names)
-    assert files[0] == files[1]
-
-
-# 5. Without a `dot` program the notebook draws every diagram, with nothing on stderr; without pygraphviz, which
-# draws them, it says how to install it, once, and shows every number.
-
-HIDDEN = "pygraphviz is hidden for this test"
-NO_PYGRAPHVIZ = "No diagrams: the diagrams need pygraphviz, which does not import here"
-
-
-@pytest.fixture(scope="module")
-def notebooks_without_graphviz(tmp_path_factory):
-    root = tmp_path_factory.mktemp("no-graphviz")
-    (root / "bin").mkdir()  # a PATH without dot, which the kernel inherits; python is started by its full path
-    (root / "hide" / "pygraphviz").mkdir(parents=True)  # first on the kernel's sys.path: `import pygraphviz` fails
-    (root / "hide" / "pygraphviz" / "__init__.py").write_text(f"raise ImportError({HIDDEN!r})\n")
-    runs = {
-        "no dot": ([], {}, {**os.environ, "PATH": str(root / "bin")}),
-        "no pygraphviz": (["-p", "learning_rate", "5"], {}, {**os.environ, "PYTHONPATH": str(root / "hide")}),
-    }
-    return papermill_all(root, runs)
-
-
-def notebook_outputs(folder: Path) -> list:
-    nb = nbformat.read(folder / "out.ipynb", as_version=4)
-    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-
-
-def test_the_notebook_without_dot_draws_every_diagram_with_nothing_on_stderr(notebooks_without_graphviz):
-    status, stderr, folder = notebooks_without_graphviz["no dot"]
-    assert status == 0, stderr
-    outputs = notebook_outputs(folder)
-    assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"]  # no Fontconfig warning
-    diagrams = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
-    assert len(diagrams) == 10 + 1  # every epoch (10 is within max_diagrams) and the trained network
-    assert all(o.data["image/png"] and "ae" in o.data["text/plain"] for o in diagrams)
-    assert "Fontconfig" not in stderr
-
-
-def test_the_notebook_without_pygraphviz_gives_the_hint_once_and_every_number(notebooks_without_graphviz):
-    status, stderr, folder = notebooks_without_graphviz["no pygraphviz"]
-    assert status == 0, stderr
-    outputs = notebook_outputs(folder)
-    assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"]
-    text = "".join(o.text for o in outputs if o.get("name") == "stdout")
-    hint = f"{NO_PYGRAPHVIZ} ({HIDDEN}); install it with 'pip install pygraphviz' or 'conda install -c conda-forge pygraphviz'."
-    assert text.count(hint) == 1 and text.count("No diagrams") == 1
-    trace = hnn.train(hnn.Config(learning_rate=5))
-    assert all(epoch_text(trace, e) in text for e in trace.epochs) and final_text(trace) in text
-    assert "Note: epoch 1's step raised the loss from 0.250009 to 0.500000" in text and "tanh is saturated" in text
-    assert not [o for o in outputs if "image/svg+xml" in o.get("data", {})]
-    assert sum("image/png" in o.get("data", {}) for o in outputs) == 4  # the matplotlib figures need no Graphviz
-
-
-def test_without_pygraphviz_show_epochs_and_show_final_print_the_hint_once(capsys, hidden_pygraphviz, monkeypatch):
-    shown = []
-    monkeypatch.setattr("IPython.display.display", lambda bundle, raw: shown.append(bundle))
-    trace = hnn.train(hnn.Config(epochs=2))
-    hn.show_epochs(trace, hnn.Display())
-    hn.show_final(trace, hnn.Display())
-    out = capsys.readouterr().out
-    assert out.count(NO_PYGRAPHVIZ) == 1 and shown == []
-    assert out.count("EPOCH ") == 2 and "Final Loss" in out
-
-
-# 6. Never lose a file: the session guard in conftest.py fails a run whose tests change notebooks/ or diagrams/.
-
-def test_the_committed_files_guard_fails_a_session_that_changes_them(tmp_path):
-    (tmp_path / "tests").mkdir()
-    shutil.copy(ROOT / "tests" / "conftest.py", tmp_path / "tests" / "conftest.py")
-    for folder in ("notebooks", "diagrams"):
-        (tmp_path / folder).mkdir()
-        (tmp_path / folder / "kept.txt").write_text("committed")
-    (tmp_path / "tests" / "test_careless.py").write_text(
-        "from tests.conftest import ROOT\n\n"
-        "def test_reads():\n    assert (ROOT / 'diagrams' / 'kept.txt').read_text() == 'committed'\n\n"
-        "def test_writes():\n    (ROOT / 'notebooks' / 'kept.txt').write_text('changed')\n"
-        "    (ROOT / 'diagrams' / 'new.txt').write_text('')\n"
-    )
-    (tmp_path / "tests" / "__init__.py").write_text("")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},  # no nbval
-    )
-    assert result.returncode == 1
-    assert "2 passed, 1 error" in result.stdout
-    assert "the tests changed committed files: diagrams/new.txt, notebooks/kept.txt" in result.stdout
