@@ -9,6 +9,7 @@ import os
 import re
 import sys
 import tempfile
+import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -345,6 +346,7 @@ STEPPER_ROWS = {  # node → its rows, (label, slot): a slot is the name of the 
 STEPPER_EDGES = (("x1", "n"), ("w1", "n"), ("x2", "n"), ("w2", "n"), ("b", "n"), ("n", "o"), ("o", "L"), ("target", "L"))
 STEPPER_KINDS = {"x1": "input", "x2": "input", "w1": "parameter", "w2": "parameter", "b": "parameter",
                  "n": "intermediate", "o": "intermediate", "target": "constant", "L": "loss"}
+CAPTION_CHARACTERS = 90  # of the small font, across the stepper's diagram
 SLOT = "do/dn"  # the one value drawn on an edge, n → o: the activation's slope
 
 
@@ -360,8 +362,9 @@ def _rows(rows, slots: dict, heading: str = "") -> str:
     return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(cells)}</TABLE>>'
 
 
-def stepper(slots: dict[str, str], activation: str) -> graphviz.Digraph:
-    """The stepper's network, laid out with these texts in its slots (the widest each slot will show)."""
+def stepper(slots: dict[str, str], activation: str, caption: str = "") -> graphviz.Digraph:
+    """The stepper's network, laid out with these texts in its slots (the widest each slot will show), and a caption
+    below it, if any."""
     g = graphviz.Digraph(
         "stepper",
         graph_attr={"rankdir": "LR", "nodesep": "0.18", "ranksep": "0.45", "pad": "0.1", "bgcolor": "white"},
@@ -381,6 +384,9 @@ def stepper(slots: dict[str, str], activation: str) -> graphviz.Digraph:
             g.edge(tail, head, label=_rows(((SLOT, SLOT),), slots, heading=activation))
         else:
             g.edge(tail, head)
+    if caption:  # Graphviz wraps no text: \l ends each left-aligned line
+        g.attr(label="".join(f"{line}\\l" for line in textwrap.wrap(caption, CAPTION_CHARACTERS)), labelloc="b",
+               labeljust="l", fontname=FONT, fontsize=str(SMALL_POINTS))
     return g
 
 

@@ -11,6 +11,10 @@ from hnn.trace import Epoch, Trace
 
 STEP0, STEP1, STEP2, STEP3 = ("STEP 0: INITIAL VALUES", "STEP 1: FORWARD PASS", "STEP 2: BACK PROPAGATION",
                               "STEP 3: OPTIMIZATION / GRADIENT DESCENT")
+# Below the picture that stands in for the stepper where it cannot run: JupyterLab shows a widget only in a trusted
+# notebook, and GitHub and nbviewer run none.
+HOW_TO_STEP = ("To step through every frame, run this cell in JupyterLab (or trust the notebook), then use Previous,"
+               " Next, Play or the keys \u2190 \u2192 Space.")
 INTO_N = tuple(f"{name}-n" for name in ("x1", "w1", "x2", "w2", "b"))  # the edges into n
 SLOPE_TEXT = {  # do/dn for each activation: (formula, how the numbers go in)
     "tanh": ("1 − o²", lambda e: f"1 − {num(e.o)}²"),
@@ -89,9 +93,14 @@ def frames(trace: Trace, display: Display) -> list[dict]:
     return [frame for epoch in shown for frame in _epoch_frames(trace, trace.epoch(epoch))] + [_trained_frame(trace)]
 
 
+def _blank_slots() -> dict[str, str]:
+    """Every slot of the stepper's diagram, empty."""
+    return {slot: "" for rows in diagram.STEPPER_ROWS.values() for _, slot in rows} | {diagram.SLOT: ""}
+
+
 def template(trace: Trace, all_frames: list[dict]) -> str:
     """The stepper's diagram as tagged SVG, laid out around the widest text each slot shows in any frame."""
-    slots = {slot: "" for rows in diagram.STEPPER_ROWS.values() for _, slot in rows} | {diagram.SLOT: ""}
+    slots = _blank_slots()
     for frame in all_frames:
         for slot, text in frame["slots"].items():
             slots[slot] = max(slots[slot], text, key=len)
@@ -99,7 +108,8 @@ def template(trace: Trace, all_frames: list[dict]) -> str:
     return diagram.tagged(diagram.render([source], "svg")[0].decode())
 
 
-def picture(trace: Trace, frame: dict) -> bytes:
-    """One frame as a PNG, for where the stepper cannot run: the slots it shows filled in, the others blank."""
-    slots = {slot: "" for rows in diagram.STEPPER_ROWS.values() for _, slot in rows} | {diagram.SLOT: ""}
-    return diagram.render([diagram.stepper(slots | frame["slots"], trace.config.activation).source], "png")[0]
+def picture(trace: Trace, frame: dict) -> str:
+    """One frame as an SVG, for where the stepper cannot run (an untrusted notebook, GitHub, nbviewer): the slots it
+    shows filled in, the others blank, and below it the line on how to step."""
+    source = diagram.stepper(_blank_slots() | frame["slots"], trace.config.activation, caption=HOW_TO_STEP).source
+    return diagram.render([source], "svg")[0].decode()

@@ -7,6 +7,7 @@ import hashlib
 import html
 import io
 import itertools
+import re
 import warnings
 
 import anywidget
@@ -22,6 +23,7 @@ from hnn import frames, plots
 from hnn.config import Config, Display
 from hnn.diagram import num
 from hnn.neuron import ACTIVATIONS
+from hnn.notebook import image_html
 from hnn.stepper import Stepper
 from hnn.trace import Trace
 from hnn.training import one_thread, train_many
@@ -34,6 +36,9 @@ MAX_EPOCHS = 1000  # a retrain this long still answers within about a second
 WIDTH, HEIGHT = 450, 280  # each chart's size in pixels: two side by side in a notebook column on a laptop
 PAD = {"left": 64, "right": 12, "top": 30, "bottom": 44}  # room for tick labels and axis names
 BLUE, GREY, VERMILLION, ORANGE = plots.BLUE, "#999999", plots.VERMILLION, plots.ORANGE
+HOW_TO_PLAY = ("To play, run this cell in JupyterLab (or trust the notebook): here are the playground's numbers and"
+               " pictures as they were saved, without its sliders and fields.")
+ALT = re.compile(r'aria-label="([^"]*)"')  # a chart's description, which its picture takes as alt text
 _ids = itertools.count()  # widgets made in this kernel: each model id comes from this count
 
 
@@ -171,10 +176,9 @@ class Playground:
         steps = frames.frames(trace, Display())
         self.stepper.index = 0  # first: the new run may have fewer frames
         self.stepper.svg, self.stepper.frames = frames.template(trace, steps), steps
+        self.svgs = (loss_svg(trace, self.previous), landscape_svg(trace))
         self.charts.value = (f'<div style="display: grid; grid-template-columns: repeat(2, minmax(0, {WIDTH}px));'
-                             ' gap: 8px; width: 100%">'
-                             f"{loss_svg(trace, self.previous)}"
-                             f"{landscape_svg(trace)}</div>")
+                             f' gap: 8px; width: 100%">{"".join(self.svgs)}</div>')
         f = trace.final
         self.numbers.value = (f"<p>After {len(trace.epochs)} epochs: w1 = {num(f.w1)}, w2 = {num(f.w2)}, b = {num(f.b)};"
                               f" n = {num(f.n)}, o = {num(f.o)}, <b>L = <span class=\"hnn-loss\">{num(f.loss)}</span></b>"
@@ -184,7 +188,15 @@ class Playground:
     def _repr_mimebundle_(self, **kwargs):
         data = self.root._repr_mimebundle_(**kwargs)
         data["text/plain"] = repr(self)  # nbval compares this text: the same in every run
+        data["text/html"] = self.picture()  # where no widget runs: an untrusted notebook, GitHub, nbviewer
         return data
+
+    def picture(self) -> str:
+        """The playground as it stands, without controls: its numbers, its charts and the stepper's first frame as
+        images with alt text, and how to play."""
+        charts = [image_html("image/svg+xml", svg.encode(), html.unescape(ALT.search(svg).group(1))) for svg in self.svgs]
+        first = image_html("image/svg+xml", frames.picture(self.trace, self.stepper.frames[0]).encode(), repr(self.stepper))
+        return f"{self.numbers.value}<p>{HOW_TO_PLAY}</p>{''.join(charts)}{first}"
 
     def __repr__(self) -> str:
         c, f = self.trace.config, self.trace.final

@@ -1,31 +1,20 @@
 """The training stepper: a widget that steps through precomputed frames of one diagram, entirely in the browser."""
 from __future__ import annotations
 
-import base64
 import hashlib
-import io
 import itertools
 import json
 from pathlib import Path
 
 import anywidget
 import ipywidgets
-import matplotlib
 import traitlets
-from PIL import Image, ImageDraw, ImageFont
 
-from hnn.diagram import _palette
-from hnn.notebook import image_html
+from hnn.notebook import fit_width, image_html
 
 ESM = Path(__file__).with_name("stepper.js")  # the one front end: JupyterLab (via anywidget) and the HTML handout
 FRAME_KEYS = ("epoch", "step", "lines", "slots", "read", "write")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-# Under the picture that stands in for the stepper where it cannot run: an untrusted notebook (JupyterLab shows a
-# widget only in a trusted one), GitHub, nbviewer.
-HOW_TO_STEP = ("To step through every frame, run this cell in JupyterLab (or trust the notebook), then use Previous,"
-               " Next, Play or the keys \u2190 \u2192 Space.")
-FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"  # the diagrams' font, on every system
-CAPTION_PX = 21  # 16 pt at Graphviz's 96 dpi, the size of the diagram's smaller text
 _made = itertools.count()  # steppers made in this kernel, so that equal ones still get their own model ids
 
 
@@ -38,15 +27,15 @@ class Stepper(anywidget.AnyWidget):
     index = traitlets.Int(0).tag(sync=True)  # the frame shown; the browser sets it as the student steps
     label = traitlets.Unicode("Step through training").tag(sync=True)  # the region's accessible name
 
-    def __init__(self, svg: str, frames: list[dict], png: bytes | None = None, label: str = "Step through training"):
-        """png: the first frame as a picture, for where no widget can run (GitHub, nbviewer, an unrendered cell)."""
-        _check(svg, frames, png)
+    def __init__(self, svg: str, frames: list[dict], picture: str | None = None, label: str = "Step through training"):
+        """picture: an SVG of the first frame, for where no widget can run (GitHub, nbviewer, an untrusted notebook)."""
+        _check(svg, frames, picture)
         # Model ids from the content and the count, not random: a re-executed notebook stores byte-identical widget
         # state, and JupyterLab can draw the stepper from that state with no kernel.
         digest = hashlib.sha256(json.dumps([svg, frames, label, next(_made)], sort_keys=True).encode()).hexdigest()
         super().__init__(svg=svg, frames=frames, label=label, model_id=digest[:32],
                          layout=ipywidgets.Layout(model_id=digest[32:]))
-        self._png = None if png is None else captioned(png, HOW_TO_STEP)
+        self._picture = picture
 
     @traitlets.validate("index")
     def _valid_index(self, proposal):
@@ -64,14 +53,14 @@ class Stepper(anywidget.AnyWidget):
 
     def _repr_mimebundle_(self, **kwargs):
         data, metadata = super()._repr_mimebundle_(**kwargs)  # the widget view, and text/plain from __repr__
-        if self._png is not None:  # beside the widget view: nbconvert, GitHub and nbviewer fall back to it
-            data["image/png"] = base64.b64encode(self._png).decode("ascii")
+        if self._picture is not None:  # beside the widget view: nbconvert, GitHub and nbviewer fall back to it
+            data["image/svg+xml"] = fit_width(self._picture)
             # And as an <img> with alt text, which JupyterLab shows (and a screen reader reads) where no widget runs.
-            data["text/html"] = image_html("image/png", self._png, repr(self))
+            data["text/html"] = image_html("image/svg+xml", self._picture.encode(), repr(self))
         return data, metadata
 
 
-def _check(svg, frames, png) -> None:
+def _check(svg, frames, picture) -> None:
     """One clear line for a stepper that could not draw: which argument, and what it accepts."""
     if not isinstance(svg, str) or "<svg" not in svg:
         raise ValueError(f"svg must be the text of an SVG diagram, got {type(svg).__name__}")
@@ -81,31 +70,8 @@ def _check(svg, frames, png) -> None:
         missing = [key for key in FRAME_KEYS if not isinstance(frame, dict) or key not in frame]
         if missing:
             raise ValueError(f"frames[{i}] must be a dict with {', '.join(FRAME_KEYS)}; it lacks {', '.join(missing)}")
-    if png is not None and not (isinstance(png, bytes) and png.startswith(b"\x89PNG")):
-        raise ValueError(f"png must be the bytes of a PNG image or None, got {type(png).__name__}")
-
-
-def captioned(png: bytes, caption: str) -> bytes:
-    """The picture with the caption below it, wrapped to the picture's width."""
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    font = ImageFont.truetype(str(FONT), CAPTION_PX)
-    draw = ImageDraw.Draw(image)
-    lines = [""]
-    for word in caption.split():
-        wider = f"{lines[-1]} {word}".strip()
-        if lines[-1] and draw.textlength(wider, font=font) > image.width - 2 * CAPTION_PX:
-            lines.append(word)
-        else:
-            lines[-1] = wider
-    height = round(CAPTION_PX * 1.4)
-    out = Image.new("RGB", (image.width, image.height + height * len(lines) + CAPTION_PX), "white")
-    out.paste(image)
-    draw = ImageDraw.Draw(out)
-    for i, line in enumerate(lines):
-        draw.text((CAPTION_PX, image.height + i * height), line, fill="black", font=font)
-    buffer = io.BytesIO()
-    out.save(buffer, "PNG")
-    return _palette(buffer.getvalue())
+    if picture is not None and not (isinstance(picture, str) and "<svg" in picture):
+        raise ValueError(f"picture must be the text of an SVG image or None, got {type(picture).__name__}")
 
 
 def is_stepper(model: dict) -> bool:

@@ -1,5 +1,6 @@
 """The stepper's frames: every sub-step's worked arithmetic equals a plain-float replay, values appear only once
 computed, and the diagram template has one tagged text for every value."""
+import html
 import re
 
 import pytest
@@ -89,6 +90,19 @@ def test_the_template_has_one_tagged_text_per_value_and_every_node_and_edge(step
     assert sorted(slots) == sorted(expected)
     assert sorted(re.findall(r'data-node="([^"]+)"', svg)) == sorted(diagram.STEPPER_ROWS)
     assert sorted(re.findall(r'data-edge="([^"]+)"', svg)) == sorted(f"{t}-{h}" for t, h in diagram.STEPPER_EDGES)
+
+
+def test_the_picture_shows_a_frames_numbers_blanks_the_rest_and_says_how_to_step(stepped):
+    steps, _ = plain.replay(CONFIG)
+    svg = frames.picture(hnn.train(CONFIG), stepped[PER_EPOCH + 3])  # epoch 2, its loss just computed
+    text = re.compile(r'<text [^>]*y="([-\d.]+)"[^>]*>([^<]*)</text>')
+    own, groups = svg.split('<g id="node', 1)  # the graph's own texts come before its nodes' and edges'
+    shown = [html.unescape(t) for _, t in text.findall(groups)]
+    assert six(steps[1].w1) in shown and six(steps[1].n) in shown and six(steps[1].loss) in shown
+    assert six(steps[1].dL_dn) not in shown and six(steps[1].new_w1) not in shown  # not computed yet at this step
+    caption = text.findall(own)
+    assert " ".join(html.unescape(t) for _, t in caption) == frames.HOW_TO_STEP  # wrapped over lines
+    assert min(float(y) for y, _ in caption) > max(float(y) for y, _ in text.findall(groups))  # below the network
 
 
 def test_a_long_run_steps_through_the_shown_epochs_only():

@@ -40,9 +40,9 @@ def test_the_notebook_without_dot_draws_every_diagram_with_nothing_on_stderr(not
     assert status == 0, stderr
     outputs = notebook_outputs(folder)
     assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"]  # no Fontconfig warning
-    diagrams = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
+    diagrams = [o for o in outputs if "image/svg+xml" in o.get("data", {}) and "ae" in o.data["text/plain"]]
     assert len(diagrams) == 10 + 1  # every epoch (10 is within max_diagrams) and the trained network
-    assert all(o.data["image/png"] and "ae" in o.data["text/plain"] for o in diagrams)
+    assert all(o.data["text/html"].startswith('<img src="data:image/svg+xml;base64,') for o in diagrams)
     assert "Fontconfig" not in stderr
 
 

@@ -3,7 +3,7 @@ kernel, the refreshed notebook opened with none running, and the HTML handout fr
 The frames come from tests/stepper_data.py (a plain-float replay), so each drawn frame is compared with numbers
 that hnn did not compute."""
 import base64
-import io
+import html
 import json
 import re
 import shutil
@@ -14,7 +14,6 @@ import nbformat
 import pytest
 import traitlets
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-from PIL import Image
 
 from hnn.stepper import WIDGET_VIEW, Stepper, is_stepper, standalone_html
 from tests.browser import STATE_JS, chromium_page, jupyterlab, menu, wait_until
@@ -29,7 +28,7 @@ SLOTS = sorted(set(re.findall(r'data-slot="([^"]+)"', SVG)))
 STEPPER = ".jp-NotebookPanel .hnn-stepper"
 CELLS = [  # the data travel as a JSON file beside the notebook: the kernel need not import the tests
     "import json\nfrom hnn.stepper import Stepper\n\ndata = json.load(open('stepper.json'))",
-    "stepper = Stepper(data['svg'], data['frames'], png=bytes.fromhex(data['png']))\nstepper",
+    "stepper = Stepper(data['svg'], data['frames'], picture=data['picture'])\nstepper",
 ]
 RUN_ALL = 240_000  # milliseconds for kernel start and both cells (importing torch) on two busy cores
 WIDGET_ERROR = re.compile(r"Error displaying widget|model not found", re.IGNORECASE)
@@ -64,11 +63,11 @@ def drawn(page, root: str) -> dict:
     return state
 
 
-def first_png() -> bytes:
+def first_picture() -> str:
     import hnn
     from hnn.diagram import network, render
 
-    return render([network(hnn.train(), 0).source], "png")[0]
+    return render([network(hnn.train(), 0).source])[0].decode()
 
 
 # Python side: what the widget accepts, and what it puts in a notebook.
@@ -79,7 +78,7 @@ def test_bad_data_is_refused_in_one_line_naming_the_argument():
         ((SVG, []), "frames must be a non-empty list of dicts"),
         ((SVG, [{"epoch": 1, "step": "STEP 0"}]),
          "frames[0] must be a dict with epoch, step, lines, slots, read, write; it lacks lines, slots, read, write"),
-        ((SVG, FRAMES, b"GIF89a"), "png must be the bytes of a PNG image or None, got bytes"),
+        ((SVG, FRAMES, b"GIF89a"), "picture must be the text of an SVG image or None, got bytes"),
     ]:
         with pytest.raises(ValueError) as error:
             Stepper(*args)
@@ -89,18 +88,19 @@ def test_bad_data_is_refused_in_one_line_naming_the_argument():
         stepper.index = len(FRAMES)
 
 
-def test_bundle_holds_the_widget_a_captioned_first_frame_and_stable_text():
-    png = first_png()
-    stepper = Stepper(SVG, FRAMES, png=png)
+def test_bundle_holds_the_widget_the_first_frame_as_a_picture_and_stable_text():
+    picture = first_picture()
+    stepper = Stepper(SVG, FRAMES, picture=picture)
     data, _ = stepper._repr_mimebundle_()
     assert data[WIDGET_VIEW]["model_id"] == stepper.model_id
-    picture, shown = Image.open(io.BytesIO(png)), Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
-    assert shown.width == picture.width and shown.height > picture.height  # the line on how to step is below it
+    shown = re.fullmatch(r'<img src="data:image/svg\+xml;base64,([^"]*)" alt="([^"]*)">', data["text/html"])
+    assert base64.b64decode(shown.group(1)).decode() == picture and html.unescape(shown.group(2)) == data["text/plain"]
+    size = re.compile(r'<svg width="[^"]*"( height="[^"]*")?')
+    assert size.sub("<svg", data["image/svg+xml"]) == size.sub("<svg", picture)  # the picture, only its size changed
     assert data["text/plain"] == (f"Training stepper: {len(FRAMES)} frames over 3 epochs and the trained network. Run"
                                   " the cell in JupyterLab to step with Previous, Next, Play, the epoch slider, or the"
                                   f" keys ← → Space. First frame: {FRAMES[0]['step']}: {FRAMES[0]['lines'][-1]}")
-    assert data["text/html"].startswith('<img src="data:image/png;base64,') and data["text/plain"] in data["text/html"]
-    assert "image/png" not in Stepper(SVG, FRAMES)._repr_mimebundle_()[0]
+    assert not {"image/svg+xml", "text/html"} & set(Stepper(SVG, FRAMES)._repr_mimebundle_()[0])
 
 
 def test_equal_steppers_in_one_kernel_get_their_own_model_ids():
@@ -123,7 +123,7 @@ def test_standalone_snippet_carries_the_state_safely_inside_script_elements():
 def refreshed(tmp_path_factory):
     """A small notebook with the stepper, run by scripts/refresh-notebooks twice: (path, first bytes, second bytes)."""
     folder = tmp_path_factory.mktemp("notebook")
-    (folder / "stepper.json").write_text(json.dumps({"svg": SVG, "frames": FRAMES, "png": first_png().hex()}))
+    (folder / "stepper.json").write_text(json.dumps({"svg": SVG, "frames": FRAMES, "picture": first_picture()}))
     path = folder / "stepper.ipynb"
     nbformat.write(new_notebook(cells=[new_markdown_cell("# Stepper"), *map(new_code_cell, CELLS)]), path)
     runs = []
@@ -139,7 +139,7 @@ def test_two_refreshes_are_byte_identical_and_store_state_github_accepts(refresh
     nb = nbformat.reads(first.decode(), as_version=4)
     models = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]  # GitHub needs "state"
     output = nb.cells[2].outputs[0]
-    assert {"image/png", "text/plain", WIDGET_VIEW} <= set(output.data)
+    assert {"image/svg+xml", "text/html", "text/plain", WIDGET_VIEW} <= set(output.data)
     stepper = models[output.data[WIDGET_VIEW]["model_id"]]
     assert is_stepper(stepper) and stepper["state"]["frames"] == FRAMES and stepper["state"]["svg"] == SVG
 
