@@ -26,7 +26,7 @@ from hnn.neuron import ACTIVATIONS
 from hnn.notebook import image_html
 from hnn.stepper import Stepper
 from hnn.trace import Trace
-from hnn.training import one_thread, train_many
+from hnn.training import train_many
 
 # Each number's slider range (the text field takes any value the Config accepts) and its step.
 SLIDERS = {"x1": (-5, 5, 0.1), "x2": (-5, 5, 0.1), "w1": (-5, 5, 0.1), "w2": (-5, 5, 0.1), "b": (-10, 10, 0.1),
@@ -272,8 +272,7 @@ def landscape_svg(trace: Trace) -> str:
     width, height = WIDTH - PAD["left"] - PAD["right"], HEIGHT - PAD["top"] - PAD["bottom"]
     small = max(np.ptp(path_w1), np.ptp(path_b)) < plots.CLOSE_UP_BELOW * plots.MIN_SPAN  # the default run moves 0.07
     w1, b = plots._window(path_w1, path_b, plots.MIN_ZOOM if small else plots.MIN_SPAN, aspect=width / height)
-    with one_thread():  # 90 000 losses: other threads only wait for a busy core
-        L = plots._loss_grid(trace.config, w1, b)
+    L = plots._loss_grid(trace.config, w1, b)
     norm = BoundaryNorm(MaxNLocator(plots.BANDS).tick_values(L.min(), L.max()), ncolors=256)
     pixels = matplotlib.colormaps["viridis"](norm(L[::-1]), bytes=True)  # row 0 is the top: the largest b
     buffer = io.BytesIO()

@@ -9,11 +9,13 @@ import numpy as np
 import torch
 from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from hnn.config import Config
+from hnn.diagram import MINUS
 from hnn.neuron import forward, loss
 from hnn.trace import Run, Trace
+from hnn.training import one_thread
 
 FIGURE_INCHES = (8, 4.5)  # 16:9, the shape of a projector and of a notebook column
 DPI = 100  # 800 × 450 pixels
@@ -51,6 +53,15 @@ CYCLE = tuple(zip((BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, BLACK, YELLOW),
 LEGEND_CHARACTERS = 110  # characters of legend text that fit across the figure at the small legend size
 
 
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def subscripted(name: str) -> str:
+    """w1 as w₁: Unicode subscripts (DejaVu Sans has them) set as plain text, where mathtext's $w_1$ costs
+    milliseconds to parse at every draw."""
+    return name.rstrip("0123456789") + name[len(name.rstrip("0123456789")):].translate(SUBSCRIPTS)
+
+
 def _figure(**subplots) -> tuple[Figure, np.ndarray]:
     """A Figure not known to pyplot, so nothing leaks into a notebook's global state."""
     fig = Figure(figsize=FIGURE_INCHES, dpi=DPI, layout="constrained")
@@ -67,7 +78,15 @@ def _loss_axis(ax, losses) -> None:
     losses = np.asarray(losses)
     if losses.min() > 0 and losses.max() / losses.min() > LOG_ABOVE:
         ax.set_yscale("log")
-    ax.set_ylabel("loss $L$")
+        _plain_labels(ax.yaxis)
+    ax.set_ylabel("loss L")
+
+
+def _plain_labels(axis) -> None:
+    """A log axis labelled 0.001, 0.01, … in plain text: its own labels, 10⁻³, are mathtext, which takes longer to
+    parse than the rest of the figure takes to draw."""
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}".replace("-", MINUS)))
+    axis.set_minor_formatter(NullFormatter())  # a log axis here spans more than two decades: the powers of 10 suffice
 
 
 def _per_epoch(ax, trace: Trace, values, label: str | None, color: str, shape: str = "o", dashed: bool = False) -> None:
@@ -100,19 +119,18 @@ def trajectories(trace: Trace) -> Figure:
     """The output o against its target, and how far w1, w2 and b have moved, per epoch."""
     fig, (left, right) = _figure(ncols=2)
     c = trace.config
-    _per_epoch(left, trace, [e.o for e in trace.epochs] + [trace.final.o], "output $o$", BLUE)
+    _per_epoch(left, trace, [e.o for e in trace.epochs] + [trace.final.o], "output o", BLUE)
     left.axhline(c.target, linestyle="--", color=BLACK, linewidth=2, label=f"target {c.target:g}")
-    left.set_ylabel("$o$")
+    left.set_ylabel("o")
     left.set_title("Output")
     # The parameters start far apart (-3, 1, 6.88 by default) but move by hundredths: their change is what shows.
     changes = {name: [getattr(e, name) - getattr(c, name) for e in trace.epochs] + [getattr(trace.final, name) - getattr(c, name)]
                for name in ("w1", "w2", "b")}
     for name, color, shape in (("w1", ORANGE, "o"), ("w2", GREEN, "s"), ("b", PURPLE, "^")):  # shapes too, not colour alone
-        symbol = "b" if name == "b" else f"w_{name[1]}"
         # x2 = 1: w2 and b take the same steps, so one line would hide the other (up to rounding of their starts).
-        same = " = $b$'s" if name == "w2" and np.allclose(changes["w2"], changes["b"], rtol=1e-9, atol=1e-12) else ""
-        _per_epoch(right, trace, changes[name], f"${symbol}$ (from ${getattr(c, name):g}$){same}", color, shape,
-                   dashed=name == "w2")
+        same = " = b's" if name == "w2" and np.allclose(changes["w2"], changes["b"], rtol=1e-9, atol=1e-12) else ""
+        start = f"{getattr(c, name):g}".replace("-", MINUS)
+        _per_epoch(right, trace, changes[name], f"{subscripted(name)} (from {start}){same}", color, shape, dashed=name == "w2")
     right.set_ylabel("change since start")
     right.set_title("Parameters")
     fig.legend(loc="outside lower center", ncols=5, columnspacing=1.2, handlelength=1.5)
@@ -122,8 +140,9 @@ def trajectories(trace: Trace) -> Figure:
 def _loss_grid(c: Config, w1: np.ndarray, b: np.ndarray) -> np.ndarray:
     """L at every (w1, b) pair with the other values from the config, as one batched tensor computation."""
     W1, B = torch.meshgrid(torch.from_numpy(w1), torch.from_numpy(b), indexing="xy")  # rows follow b, columns w1
-    _, o = forward(c.x1, c.x2, W1, c.w2, B, c.activation)
-    return loss(o, c.target).numpy()
+    with one_thread():  # 90 000 losses: more threads only wait for a busy core
+        _, o = forward(c.x1, c.x2, W1, c.w2, B, c.activation)
+        return loss(o, c.target).numpy()
 
 
 def _window(w1: np.ndarray, b: np.ndarray, min_span: float, aspect: float) -> tuple[np.ndarray, np.ndarray]:
@@ -150,10 +169,11 @@ def _draw_landscape(ax, trace: Trace, w1: np.ndarray, b: np.ndarray, path_w1, pa
     ax.contour(w1, b, L, levels=levels, colors="white", linewidths=0.8, alpha=0.6)  # a close-up's finer levels show here
     ax.plot(path_w1, path_b, marker=_marker(len(path_w1)), markersize=4, color=VERMILLION, label="descent path")
     last = len(path_w1) - 1
-    ax.plot(path_w1[0], path_b[0], "o", markersize=11, color="white", markeredgecolor=BLACK, label="$ae_0$ start")
-    ax.plot(path_w1[-1], path_b[-1], "*", markersize=18, color=ORANGE, markeredgecolor=BLACK, label=f"$ae_{{{last}}}$ trained")
+    ax.plot(path_w1[0], path_b[0], "o", markersize=11, color="white", markeredgecolor=BLACK, label=f"{subscripted('ae0')} start")
+    ax.plot(path_w1[-1], path_b[-1], "*", markersize=18, color=ORANGE, markeredgecolor=BLACK,
+            label=f"{subscripted(f'ae{last}')} trained")
     # Equal units on both axes, so that each step looks perpendicular to the contour it crosses, as the gradient is.
-    ax.set(xlim=(w1[0], w1[-1]), ylim=(b[0], b[-1]), aspect="equal", xlabel="$w_1$", ylabel="$b$")
+    ax.set(xlim=(w1[0], w1[-1]), ylim=(b[0], b[-1]), aspect="equal", xlabel=subscripted("w1"), ylabel="b")
     ax.locator_params(axis="x", nbins=4)  # few enough that long labels like -3.075 do not collide
     ax.grid(False)  # the contour lines already are the grid
     return image
@@ -174,16 +194,18 @@ def landscape(trace: Trace) -> Figure:
         zoom_w1, zoom_b = _window(path_w1, path_b, MIN_ZOOM, aspect=1)
         # Its own bands: in the valley's, a window this small is one flat colour.
         zoom = _draw_landscape(axes[1], trace, zoom_w1, zoom_b, path_w1, path_b)
-        fig.colorbar(image, ax=axes[0], label="loss $L$")
+        fig.colorbar(image, ax=axes[0], label="loss L")
         image = zoom
         axes[0].set_title("The valley")
-        steps = f"$\\Delta w_1$ {path_w1[-1] - path_w1[0]:.2g}, $\\Delta b$ {path_b[-1] - path_b[0]:.2g}"
+        steps = f"Δ{subscripted('w1')} {path_w1[-1] - path_w1[0]:.2g}, Δb {path_b[-1] - path_b[0]:.2g}"
         axes[1].set_title(f"Close-up of the path\n{steps}", fontsize=12)
-    fig.colorbar(image, ax=axes[-1], label="loss $L$")
+    fig.colorbar(image, ax=axes[-1], label="loss L")
     fig.legend(*axes[-1].get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=11)  # off the path
     # The path moves in w2 too when x2 != 0, so it then runs near this slice rather than on it: say so.
-    moved = "" if trace.final.w2 == c.w2 else f"\n($w_2$ held at its start; training moves it to {trace.final.w2:.4g})"
-    fig.suptitle(f"Loss landscape: $x_1$ = {c.x1:g}, $x_2$ = {c.x2:g}, $w_2$ = {c.w2:g}, target {c.target:g}{moved}")
+    w2 = subscripted("w2")
+    moved = "" if trace.final.w2 == c.w2 else f"\n({w2} held at its start; training moves it to {trace.final.w2:.4g})"
+    fig.suptitle(f"Loss landscape: {subscripted('x1')} = {c.x1:g}, {subscripted('x2')} = {c.x2:g}, {w2} = {c.w2:g},"
+                 f" target {c.target:g}{moved}")
     return fig
 
 
@@ -204,6 +226,7 @@ def learning_rate_explorer(traces: Sequence[Trace | Run], learning_rate: float =
     fig, (ax,) = _figure()
     ax.plot(rates, losses, marker=_marker(len(traces)), color=BLUE, label="loss after training")
     ax.set_xscale("log")
+    _plain_labels(ax.xaxis)
     _loss_axis(ax, losses)
     best, lowest = best_learning_rate(traces)
     if max(losses) > min(losses):  # with epochs = 0, or a dead relu, every rate gives the same loss: none is best
@@ -212,7 +235,7 @@ def learning_rate_explorer(traces: Sequence[Trace | Run], learning_rate: float =
     else:
         ax.plot([], [], " ", label=f"every rate gives L = {lowest:.4g}")
     ax.axvline(learning_rate, linestyle="--", color=VERMILLION, linewidth=2, label=f"in use: {learning_rate:g}")
-    ax.set_xlabel("learning rate $\\eta$ (log scale)")
+    ax.set_xlabel("learning rate η (log scale)")
     ax.set_title(f"Loss after {traces[0].config.epochs} epochs, for {len(traces)} learning rates")
     fig.legend(loc="outside lower center", ncols=3)  # below the axes: inside, it covers the curve somewhere
     return fig

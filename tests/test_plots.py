@@ -171,10 +171,10 @@ def test_w2_is_dashed_and_labelled_when_it_takes_the_same_steps_as_b():
     steps, final = plain.replay(x2=1.0)  # with x2 = 1, dL/dw2 = x2 · dL/dn = dL/db in every epoch
     assert all(math.isclose(s.dL_dw2, s.dL_db, rel_tol=1e-15) for s in steps)
     fig = plots.trajectories(trained(hnn.Config(x2=1.0)))
-    w2 = next(line for line in fig.axes[1].lines if line.get_label().startswith("$w_2$"))
+    w2 = next(line for line in fig.axes[1].lines if line.get_label().startswith("w₂"))
     assert w2.get_linestyle() == "--" and w2.get_markerfacecolor() == "none"
-    assert w2.get_label().endswith("= $b$'s")
-    assert not any(line.get_label().endswith("= $b$'s") for line in trajectories_lines(trained(hnn.Config())))
+    assert w2.get_label().endswith("= b's")
+    assert not any(line.get_label().endswith("= b's") for line in trajectories_lines(trained(hnn.Config())))
 
 
 def trajectories_lines(trace):
