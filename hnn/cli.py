@@ -15,6 +15,7 @@ import warnings
 from importlib.metadata import version
 from pathlib import Path
 
+import hnn.programs  # noqa: F401  before anything imports jsonschema: see its docstring
 from hnn.config import FIELDS, LIMIT, MAX_DIAGRAMS, MAX_EPOCHS, MAX_LEARNING_RATE, NUMBERS, Config, Display
 from hnn.diagram import FORMATS, VIEWS, GraphvizMissing, write
 from hnn.log import walkthrough_pieces
