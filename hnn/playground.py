@@ -287,7 +287,7 @@ def landscape_svg(trace: Trace) -> str:
     xticks = [(PAD["left"] + x, f"{t:.4g}") for t, x in _axis(w1, 0, width)]
     yticks = [(PAD["top"] + y, f"{t:.4g}") for t, y in _axis(b, height, 0)]
     where = "close-up of the path" if small else "the valley"
-    return _frame(f"Loss over (w1, b), {where}: white start, orange trained", "w1", "b", xticks, yticks, body,
+    return _frame(f"Loss over (w1, b): {where}", "w1   (white: start, orange: trained)", "b", xticks, yticks, body,
                   f"Loss over (w1, b): the descent path from ({path_w1[0]:.6f}, {path_b[0]:.6f})"
                   f" to ({path_w1[-1]:.6f}, {path_b[-1]:.6f}).")
 

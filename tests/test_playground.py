@@ -13,6 +13,13 @@ from tests.test_browser import STATE_JS, lab, menu, page, screenshot, wait_until
 PLAYGROUND = ROOT / "notebooks" / "playground.ipynb"
 RUN_ALL = 240_000  # milliseconds for a kernel start and the playground's first run (importing torch) on busy cores
 REGION = ".jp-NotebookPanel [role=region][aria-label=Playground]"
+# The texts of the charts that stick out of their own chart, as "text: left..right" in pixels of the page.
+OUTSIDE_CHARTS_JS = """(root) => [...root.querySelectorAll('svg[role=img]')].flatMap(svg => {
+    const chart = svg.getBoundingClientRect();
+    return [...svg.querySelectorAll(':scope > text')].map(t => [t.textContent, t.getBoundingClientRect()])
+        .filter(([, box]) => box.left < chart.left - 0.5 || box.right > chart.right + 0.5)
+        .map(([text, box]) => `${text}: ${box.left}..${box.right} outside ${chart.left}..${chart.right}`);
+})"""
 WIDGET_ERROR = re.compile(r"Error displaying widget|model not found", re.IGNORECASE)
 
 
@@ -87,8 +94,17 @@ def test_playground_in_jupyterlab_trains_what_is_typed(lab, page, tmp_path):  # 
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{lab['base']}/lab/tree/{notebook.name}?token={lab['token']}")
     try:
-        # As committed (untrusted, so JupyterLab draws no widget): the stable text in its place, and no widget error.
-        page.get_by_text("Playground: 10 epochs at learning_rate 0.01").wait_for()
+        # As committed (untrusted, so JupyterLab draws no widget): its numbers and pictures as saved, no widget error.
+        output = page.locator(".jp-NotebookPanel .jp-OutputArea-output").first
+        output.get_by_text("To play, run this cell in JupyterLab").wait_for()
+        assert output.locator(".hnn-loss").inner_text() == final_loss()
+        pictures = output.locator("img")
+        pictures.last.wait_for()
+        assert pictures.count() == 3  # the loss curve, the descent path, the stepper's first frame
+        for picture in pictures.all():
+            assert picture.evaluate("img => img.complete && img.naturalWidth > 300") and picture.get_attribute("alt")
+        assert pictures.nth(0).get_attribute("alt") == f"Loss per epoch: {plain.replay()[0][0].loss:.6f} before training," \
+                                                       f" {final_loss()} after."
         assert not WIDGET_ERROR.search(page.locator(".jp-NotebookPanel").inner_text())
         page.screenshot(path=tmp_path / "1-as-committed.png")
 
@@ -99,12 +115,14 @@ def test_playground_in_jupyterlab_trains_what_is_typed(lab, page, tmp_path):  # 
         state = page.evaluate(STATE_JS)
         assert finished and not state["errors"], state
         page.wait_for_selector(REGION)
+        assert page.locator(REGION).evaluate(OUTSIDE_CHARTS_JS) == []  # the default run's landscape is a close-up
 
         type_into(page, "learning_rate", "0.5")
         type_into(page, "epochs", "25")
         expected = final_loss(learning_rate=0.5, epochs=25)
         page.wait_for_function(f"() => document.querySelector('{REGION} .hnn-loss')?.textContent === '{expected}'")
         assert page.locator(REGION).get_by_role("textbox", name="epochs", exact=True).input_value() == "25"
+        assert page.locator(REGION).evaluate(OUTSIDE_CHARTS_JS) == []  # every title, tick and axis name inside its chart
         page.screenshot(path=tmp_path / "2-learning-rate-0.5-epochs-25.png")
         screenshot(page, tmp_path / "2-the-whole-notebook.png")
 
