@@ -11,6 +11,7 @@ so that a busy spell slows all three alike. The table is Markdown: benchmarks/RE
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import os
 import re
@@ -274,21 +275,47 @@ def playground() -> list[dict]:
 
 
 def warm() -> list[dict]:
-    """A warm Run All of the walkthrough: every cell executed again in the kernel that ran them once (nbclient)."""
+    """A warm Run All of the walkthrough: every cell executed again in the kernel that ran them once (nbclient), with
+    what each cell takes, and matplotlib's own floor: what bounds the cells that draw figures."""
     import nbclient
 
     floor = statistics.median(svg_floor())
     nb = nbformat.read(NOTEBOOK, 4)
     client = nbclient.NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    cells = {cell.source: [] for cell in nb.cells if cell.cell_type == "code"}
     with client.setup_kernel():
         def run_all():
             for index, cell in enumerate(nb.cells):
+                start = time.perf_counter()
                 client.execute_cell(cell, index)
+                if cell.cell_type == "code":
+                    cells[cell.source].append(time.perf_counter() - start)
         times = seconds(run_all)
     each = statistics.median(times)
-    return [row("Warm Run All of the walkthrough (kernel running, imports done)", f"{each:.2f} s",
+    rows = [row("Warm Run All of the walkthrough (kernel running, imports done)", f"{each:.2f} s",
                 f"{floor * 1000:.1f} ms: one in-process SVG of diagrams/ae0.gv", f"{each / floor:.0f}×", "≤ 100×",
                 each / floor <= 100, seconds=times, floor_seconds=[floor])]
+    medians = {source: statistics.median(spent[1:]) for source, spent in cells.items()}  # the warm-up run left out
+    figures = {source: spent for source, spent in medians.items() if "show_figures" in source or "show_learning_rates" in source}
+    for source, spent in figures.items():
+        rows.append(row(f"Warm cell `{source.splitlines()[0]}` (matplotlib figures)", f"{spent * 1000:.0f} ms",
+                        ratio=f"{spent / floor:.0f}×"))
+    rest = sum(medians.values()) - sum(figures.values())
+    rows.append(row(f"Warm cells without figures ({len(medians) - len(figures)} cells: diagrams, stepper, log, narrative)",
+                    f"{rest * 1000:.0f} ms", ratio=f"{rest / floor:.0f}×"))
+    bare = statistics.median(seconds(bare_figure, 2 * REPEATS))
+    rows.append(row("matplotlib's floor: a bare line chart of 11 points saved as PNG", f"{bare * 1000:.0f} ms",
+                    f"{floor * 1000:.1f} ms: one in-process SVG of diagrams/ae0.gv", f"{bare / floor:.0f}×"))
+    return rows
+
+
+def bare_figure() -> None:
+    """One axes, one line, matplotlib's defaults, 800 × 450 pixels: less than any figure of the walkthrough draws."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 4.5), dpi=100)
+    fig.subplots().plot(range(11), range(11))
+    fig.savefig(io.BytesIO(), format="png")
 
 
 def imports() -> list[dict]:
