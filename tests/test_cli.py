@@ -50,3 +50,20 @@ def test_unreachable_target_warns_in_one_line_and_still_runs(hnn_cli):
         "hnn: warning: target=1.5 is outside what tanh can output (-1 < o < 1);"
         " the loss will approach but never reach 0\n"
     )
+
+
+def test_hnns_programs_validate_notebooks_without_building_rfc3987_grammars():
+    """hnn.programs keeps rfc3987-syntax out of hnn's processes; nbformat's checks of a notebook stay as strict."""
+    code = """
+import hnn.cli, nbformat, sys
+from tests.conftest import WALKTHROUGH
+nb = nbformat.read(WALKTHROUGH, as_version=4)
+nbformat.validate(nb)
+nb.cells[0]["cell_type"] = "not a cell type"
+try:
+    nbformat.validate(nb)
+except nbformat.ValidationError:
+    print("rejected", sys.modules["rfc3987_syntax"])
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    assert done.stdout == "rejected None\n", done.stderr
