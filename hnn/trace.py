@@ -66,7 +66,7 @@ class Epochs(Sequence):
         if isinstance(k, slice):
             return tuple(self[i] for i in range(len(self))[k])
         i = range(len(self))[k]  # from the end when negative, IndexError out of range: as a tuple indexes
-        at = lambda columns: (column[i] for column in columns)  # noqa: E731  epoch i of each
+        at = lambda columns: [column[i] for column in columns]  # noqa: E731  epoch i of each
         return Epoch(i + 1, self.w1[i], self.w2[i], self.b[i], self.n[i], self.o[i], self.loss[i], self.do_dn[i],
                      grad=Grads(*at(self.grad)), hand=Grads(*at(self.hand)), fd=Grads(*at(self.fd)),
                      updated=Params(*at(self.updated)))
