@@ -6,7 +6,7 @@ so that a busy spell slows all three alike. The table is Markdown: benchmarks/RE
 
     python benchmarks/run.py                     # everything (~6 minutes on 2 cores), then benchmarks/results.json
     python benchmarks/run.py diagrams explorer   # some of: notebooks explorer diagrams stepper playground warm imports
-                                                 # tests; prints, writes nothing
+                                                 # memory tests; prints, writes nothing
 """
 from __future__ import annotations
 
@@ -194,6 +194,46 @@ def diagrams() -> list[dict]:
     return rows
 
 
+LONGEST = 100_000  # epochs: the most a run takes
+# Run in a fresh interpreter after the code measured: its own peak resident memory and its children's, in KiB. Its own
+# is VmHWM, not ru_maxrss, which also counts the process that started it, as it was when it did (Linux keeps the larger
+# of the two across exec): this one. A child's is at least what its parent held then: the sweep's, for its kernel.
+PEAKS = """import resource, sys
+own = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)"""
+
+
+def peaks(code: str, **run) -> tuple[int, int, float]:
+    """Peak resident bytes of a fresh Python running code, and of the largest child it waited for; and its seconds."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", f"{code}\n{PEAKS}"], stderr=subprocess.PIPE, text=True, **run)
+    elapsed = time.perf_counter() - start
+    if done.returncode:
+        sys.exit(f"benchmark run failed: {code}\n{done.stderr[-3000:]}")
+    own, children = map(int, done.stderr.split()[-2:])
+    return 1024 * own, 1024 * children, elapsed
+
+
+def memory() -> list[dict]:
+    """Peak memory of the longest run, printed as JSON, and of a sweep of it, against a process that only imports torch."""
+    floor, _, _ = peaks("import torch")
+    cli = "from hnn.cli import main\nassert not main({})"
+    run, _, run_seconds = peaks(cli.format(["run", "--epochs", str(LONGEST), "--json"]), stdout=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory(prefix="hnn-bench-") as folder:  # the kernel is the sweep's child
+        sweep, kernel, sweep_seconds = peaks(cli.format(["sweep", "--param", f"epochs={LONGEST}", "--out", f"{folder}/sweep"]),
+                                             stdout=subprocess.DEVNULL)
+    against = f"{floor / MB:.0f} MB: a process that only imports torch"
+    return [
+        row(f"`hnn run --epochs {LONGEST} --json > /dev/null`: peak memory", f"{run / MB:.0f} MB", against,
+            f"{run / floor:.2f}×", "≤ 400 MB", run <= 400 * MB, bytes=run, floor_bytes=floor),
+        row(f"`hnn run --epochs {LONGEST} --json > /dev/null`: time", f"{run_seconds:.1f} s", seconds=[run_seconds]),
+        row(f"`hnn sweep --param epochs={LONGEST}`: the sweep process's peak memory", f"{sweep / MB:.0f} MB", against,
+            f"{sweep / floor:.2f}×", "≤ 400 MB", sweep <= 400 * MB, bytes=sweep, floor_bytes=floor, seconds=[sweep_seconds]),
+        row(f"`hnn sweep --param epochs={LONGEST}`: its notebook kernel's peak memory", f"{kernel / MB:.0f} MB", against,
+            f"{kernel / floor:.2f}×", bytes=kernel, floor_bytes=floor),
+    ]
+
+
 def tests() -> list[dict]:
     """`make test` after set-up (`make bench` has done it): the whole pytest run (browser tests, nbval), once."""
     start = time.perf_counter()
@@ -335,7 +375,7 @@ def imports() -> list[dict]:
 
 SECTIONS = {"notebooks": notebooks, "explorer": explorer, "diagrams": diagrams, "stepper": stepper, "playground": playground,
             "warm": warm,
-            "imports": imports, "tests": tests}
+            "imports": imports, "memory": memory, "tests": tests}
 
 
 def table(rows: list[dict]) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from array import array
 from collections.abc import Sequence
 
 import matplotlib
@@ -39,6 +40,7 @@ STYLE = {
     "image.cmap": "viridis",  # perceptually uniform and colour-blind safe
 }
 MARKERS_UP_TO = 50  # points per line; beyond this, markers merge into a smear (200 learning rates, 2000 epochs)
+CURVE_POINTS = 2000  # a longer summary curve is drawn through its envelope, still more points than the 800 pixels across
 LOG_ABOVE = 100  # a loss that spans more than two decades gets a log axis
 MIN_SPAN = 2.0  # smallest landscape side, in parameter units: enough to show the valley around a tiny path
 MARGIN = 0.3  # room around the path, as a fraction of its extent
@@ -250,21 +252,37 @@ def png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def envelope(values: Sequence[float], most: int = CURVE_POINTS) -> tuple[array, array]:
+    """A curve's epochs (from 1) and values, at most `most` points: a longer curve keeps its first and last point and,
+    of each equal run of epochs between, the lowest and the highest value, in epoch order. Drawn, it covers the pixels
+    the whole curve would, with the same least and greatest value, in 16 bytes a point whatever the epochs."""
+    if len(values) <= most:
+        return array("q", range(1, len(values) + 1)), array("d", values)
+    y = np.asarray(values, dtype=np.float64)
+    bounds = np.linspace(1, len(y) - 1, (most - 2) // 2 + 1).astype(int)  # the runs between the first and the last
+    kept = {0, len(y) - 1}
+    for start, stop in zip(bounds, bounds[1:]):
+        run = y[start:stop]
+        kept.update((start + int(run.argmin()), start + int(run.argmax())))
+    points = sorted(kept)
+    return array("q", (k + 1 for k in points)), array("d", y[points].tolist())
+
+
 @matplotlib.rc_context(STYLE)
-def loss_curves(curves: Sequence[tuple[str, Sequence[float]]], title: str) -> Figure:
-    """Several runs' losses per epoch (as Trace.losses() lists them) on one axis, each labelled; the sweep summary."""
+def loss_curves(curves: Sequence[tuple[str, Sequence[int], Sequence[float]]], title: str) -> Figure:
+    """Several runs' losses per epoch on one axis, each labelled: the sweep summary. A curve is its label, its epochs and
+    their losses, the last the trained network's (as envelope() keeps Trace.losses())."""
     fig, (ax,) = _figure()
-    for i, (label, losses) in enumerate(curves):
+    for i, (label, epochs, losses) in enumerate(curves):
         colour, shape = CYCLE[i % len(CYCLE)]
         linestyle = LINE_STYLES[i // len(CYCLE) % len(LINE_STYLES)]
-        ax.plot(range(1, len(losses) + 1), losses, marker=_marker(len(losses), shape), linestyle=linestyle,
-                color=colour, label=label)
+        ax.plot(epochs, losses, marker=_marker(len(losses), shape), linestyle=linestyle, color=colour, label=label)
     ax.set_title(title, wrap=True)
     ax.set_xlabel("epoch  (last point: the trained network)")
     if curves:
-        _loss_axis(ax, [loss for _, losses in curves for loss in losses])
+        _loss_axis(ax, [loss for _, _, losses in curves for loss in losses])
         # Below the axis, never over a curve, in as many columns as the longest label leaves room for.
-        longest = max(len(label) for label, _ in curves)
+        longest = max(len(label) for label, *_ in curves)
         columns = max(1, min(len(curves), LEGEND_CHARACTERS // (longest + 6)))
         fig.legend(loc="outside lower center", ncols=columns, fontsize="small")
     return fig

@@ -45,6 +45,7 @@ KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL"]
 MAX_RUNS = 1000  # each run starts a kernel (seconds each): 1000 runs take about an hour on two cores
 MAX_TOTAL_EPOCHS = 10_000_000  # every run's epochs together: 100 runs of the most epochs a run takes
 LONG_RUNS, LONG_EPOCHS = 50, 1_000_000  # beyond either, a sweep takes many minutes: it starts only with --allow-long
+SUMMARY_POINTS = 200_000  # of all the summary's curves together: 1000 runs draw in some 60 MB, 200 points each
 LOCK = ".hnn-sweep.lock"  # held while a sweep writes into its --out, so that a second one refuses
 STOP_SECONDS = 30  # after a signal, how long the runs under way get to end once their kernels are killed
 
@@ -62,7 +63,7 @@ class Outcome(NamedTuple):
     """What the summary needs of a run: its final loss and trained parameters, and its loss per epoch."""
 
     final: Final  # the trained network's forward pass and parameters
-    losses: array.array  # each epoch's loss, then the final one: 8 bytes each, whatever the epochs
+    curve: tuple[array.array, array.array]  # epochs and losses, the last the final one's, as plots.envelope keeps them
 
 
 class _Loader(yaml.SafeLoader):
@@ -267,11 +268,12 @@ def sweep(
     with _locked(out), _Signals() as signals:
         check_targets(outputs, force=force or resume)  # again, now that no other sweep can be writing here
         done = {run.name for run, path in zip(runs, outputs) if resume and complete(path, notebook, run)}
-        outcomes = {run.name: _outcome(run.config) for run in runs if run.name in done and not signals.received}
+        points = min(plots.CURVE_POINTS, SUMMARY_POINTS // len(runs))  # of each run's loss curve
+        outcomes = {run.name: _outcome(run.config, points) for run in runs if run.name in done and not signals.received}
         errors = dict.fromkeys(outcomes)
         todo = [run for run in runs if run.name not in done]
         if todo and not signals.received:
-            _execute_all(notebook, out, todo, jobs, signals.received_one, errors, outcomes)
+            _execute_all(notebook, out, todo, jobs, signals.received_one, errors, outcomes, points)
         write_all({
             out / "summary.csv": _summary_csv(runs, outcomes, errors),
             out / "summary.png": _summary_png(runs, outcomes, errors),
@@ -404,14 +406,14 @@ class _Kernel(AsyncKernelManager):
 
 
 def _execute_all(notebook: Path, out: Path, runs: list[Job], jobs: int, stopping: threading.Event, errors: dict,
-                 outcomes: dict) -> None:
+                 outcomes: dict, points: int) -> None:
     """Every run, as many at once as there are cores, into errors (None for a run that went well) and outcomes; a line
     on stderr as each finishes, and a bar on a terminal. Once stopping is set, the kernels are killed and it returns."""
     staging = Path(tempfile.mkdtemp(dir=out, prefix=".hnn-sweep-"))  # beside the outputs: one file system, one rename
     pool = ThreadPoolExecutor(min(jobs, len(runs)))
     bar = tqdm(total=len(runs), unit="run", file=sys.stderr, disable=None)  # None: no bar unless stderr is a terminal
     futures = {
-        pool.submit(_run, notebook, staging / f"{i}.ipynb", out / f"{run.name}.ipynb", run, stopping): run
+        pool.submit(_run, notebook, staging / f"{i}.ipynb", out / f"{run.name}.ipynb", run, stopping, points): run
         for i, run in enumerate(runs)
     }
     pending, written = set(futures), []
@@ -446,10 +448,11 @@ def _execute_all(notebook: Path, out: Path, runs: list[Job], jobs: int, stopping
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _run(notebook: Path, executed: Path, output: Path, run: Job, stopping: threading.Event) -> tuple[str | None, Outcome | None]:
+def _run(notebook: Path, executed: Path, output: Path, run: Job, stopping: threading.Event,
+         points: int) -> tuple[str | None, Outcome | None]:
     """One run's notebook, then its summary numbers, both in this thread: the main one only waits, for a signal too."""
     error = _execute(notebook, executed, output, run.parameters, stopping)
-    return error, None if error else _outcome(run.config)
+    return error, None if error else _outcome(run.config, points)
 
 
 def _execute(notebook: Path, executed: Path, output: Path, parameters: dict, stopping: threading.Event) -> str | None:
@@ -491,15 +494,15 @@ def _mark_dead(executed: Path, error: str) -> None:
     nbformat.write(nb, executed)
 
 
-_ONE_RECORD = threading.Lock()  # one run's Trace alive at a time: a 100 000-epoch record is a few hundred MB
+_ONE_RECORD = threading.Lock()  # one run's Trace alive at a time: training 100 000 epochs takes some 70 MB at its peak
 
 
-def _outcome(config: Config) -> Outcome:
+def _outcome(config: Config, points: int) -> Outcome:
     """A run's summary numbers from hnn, not from its notebook (which prints 6 decimals): one run trained at a time,
-    so that the sweep's memory is one run's record whatever the runs."""
+    and at most `points` of its loss curve kept, so that the sweep's memory is bounded whatever the runs and epochs."""
     with _ONE_RECORD:
         trace = train(config)
-        return Outcome(trace.final, array.array("d", trace.losses()))
+        return Outcome(trace.final, plots.envelope(trace.losses(), points))
 
 
 def _one_line(text: str) -> str:
@@ -535,7 +538,7 @@ def _summary_png(runs: list[Job], outcomes: dict, errors: dict) -> bytes:
     curves = [
         # Each run by what its own set gives, of what varies: a list-form file's runs each name only their own values.
         (", ".join(f"{name}={run.values[name]}" for name in run.parameters if name in varying) or run.name,
-         outcomes[run.name].losses) for run in finished
+         *outcomes[run.name].curve) for run in finished
     ]
     left_out = len(runs) - len(finished)
     notes = [same] * bool(same) + [f"{left_out} failed or stopped run{'s' * (left_out > 1)} left out"] * bool(left_out)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -41,6 +42,39 @@ class Epoch:
         return Params(self.w1, self.w2, self.b)
 
 
+@dataclass(frozen=True, repr=False)
+class Epochs(Sequence):
+    """Every epoch of a run, kept as columns: Epoch's fields, each an array of float64 with one number per epoch
+    (31 numbers, 248 bytes an epoch, where one Epoch object takes 2.5 kB); an epoch read is built as an Epoch."""
+
+    w1: array
+    w2: array
+    b: array
+    n: array
+    o: array
+    loss: array
+    do_dn: array
+    grad: Grads  # each of its fields an array, as are hand's, fd's and updated's
+    hand: Grads
+    fd: Grads
+    updated: Params
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return tuple(self[i] for i in range(len(self))[k])
+        i = range(len(self))[k]  # from the end when negative, IndexError out of range: as a tuple indexes
+        at = lambda columns: [column[i] for column in columns]  # noqa: E731  epoch i of each
+        return Epoch(i + 1, self.w1[i], self.w2[i], self.b[i], self.n[i], self.o[i], self.loss[i], self.do_dn[i],
+                     grad=Grads(*at(self.grad)), hand=Grads(*at(self.hand)), fd=Grads(*at(self.fd)),
+                     updated=Params(*at(self.updated)))
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} epochs>"
+
+
 @dataclass(frozen=True, slots=True)
 class Final:
     """The forward pass of the trained parameters."""
@@ -69,7 +103,7 @@ class Trace:
     """A whole run: its config, every epoch, and the final forward pass."""
 
     config: Config
-    epochs: tuple[Epoch, ...]
+    epochs: Epochs
     final: Final
 
     def epoch(self, k: int) -> Epoch:
@@ -82,11 +116,12 @@ class Trace:
 
     def states(self) -> list[Params]:
         """The parameters before each epoch and after the last: what diagrams ae0 … aeN show (0-based, as k in aek)."""
-        return [e.params for e in self.epochs] + [self.final.params]
+        e = self.epochs
+        return [Params(*p) for p in zip(e.w1, e.w2, e.b)] + [self.final.params]
 
     def losses(self) -> list[float]:
         """The loss before each epoch's update, then the trained network's: one per state, as states() lists them."""
-        return [e.loss for e in self.epochs] + [self.final.loss]
+        return self.epochs.loss.tolist() + [self.final.loss]
 
     def to_json(self) -> str:
         """Full-precision JSON (Python's float repr round-trips every float64 exactly), as json.dumps(indent=2) writes

@@ -3,13 +3,14 @@ beside it (tests/test_batch.py proves the two agree). Both cross-check autograd 
 from __future__ import annotations
 
 import contextlib
+from array import array
 from collections.abc import Sequence
 
 import torch
 
 from hnn.config import Config
 from hnn.neuron import INPUTS, LEAVES, PARAMETERS, Grads, finite_difference, forward, hand_gradients, loss, slope
-from hnn.trace import Epoch, Final, Params, Run, Trace
+from hnn.trace import Epochs, Final, Params, Run, Trace
 
 TOLERANCE = 1e-12  # autograd and the hand derivation must agree to this, relative to the gradient's size
 CHUNK = 1000  # epochs cross-checked at a time by a run that keeps no record: bounds the memory of the checks
@@ -29,7 +30,7 @@ def train(config: Config | None = None) -> Trace:
     """Train one run (the original notebook's, by default) and record every epoch; checked after the loop."""
     c = config or Config()
     x1, x2, w1, w2, b = (torch.tensor(getattr(c, name), dtype=torch.float64, requires_grad=True) for name in LEAVES)
-    steps = []
+    steps = array("d")  # every epoch's numbers, one row after another: 8 bytes each, where a list of floats takes 32
     for _ in range(c.epochs):
         # forward
         n, o = forward(x1, x2, w1, w2, b, c.activation)
@@ -40,10 +41,10 @@ def train(config: Config | None = None) -> Trace:
         # update: each parameter steps against its gradient, scaled by the learning rate
         with torch.no_grad():
             updated = Params(*(p - c.learning_rate * g for p, g in zip((w1, w2, b), grad)))
-        steps.append([value.item() for value in (w1, w2, b, n, o, L, do_dn, *grad, *updated)])  # in RECORD's order
+        steps.extend(value.item() for value in (w1, w2, b, n, o, L, do_dn, *grad, *updated))  # in RECORD's order
         w1, w2, b = (p.requires_grad_() for p in updated)
     # after the loop: autograd's gradients of every epoch against the chain rule by hand and finite differences
-    history = dict(zip(RECORD, torch.tensor(steps, dtype=torch.float64).reshape(-1, len(RECORD)).T))
+    history = dict(zip(RECORD, _table(steps).reshape(-1, len(RECORD)).T))
     hand, fd = _cross_checked(history, x1.detach(), x2.detach(), c.target, c.activation)
     return Trace(c, _epochs(history, hand, fd), _final(x1, x2, w1, w2, b, c.target, c.activation))
 
@@ -150,15 +151,17 @@ def _cross_checked(history: dict, x1, x2, target, activation: str, epochs=None, 
     return hand, finite_difference(x1, x2, w1, w2, b, o, n, target, activation)
 
 
-def _epochs(history: dict, hand: Grads, fd: Grads) -> tuple[Epoch, ...]:
-    """One run's records, from its history (name → tensor[epoch]) and its two cross-checks."""
-    columns = {name: history[name].tolist() for name in RECORD}
-    values, grads, updated = (zip(*(columns[name] for name in group)) for group in (VALUES, GRADIENTS, UPDATED))
-    checks = zip(zip(*(g.tolist() for g in hand)), zip(*(g.tolist() for g in fd)))
-    return tuple(
-        Epoch(k + 1, *v, grad=Grads(*g), hand=Grads(*h), fd=Grads(*f), updated=Params(*u))
-        for k, (v, g, u, (h, f)) in enumerate(zip(values, grads, updated, checks))
-    )
+def _table(steps: array) -> torch.Tensor:
+    """train()'s numbers as a tensor that shares their memory (torch.tensor would read them one by one)."""
+    return torch.frombuffer(steps, dtype=torch.float64) if steps else torch.empty(0, dtype=torch.float64)
+
+
+def _epochs(history: dict, hand: Grads, fd: Grads) -> Epochs:
+    """One run's records, from its history (name → tensor[epoch]) and its two cross-checks, as columns of floats."""
+    column = lambda values: array("d", values.tolist())  # noqa: E731  one tensor[epoch]'s numbers
+    named = lambda names: (column(history[name]) for name in names)  # noqa: E731
+    return Epochs(*named(VALUES), grad=Grads(*named(GRADIENTS)), hand=Grads(*map(column, hand)),
+                  fd=Grads(*map(column, fd)), updated=Params(*named(UPDATED)))
 
 
 def _final(x1, x2, w1, w2, b, target, activation: str, rows: bool = False):

@@ -114,7 +114,7 @@ def test_runs_of_different_lengths_record_the_replays_steps_and_stop_at_their_ow
 def test_epochs_are_counted_from_one_and_out_of_range_is_one_line():
     trace = hnn.train(hnn.Config(epochs=3))
     assert [trace.epoch(k).epoch for k in (1, 2, 3)] == [1, 2, 3]
-    assert trace.epoch(1) is trace.epochs[0]
+    assert trace.epoch(1) == trace.epochs[0]
     for bad in (0, 4, -1, 1.0, True):
         with pytest.raises(ValueError, match=rf"^epoch must be a whole number from 1 to 3, got {bad!r}$"):
             trace.epoch(bad)

@@ -183,10 +183,26 @@ def trajectories_lines(trace):
 
 def test_summary_curves_take_the_diagrams_colours_and_markers_and_a_legend_inside_the_figure():
     labels = ["learning_rate=0.1", "activation=sigmoid, target=0.5, learning_rate=0.5, epochs=30", "x2=1.0"]
-    curves = [(label, trained(hnn.Config(epochs=3)).losses()) for label in labels]
+    curves = [(label, *plots.envelope(trained(hnn.Config(epochs=3)).losses())) for label in labels]
     fig = plots.loss_curves(curves, "Loss per epoch")
     plots.png(fig)  # lays the figure out
     lines = fig.axes[0].lines
     assert [(line.get_color(), line.get_marker()) for line in lines] == [("#0072B2", "o"), ("#E69F00", "s"), ("#009E73", "^")]
     box = fig.legends[0].get_window_extent()
     assert 0 <= box.x0 and box.x1 <= fig.bbox.width and 0 <= box.y0, "the legend runs off the figure"
+
+
+def test_a_summary_curve_of_100_000_epochs_keeps_at_most_2000_of_its_points_and_covers_every_pixel_column():
+    rng = random.Random(5)
+    values = [math.exp(-k / 20_000) * (1 + 0.5 * math.sin(k / 700)) + rng.random() / 10 for k in range(100_001)]
+    epochs, kept = plots.envelope(values)
+    assert len(epochs) <= 2000 and list(epochs) == sorted(set(epochs)) and (epochs[0], epochs[-1]) == (1, 100_001)
+    assert list(kept) == [values[k - 1] for k in epochs]  # points of the curve, not averages
+    column = len(values) // 800  # the figure is 800 pixels across, so no column holds fewer epochs than this
+    for start in range(0, len(values), column):
+        near = [v for k, v in zip(epochs, kept) if start - column < k <= start + 2 * column]
+        assert min(near) <= min(values[start:start + column]) and max(values[start:start + column]) <= max(near)
+    short = [0.5 ** k for k in range(2000)]
+    assert [list(half) for half in plots.envelope(short)] == [list(range(1, 2001)), short]  # drawn whole, as before
+    epochs, kept = plots.envelope(values, 200)  # a sweep of 1000 runs gives each curve 200 points
+    assert len(epochs) <= 200 and min(kept) == min(values) and max(kept) == max(values)
