@@ -4,8 +4,8 @@ Absolute times drift on a shared machine; a ratio to a floor timed in the same m
 the median of REPEATS runs after one warm-up run, and the notebook runs take turns (floor, default, long, floor, …),
 so that a busy spell slows all three alike. The table is Markdown: benchmarks/README.md is a copy of it.
 
-    python benchmarks/run.py                     # everything (~6 minutes on 2 cores), then benchmarks/results.json
-    python benchmarks/run.py diagrams explorer   # some of: notebooks explorer diagrams stepper playground warm imports
+    python benchmarks/run.py                     # everything (~8 minutes on 2 cores), then benchmarks/results.json
+    python benchmarks/run.py diagrams explorer   # some of: notebooks explorer diagrams writing stepper playground warm imports
                                                  # tests; prints, writes nothing
 """
 from __future__ import annotations
@@ -193,6 +193,35 @@ def diagrams() -> list[dict]:
     return rows
 
 
+# A fresh process runs the command and reports the largest peak of it and everything it started: ru_maxrss of
+# RUSAGE_CHILDREN is a maximum over every child a process ever had, so each measure needs a parent of its own.
+PEAK_OF = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True);" \
+          " print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+
+
+def peak_rss(*args: str) -> tuple[float, float]:
+    """The peak resident memory of `python args…` and of every process it started (the largest of them), and its time."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", PEAK_OF, sys.executable, *args], check=True, capture_output=True, text=True)
+    return int(done.stdout) * 1024, time.perf_counter() - start  # KiB on Linux
+
+
+def writing() -> list[dict]:
+    """`hnn diagrams --format svg` for 201 and 6 001 diagrams (three drawing children of 2 000): its peak memory, against
+    the same training alone, and its time."""
+    rows = []
+    for epochs in (200, 6000):
+        trained, _ = peak_rss("-c", f"import hnn; hnn.train(hnn.Config(epochs={epochs}))")
+        with tempfile.TemporaryDirectory(prefix="hnn-bench-") as out:
+            peak, elapsed = peak_rss("-m", "hnn", "diagrams", "--epochs", str(epochs), "--format", "svg", "--out", out)
+        rows.append(row(f"`hnn diagrams --format svg`, {epochs + 1:,} diagrams: peak memory", f"{peak / MB:.0f} MB",
+                        f"{trained / MB:.0f} MB: the same training alone", f"+{(peak - trained) / MB:.0f} MB",
+                        "≤ +50 MB, whatever the count", peak - trained <= 50 * MB, bytes=peak, floor_bytes=trained))
+        rows.append(row(f"`hnn diagrams --format svg`, {epochs + 1:,} diagrams: time", f"{elapsed:.1f} s",
+                        seconds=[elapsed]))
+    return rows
+
+
 def tests() -> list[dict]:
     """`make test` after set-up (`make bench` has done it): the whole pytest run (browser tests, nbval), once."""
     start = time.perf_counter()
@@ -306,7 +335,8 @@ def imports() -> list[dict]:
                 seconds=without, floor_seconds=bare)]
 
 
-SECTIONS = {"notebooks": notebooks, "explorer": explorer, "diagrams": diagrams, "stepper": stepper, "playground": playground,
+SECTIONS = {"notebooks": notebooks, "explorer": explorer, "diagrams": diagrams, "writing": writing, "stepper": stepper,
+            "playground": playground,
             "warm": warm,
             "imports": imports, "tests": tests}
 
