@@ -67,9 +67,11 @@ def environment(path: Path) -> dict:
 COMMANDS = {
     "diagrams": ["diagrams", "--epochs", "3", "--out"],
     "sweep": ["sweep", "--param", "epochs=1", "--out"],
+    "worksheet": ["worksheet", "--out"],
 }
-RUNS = [(fault, "diagrams", out) for fault in FAKES for out in ("new", "old")]  # the sweep checks the renderer as
-RUNS += [(fault, "sweep", out) for fault in ("fails", "hangs") for out in ("new", "old")]  # diagrams does, first
+RUNS = [(fault, "diagrams", out) for fault in FAKES for out in ("new", "old")]  # the others meet the renderer's
+RUNS += [(fault, command, out) for command in ("sweep", "worksheet") for fault in ("fails", "hangs") for out in ("new", "old")]
+# fault where diagrams does, at its first draw
 
 
 @pytest.fixture(scope="module")
