@@ -4,9 +4,9 @@ Absolute times drift on a shared machine; a ratio to a floor timed in the same m
 the median of REPEATS runs after one warm-up run, and the notebook runs take turns (floor, default, long, floor, …),
 so that a busy spell slows all three alike. The table is Markdown: benchmarks/README.md is a copy of it.
 
-    python benchmarks/run.py                     # everything (~6 minutes on 2 cores), then benchmarks/results.json
-    python benchmarks/run.py diagrams explorer   # some of: notebooks explorer diagrams stepper playground warm imports
-                                                 # memory tests; prints, writes nothing
+    python benchmarks/run.py                     # everything (~10 minutes on 2 cores), then benchmarks/results.json
+    python benchmarks/run.py diagrams explorer   # some of: notebooks explorer diagrams writing stepper playground warm
+                                                 # imports memory tests; prints, writes nothing
 """
 from __future__ import annotations
 
@@ -234,6 +234,24 @@ def memory() -> list[dict]:
     ]
 
 
+def writing() -> list[dict]:
+    """`hnn diagrams --format svg` for 201 and 6 001 diagrams (three drawing children of 2 000): its peak memory, against
+    the same training alone, and its time."""
+    rows = []
+    for epochs in (200, 6000):
+        trained, _, _ = peaks(f"import hnn; hnn.train(hnn.Config(epochs={epochs}))")
+        with tempfile.TemporaryDirectory(prefix="hnn-bench-") as out:
+            own, children, elapsed = peaks("from hnn.cli import main\nassert not main({})".format(
+                ["diagrams", "--epochs", str(epochs), "--format", "svg", "--out", out]))
+        peak = max(own, children)  # the command, or the largest of its drawing children
+        rows.append(row(f"`hnn diagrams --format svg`, {epochs + 1:,} diagrams: peak memory", f"{peak / MB:.0f} MB",
+                        f"{trained / MB:.0f} MB: the same training alone", f"+{(peak - trained) / MB:.0f} MB",
+                        "≤ +50 MB, whatever the count", peak - trained <= 50 * MB, bytes=peak, floor_bytes=trained))
+        rows.append(row(f"`hnn diagrams --format svg`, {epochs + 1:,} diagrams: time", f"{elapsed:.1f} s",
+                        seconds=[elapsed]))
+    return rows
+
+
 def tests() -> list[dict]:
     """`make test` after set-up (`make bench` has done it): the whole pytest run (browser tests, nbval), once."""
     start = time.perf_counter()
@@ -373,7 +391,8 @@ def imports() -> list[dict]:
                 seconds=without, floor_seconds=bare)]
 
 
-SECTIONS = {"notebooks": notebooks, "explorer": explorer, "diagrams": diagrams, "stepper": stepper, "playground": playground,
+SECTIONS = {"notebooks": notebooks, "explorer": explorer, "diagrams": diagrams, "writing": writing, "stepper": stepper,
+            "playground": playground,
             "warm": warm,
             "imports": imports, "memory": memory, "tests": tests}
 

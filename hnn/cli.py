@@ -17,7 +17,7 @@ from pathlib import Path
 
 import hnn.programs  # noqa: F401  before anything imports jsonschema: see its docstring
 from hnn.config import FIELDS, LIMIT, MAX_DIAGRAMS, MAX_EPOCHS, MAX_LEARNING_RATE, NUMBERS, Config, Display
-from hnn.diagram import FORMATS, VIEWS, GraphvizMissing, write
+from hnn.diagram import FORMATS, VIEWS, RenderError, check, write
 from hnn.log import walkthrough_pieces
 from hnn.neuron import ACTIVATIONS
 from hnn.training import train
@@ -84,8 +84,10 @@ def _discard_stdout() -> None:
 
 
 def diagrams(args: argparse.Namespace) -> None:
-    paths = write(train(config_from(args)), args.out, view=args.view, formats=tuple(args.format.split(",")))
-    print(f"wrote {len(paths)} files to {os.path.join(args.out, '')}")
+    config, formats = config_from(args), args.format.split(",")
+    check(args.out, config.epochs, args.view, formats)  # before training, which takes half a minute at 100 000 epochs
+    count = write(train(config), args.out, view=args.view, formats=formats)
+    print(f"wrote {count} files to {os.path.join(args.out, '')}")
 
 
 def sweep(args: argparse.Namespace) -> int:
@@ -345,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as error:  # a bad hyperparameter or option
             print(f"hnn {args.command}: error: {error}", file=sys.stderr)
             return 2
-        except GraphvizMissing as error:  # the program is fine; the machine lacks Graphviz
+        except RenderError as error:  # the input is fine; the machine's Graphviz is missing, fails or hangs
             print(f"hnn {args.command}: error: {error}", file=sys.stderr)
             return 1
         except OSError as error:  # a machine fault: a full disk, an I/O error, a folder that vanished

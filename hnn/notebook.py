@@ -144,8 +144,8 @@ def show_stepper(trace: Trace, display: Display) -> None:
     steps = frames.frames(trace, display)
     try:
         stepper = Stepper(frames.template(trace, steps), steps, picture=frames.picture(trace, steps[0]))
-    except diagram.GraphvizMissing as missing:  # the log below still shows every number
-        print(f"No stepper: {missing}.")
+    except diagram.RenderError as error:  # no Graphviz, or one that fails: the log below still shows every number
+        print(f"No stepper: {error}.")
         return
     show_widget(stepper)
 
@@ -166,8 +166,8 @@ def show_epochs(trace: Trace, display: Display) -> None:
         print("\n".join(notes) + "\n")
     try:
         bundles = diagram_bundles(trace, [epoch - 1 for epoch in epochs], display.view)  # epoch k starts from ae{k-1}
-    except diagram.GraphvizMissing as missing:  # the logs still show every number
-        print(f"No diagrams: {missing}.\n")
+    except diagram.RenderError as error:  # no Graphviz, or one that fails: the logs still show every number
+        print(f"No diagrams: {error}.\n")
         bundles = {}
     for epoch in epochs:
         if epoch - 1 in bundles:
@@ -182,7 +182,7 @@ def show_final(trace: Trace, display: Display) -> None:
     trained = len(trace.epochs)  # the last state, ae{epochs}
     try:
         _show(diagram_bundles(trace, [trained], display.view)[trained])
-    except diagram.GraphvizMissing:  # show_epochs has said so, once
+    except diagram.RenderError:  # show_epochs has said so, once
         pass
 
 

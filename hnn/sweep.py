@@ -34,6 +34,7 @@ from tqdm import tqdm
 from hnn import plots
 from hnn.classroom import WALKTHROUGH
 from hnn.config import Config
+from hnn.diagram import check_renderer
 from hnn.files import FILE_MODE, check_targets, create, directory, write_all, write_atomically
 from hnn.notebook import setup
 from hnn.trace import Final
@@ -264,6 +265,7 @@ def sweep(
         with _locked(out, create=False):
             pass
     check_targets(outputs, force=force or resume)
+    check_renderer()  # the notebooks draw diagrams: a renderer that fails or hangs is said once, before any kernel starts
     create(out)
     with _locked(out), _Signals() as signals:
         check_targets(outputs, force=force or resume)  # again, now that no other sweep can be writing here

@@ -5,6 +5,7 @@ import errno
 import json
 import math
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -226,6 +227,17 @@ def test_a_bad_diagrams_option_gets_one_line(args, message, workspace, capsys):
     assert snapshot(workspace) == before
 
 
+def test_a_folder_where_a_diagram_goes_is_refused_before_training(workspace, capsys, monkeypatch):
+    """`mkdir -p out/ae3.svg; hnn diagrams --out out --epochs 5`: found before any work, even the training."""
+    (workspace / "out" / "ae3.svg").mkdir()
+    monkeypatch.setattr("hnn.cli.train", lambda config: pytest.fail("trained before the files' places were checked"))
+    before = snapshot(workspace)
+    assert cli(capsys, "diagrams", "--out", str(workspace / "out"), "--epochs", "5") == (
+        f"{workspace / 'out' / 'ae3.svg'} is a directory, where this command writes a file; move it away or choose"
+        " another --out")
+    assert snapshot(workspace) == before
+
+
 def test_the_process_exits_2_with_the_same_line():
     """The matrix calls main() in this process; the installed command is sys.exit(main()), checked once here."""
     result = subprocess.run([sys.executable, "-m", "hnn", "run", "--b", "-inf"], capture_output=True, text=True, cwd=ROOT)
@@ -401,17 +413,69 @@ def test_a_full_output_device_gets_one_line():
     assert (done.returncode, done.stderr) == (1, "hnn run: error: cannot write the output: No space left on device\n")
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 64 kB file system of its own, mounted for the test (root can, as in CI): a full disk without filling one."""
-    where = tmp_path / "small"
+def tmpfs(where: Path, size: str):
+    """A file system of this size of its own at where, mounted while the caller yields (root can, as in CI): a full
+    disk without filling one. Skips the test where it cannot be mounted."""
     where.mkdir()
     if shutil.which("mount") is None or subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True
     ).returncode:
         pytest.skip("mounting a tmpfs needs root")
     yield where
     subprocess.run(["umount", str(where)], check=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 kB file system."""
+    yield from tmpfs(tmp_path / "small", "64k")
+
+
+class _Filling:
+    """A file that takes bytes until the disk it stands for is full: then ENOSPC, as write(2) gives."""
+
+    def __init__(self, file, room: list):
+        self.file, self.room = file, room
+
+    def write(self, data: bytes) -> int:
+        self.room[0] -= len(data)
+        if self.room[0] < 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return self.file.write(data)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.file.close()
+
+
+@pytest.fixture(params=["tmpfs", "injected"])
+def full_disk(request, tmp_path, monkeypatch):
+    """A folder with about 256 kB free: a tmpfs of its own where root can mount one (as in CI), and everywhere
+    hnn.files' own writes refused with ENOSPC past 256 kB, as a full disk refuses them."""
+    if request.param == "tmpfs":
+        yield from tmpfs(tmp_path / "small", "256k")
+        return
+    room = [256_000]
+    monkeypatch.setattr("hnn.files.open", lambda fd, mode: _Filling(open(fd, mode), room), raising=False)
+    (tmp_path / "small").mkdir()
+    yield tmp_path / "small"
+
+
+def test_a_full_disk_stops_hnn_diagrams_with_one_line_and_leaves_the_folder_as_it_was(full_disk, capsys):
+    out = full_disk / "d"
+    out.mkdir()
+    (out / "ae0.svg").write_text("an earlier run's")  # a failed overwrite leaves it as it was
+    (out / "notes.txt").write_text("mine")
+    before = snapshot(full_disk)
+    done = run_cli(capsys, "diagrams", "--out", str(out), "--epochs", "5")  # 18 files, ~320 kB
+    assert (done.returncode, done.stdout) == (1, "")
+    assert re.fullmatch(rf"hnn diagrams: error: No space left on device: {re.escape(str(out))}/ae[0-5]\.(gv|svg|png)\n",
+                        done.stderr), done.stderr
+    assert snapshot(full_disk) == before  # nothing of this run's, no hidden folder, the folder's time as it was
+    done = run_cli(capsys, "diagrams", "--out", str(full_disk / "new" / "d"), "--epochs", "5")
+    assert done.returncode == 1 and done.stderr.count("\n") == 1 and snapshot(full_disk) == before  # no new/ left
 
 
 def test_a_set_of_files_too_big_for_the_disk_is_not_written_at_all(small_disk):
