@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import itertools
 import os
@@ -11,6 +12,7 @@ import re
 import shlex
 import signal
 import sys
+import threading
 import warnings
 from importlib.metadata import version
 from pathlib import Path
@@ -331,19 +333,46 @@ def parser() -> Parser:
     return top
 
 
+class Stopped(BaseException):
+    """A signal that stops the command, raised where it runs, as Ctrl-C's KeyboardInterrupt is: what is under way then
+    cleans up on its way out (a half-written set of diagrams is removed, the processes drawing them are killed)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stopped_by(signum: int):
+    """Raise Stopped when signum arrives, while the block runs; the handler before it is put back after."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set a handler
+        yield
+        return
+
+    def stop(received, frame):
+        raise Stopped(received)
+
+    previous = signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signum, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     args, unrecognized = parser().parse_known_args(argv)
     if unrecognized:  # said by the command's own parser, whose usage lists what it accepts
         usage = " ".join(args.parser.format_usage().split()[1:])
         args.parser.error(f"unrecognized arguments: {' '.join(unrecognized)}; usage: {usage}")
-    with warnings.catch_warnings():  # restores the warning machinery when done, for callers of main()
+    with warnings.catch_warnings(), _stopped_by(signal.SIGTERM):  # both put back when done, for callers of main()
         warnings.simplefilter("always")
         warnings.showwarning = lambda message, *_: print(f"hnn: warning: {message}", file=sys.stderr)
         try:
             status = args.handler(args)
-        except KeyboardInterrupt:  # Ctrl-C before a command could handle it (sweep writes its summary first)
-            print(f"hnn {args.command}: stopped by SIGINT", file=sys.stderr)
-            return 128 + signal.SIGINT
+        except (KeyboardInterrupt, Stopped) as stop:  # Ctrl-C or SIGTERM, once what was under way has cleaned up
+            signum = getattr(stop, "signum", signal.SIGINT)  # sweep handles both itself, and writes its summary first
+            print(f"hnn {args.command}: stopped by {signal.Signals(signum).name}", file=sys.stderr)
+            return 128 + signum
         except ValueError as error:  # a bad hyperparameter or option
             print(f"hnn {args.command}: error: {error}", file=sys.stderr)
             return 2

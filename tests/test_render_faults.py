@@ -4,6 +4,7 @@ Each fault is a fake `pygraphviz` package, first on PYTHONPATH for a process of 
 kernel), or in sys.modules for this one. Whatever the fault, a command says it in one line with the renderer's own
 message and exits 1 having written nothing, and a notebook prints every number, with only the pictures missing."""
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -47,6 +48,7 @@ FAKES = {  # the fault → (what its draw does, what it runs at import, the one 
     "empty": ('return b""', "", "Graphviz gave no whole SVG file for a diagram, but 0 bytes, b''"),
     "hangs": ("time.sleep(3600)", SHORT_LIMIT, "Graphviz did not finish drawing a diagram within 1 s"),
 }
+SLOW = 'time.sleep(0.05)\n        return b\'<?xml version="1.0"?>\\n<svg></svg>\\n\''  # whole files, 20 a second
 STILL = "Graphviz is still drawing a diagram that it did not finish within 1 s"  # every later draw, at once
 
 
@@ -104,6 +106,26 @@ def test_a_command_says_the_renderers_fault_in_one_line_and_writes_nothing(fault
     assert (status, stdout, stderr) == (1, "", f"hnn {command}: error: {FAKES[fault][2]}\n")
     assert snapshot(work) == before  # no new folder, no hidden one, the earlier run's files untouched
     assert seconds < 120  # a hang is given up: the process ended on its own
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_hnn_diagrams_in_one_line_and_leaves_nothing_behind(signum, tmp_path):
+    (tmp_path / "slow" / "pygraphviz").mkdir(parents=True)
+    (tmp_path / "slow" / "pygraphviz" / "__init__.py").write_text(FAKE.format(what="is slow", setup="", draw=SLOW))
+    (tmp_path / "work").mkdir()
+    out = tmp_path / "work" / "big"
+    drawing = subprocess.Popen([sys.executable, "-m", "hnn", "diagrams", "--epochs", "500", "--format", "svg", "--out", out],
+                               env=environment(tmp_path / "slow"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (out.is_dir() and any(name.startswith(".hnn-") and os.listdir(out / name) for name in os.listdir(out))):
+        assert drawing.poll() is None and time.monotonic() < deadline, drawing.communicate()
+        time.sleep(0.05)  # until the first diagrams are written, into the hidden folder
+    drawing.send_signal(signum)
+    stdout, stderr = drawing.communicate(timeout=60)
+    assert (drawing.returncode, stdout, stderr) == (128 + signum, "", f"hnn diagrams: stopped by {signal.Signals(signum).name}\n")
+    assert os.listdir(tmp_path / "work") == []  # the folder it made, and the hidden one inside, are gone
+    left = subprocess.run(["pgrep", "-f", str(out)], capture_output=True, text=True).stdout
+    assert left == "", left  # its drawing children too
 
 
 # The walkthrough notebook through papermill, its kernel with the fake: every number, no pictures.
