@@ -275,7 +275,9 @@ def sweep(
         errors = dict.fromkeys(outcomes)
         todo = [run for run in runs if run.name not in done]
         if todo and not signals.received:
-            _execute_all(notebook, out, todo, jobs, signals.received_one, errors, outcomes, points)
+            # Absolute: papermill's writes chdir the whole process, under the other runs' threads, to the folder it saw as
+            # current when its run began; a relative path would then be read from wherever that is.
+            _execute_all(notebook, out.absolute(), todo, jobs, signals.received_one, errors, outcomes, points)
         write_all({
             out / "summary.csv": _summary_csv(runs, outcomes, errors),
             out / "summary.png": _summary_png(runs, outcomes, errors),
