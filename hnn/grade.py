@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import subprocess
 import sys
 import tempfile
 import time
@@ -122,7 +123,9 @@ def run(path: Path, seconds: float) -> tuple[dict, str | None]:
             extra_arguments=["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"],
         )
         try:
-            client.execute()
+            # The kernel's own stderr goes nowhere: one killed at its time limit may print the zmq library's
+            # assertion there, and hnn grade's stderr is one line per submission that went wrong.
+            client.execute(stderr=subprocess.DEVNULL)
         except nbclient.exceptions.CellTimeoutError:
             raise Ungraded(f"did not finish within {seconds:g} s") from None
         except nbclient.exceptions.DeadKernelError:
