@@ -425,10 +425,9 @@ def render(sources: list[str], fmt: str = "svg") -> list[bytes]:
 
 
 def check_renderer() -> None:
-    """Draw a small diagram as SVG and as PNG, as the notebooks do: RenderError in one line if Graphviz cannot, before
-    a command starts work whose pictures it would be missing."""
+    """Draw a small diagram as SVG, as the notebooks do: RenderError in one line if Graphviz cannot, before a command
+    starts work whose pictures it would be missing."""
     render([PROBE], "svg")
-    render([PROBE], "png")
 
 
 def _palette(png: bytes) -> bytes:
