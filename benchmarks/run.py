@@ -356,7 +356,8 @@ def warm() -> list[dict]:
     medians = {source: statistics.median(spent[1:]) for source, spent in cells.items()}  # the warm-up run left out
     figures = {source: spent for source, spent in medians.items() if "show_figures" in source or "show_learning_rates" in source}
     for source, spent in figures.items():
-        rows.append(row(f"Warm cell `{source.splitlines()[0]}` (matplotlib figures)", f"{spent * 1000:.0f} ms",
+        what = "its figure, and its 200 runs trained" if "show_learning_rates" in source else "matplotlib figures"
+        rows.append(row(f"Warm cell `{source.splitlines()[0]}` ({what})", f"{spent * 1000:.0f} ms",
                         ratio=f"{spent / floor:.0f}×"))
     rest = sum(medians.values()) - sum(figures.values())
     rows.append(row(f"Warm cells without figures ({len(medians) - len(figures)} cells: diagrams, stepper, log, narrative)",

@@ -61,7 +61,7 @@ SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 def subscripted(name: str) -> str:
     """w1 as w₁: Unicode subscripts (DejaVu Sans has them) set as plain text, where mathtext's $w_1$ costs
     milliseconds to parse at every draw."""
-    return name.rstrip("0123456789") + name[len(name.rstrip("0123456789")):].translate(SUBSCRIPTS)
+    return name.translate(SUBSCRIPTS)  # hnn's names carry digits only at their end
 
 
 def _figure(**subplots) -> tuple[Figure, np.ndarray]:
@@ -199,7 +199,7 @@ def landscape(trace: Trace) -> Figure:
         fig.colorbar(image, ax=axes[0], label="loss L")
         image = zoom
         axes[0].set_title("The valley")
-        steps = f"Δ{subscripted('w1')} {path_w1[-1] - path_w1[0]:.2g}, Δb {path_b[-1] - path_b[0]:.2g}"
+        steps = f"Δ{subscripted('w1')} {path_w1[-1] - path_w1[0]:.2g}, Δb {path_b[-1] - path_b[0]:.2g}".replace("-", MINUS)
         axes[1].set_title(f"Close-up of the path\n{steps}", fontsize=12)
     fig.colorbar(image, ax=axes[-1], label="loss L")
     fig.legend(*axes[-1].get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=11)  # off the path
