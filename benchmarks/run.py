@@ -28,9 +28,9 @@ import torch
 from nbformat.v4 import new_code_cell, new_notebook
 
 import hnn
-from hnn.diagram import network, render
 from hnn.neuron import LEAVES, PARAMETERS, forward, loss
 from hnn.training import one_thread
+from hnn.views.diagram import network, render
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "hacking_neural_networks.ipynb"
@@ -176,7 +176,7 @@ def bare_render(count: int) -> None:
 
 
 def diagrams() -> list[dict]:
-    """hnn.diagram.render on 11 diagrams (the default run's ae0 … ae10) and 1 000, against bare renders of ae0."""
+    """hnn.views.diagram.render on 11 diagrams (the default run's ae0 … ae10) and 1 000, against bare renders of ae0."""
     rows = []
     for count, bare_runs, repeats, warm_up in ((11, 11, REPEATS, True), (1000, 100, 3, False)):
         trace = hnn.train(hnn.Config(epochs=count - 1))
@@ -283,7 +283,7 @@ NEXT_JS = """async (steps) => {
 def stepper() -> list[dict]:
     """The training stepper in chromium, as in the offline handout: Next → new frame drawn, median over STEPS."""
     sys.path.insert(0, str(ROOT))  # the tests' stepper data: a tagged network diagram and replayed frames
-    from hnn.stepper import standalone_html
+    from hnn.notebook.stepper import standalone_html
     from tests.browser import chromium_page
     from tests.stepper_data import frames, tagged_svg
 
@@ -312,7 +312,7 @@ def svg_floor(repeats: int = 20) -> list[float]:
 
 def playground() -> list[dict]:
     """One playground update (retraining and every redraw, kernel side) and hnn.train against train_many for it."""
-    from hnn.playground import Playground
+    from hnn.notebook.playground import Playground
 
     floor = statistics.median(svg_floor())
     shown = Playground()

@@ -13,8 +13,6 @@ NUMBERS = ("x1", "x2", "w1", "w2", "b", "target")  # inputs, parameters and targ
 LIMIT = 1e6  # with MAX_LEARNING_RATE, keeps every value of every activation finite (relu peaks near 1e66)
 MAX_LEARNING_RATE = 100.0
 MAX_EPOCHS = 100_000  # a trace keeps every epoch; this bounds its memory to a few hundred MB
-VIEWS = ("network", "graph")  # hnn.diagram's two drawings of a state: the neuron, and micrograd's computation graph
-MAX_DIAGRAMS = 50  # diagrams a notebook shows in full at most: each adds about 45 kB to the notebook
 
 
 class UnreachableTargetWarning(UserWarning):
@@ -47,7 +45,7 @@ class Config:
                 f"learning_rate must be a number greater than 0 and at most {MAX_LEARNING_RATE:g}, got {learning_rate!r}"
             )
         object.__setattr__(self, "learning_rate", learning_rate)
-        object.__setattr__(self, "epochs", _whole("epochs", self.epochs, 0, MAX_EPOCHS))
+        object.__setattr__(self, "epochs", whole("epochs", self.epochs, 0, MAX_EPOCHS))
         if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
         if not ACTIVATIONS[self.activation].reaches(self.target):
@@ -80,7 +78,7 @@ def _number(name: str, value) -> float:
     return number
 
 
-def _whole(name: str, value, low: int, high: int) -> int:
+def whole(name: str, value, low: int, high: int) -> int:
     """A whole number from low to high, from an int, a whole float (10.0) or a numeric string ("10")."""
     accepted = f"{name} must be a whole number from {low} to {high}, got {value!r}"
     try:
@@ -90,26 +88,6 @@ def _whole(name: str, value, low: int, high: int) -> int:
     if number != int(number) or not low <= number <= high:
         raise ValueError(accepted)
     return int(number)
-
-
-@dataclass(frozen=True)
-class Display:
-    """How a run is shown: which diagram, and how many epochs in full; validated here for every caller."""
-
-    view: str = "network"  # one of VIEWS: "network" (the neuron, as the original drew it) or "graph" (micrograd-style)
-    max_diagrams: int = 12  # a longer run shows the first, the last and evenly spaced epochs, this many in all
-
-    def __post_init__(self):
-        if not isinstance(self.view, str) or self.view not in VIEWS:
-            raise ValueError(f"view must be one of {', '.join(VIEWS)}, got {self.view!r}")
-        object.__setattr__(self, "max_diagrams", _whole("max_diagrams", self.max_diagrams, 2, MAX_DIAGRAMS))
-
-    def shown(self, epochs: int) -> list[int]:
-        """The epochs (1-based) shown in full: all of them, or the first, the last and evenly spaced ones."""
-        most = self.max_diagrams
-        if epochs <= most:
-            return list(range(1, epochs + 1))
-        return sorted({1 + round(i * (epochs - 1) / (most - 1)) for i in range(most)})
 
 
 def configs(base: Config | None = None, **hyperparameters) -> list[Config]:

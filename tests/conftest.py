@@ -48,7 +48,7 @@ def run_cli(capsys, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def hidden_pygraphviz(monkeypatch):
     """`import pygraphviz` fails in this process, as where it is not installed, and hnn tries it afresh."""
-    from hnn import diagram
+    from hnn.views import diagram
 
     monkeypatch.setitem(sys.modules, "pygraphviz", None)  # None in sys.modules makes an import raise ImportError
     diagram._pygraphviz.cache_clear()

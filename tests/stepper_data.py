@@ -5,7 +5,7 @@ import math
 import re
 
 import hnn
-from hnn.diagram import network, render
+from hnn.views.diagram import network, render
 
 NODE = re.compile(r'<g id="[^"]*" class="(node|edge)">\n<title>([^<]*)</title>(.*?)</g>', re.DOTALL)
 

@@ -194,7 +194,7 @@ def test_the_ranges_help_states_are_the_ones_the_checks_enforce(capsys):
     import re
 
     import hnn
-    from hnn.config import Display
+    from hnn.views.diagram import Display
 
     text = help_text(capsys, "sweep")
     shown = r"max_diagrams how many epochs are shown in full, a whole number from (\d+) to (\d+)"

@@ -1,4 +1,4 @@
-"""The maths' edge cases, each against the chain rule in plain floats (tests/plain.py), and the notes hnn.diagnose
+"""The maths' edge cases, each against the chain rule in plain floats (tests/plain.py), and the notes hnn.views.diagnose
 writes for them."""
 import json
 import math
@@ -10,8 +10,8 @@ import pytest
 
 import hnn
 import hnn.notebook as hn
-from hnn.diagnose import diagnose
-from hnn.diagram import network, write
+from hnn.views.diagnose import diagnose
+from hnn.views.diagram import Display, network, write
 from tests.conftest import WALKTHROUGH
 from tests.plain import ACTIVATION, SLOPE, replay
 
@@ -120,8 +120,8 @@ def test_zero_epochs_gives_only_ae0_and_the_final_record(tmp_path, capsys, monke
     assert "<B>ae0 · untrained (epochs = 0) · loss 0.250009</B>" in network(trace, 0).source
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda bundle, raw: shown.append(bundle["text/plain"]))
-    hn.show_epochs(trace, hnn.Display())
-    hn.show_final(trace, hnn.Display())
+    hn.show_epochs(trace, Display())
+    hn.show_final(trace, Display())
     out = capsys.readouterr().out
     assert out.startswith("No epochs to show: with epochs = 0 nothing is trained") and "EPOCH" not in out
     assert len(shown) == 1 and shown[0].startswith("Network diagram ae0, the untrained network: ")
@@ -135,7 +135,7 @@ def test_a_smooth_run_has_no_notes():
 def test_the_notebook_shows_the_notes_above_the_epochs(capsys, monkeypatch):
     monkeypatch.setattr("IPython.display.display", lambda bundle, raw: None)
     trace = hnn.train(hnn.Config(learning_rate=5, epochs=3))
-    hn.show_epochs(trace, hnn.Display())
+    hn.show_epochs(trace, Display())
     out = capsys.readouterr().out
     assert out.index("Note: epoch 1's step raised the loss") < out.index("tanh is saturated") < out.index("EPOCH 1")
 

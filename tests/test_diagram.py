@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import hnn
-from hnn.diagram import GraphvizMissing, computation_graph, network, render, write
+from hnn.views.diagram import GraphvizMissing, computation_graph, network, render, write
 from tests.conftest import ROOT
 from tests.plain import ACTIVATION
 
@@ -183,7 +183,7 @@ def test_write_creates_a_missing_directory(tmp_path):
 RENDER = """
 import hashlib
 import hnn
-from hnn.diagram import network, render
+from hnn.views.diagram import network, render
 sources = [network(hnn.train(hnn.Config(epochs=1)), k).source for k in range(2)]
 for fmt in ("svg", "png"):
     print(fmt, *(hashlib.sha256(data).hexdigest() for data in render(sources, fmt)))

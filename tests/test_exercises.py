@@ -11,8 +11,8 @@ import nbclient
 import nbformat
 import pytest
 
-from hnn import course
-from hnn import exercises as ex
+from hnn.classroom import course
+from hnn.classroom import exercises as ex
 from hnn.config import Config
 from tests.conftest import ROOT
 
@@ -67,7 +67,7 @@ def test_no_answer_is_printed_in_the_walkthrough():
 
 
 def source() -> nbformat.NotebookNode:
-    return nbformat.read(ROOT / "hnn" / "exercises_source.ipynb", as_version=4)
+    return nbformat.read(ROOT / "hnn" / "classroom" / "exercises_source.ipynb", as_version=4)
 
 
 def test_the_notebook_states_the_network_and_each_exercises_givens():

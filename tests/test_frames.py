@@ -6,7 +6,8 @@ import re
 import pytest
 
 import hnn
-from hnn import diagram, frames
+from hnn.views import diagram, frames
+from hnn.views.diagram import Display
 from tests import plain
 
 CONFIG = hnn.Config(x1=-1.5, x2=0.5, w1=0.25, w2=-2.0, b=0.1, target=0.3, learning_rate=0.5, epochs=3, activation="sigmoid")
@@ -51,7 +52,7 @@ def expected_lines(c, s) -> list[str]:
 
 @pytest.fixture(scope="module")
 def stepped():
-    return frames.frames(hnn.train(CONFIG), hnn.Display())
+    return frames.frames(hnn.train(CONFIG), Display())
 
 
 def test_every_sub_step_of_every_epoch_is_the_replays_arithmetic(stepped):
@@ -107,5 +108,5 @@ def test_the_picture_shows_a_frames_numbers_blanks_the_rest_and_says_how_to_step
 
 def test_a_long_run_steps_through_the_shown_epochs_only():
     trace = hnn.train(hnn.Config(epochs=40))
-    stepped = frames.frames(trace, hnn.Display(max_diagrams=4))
+    stepped = frames.frames(trace, Display(max_diagrams=4))
     assert sorted({f["epoch"] for f in stepped}) == [0, 1, 14, 27, 40]

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from hnn import exercises as ex
+from hnn.classroom import exercises as ex
 from tests.test_exercises import DL_DB, LOSS_2, W1_1, W1_2, N, O
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("nbgrader") is None,
@@ -23,7 +23,7 @@ RIGHT = {"a-answer": f"n = {N!r}\no = {O!r}", "b-answer": f"dL_db = {DL_DB!r}", 
 
 def submission(answers: dict, extra: str = "") -> nbformat.NotebookNode:
     """The student copy with some answer cells filled in, and optionally a cell of the student's own at the end."""
-    from hnn import course
+    from hnn.classroom import course
 
     nb = course.copy(student=True)
     for cell in nb.cells:
@@ -47,7 +47,7 @@ def graded(tmp_path_factory):
     """A class's folder graded once: a correct, a wrong one that fakes its checks, a blank, an erroring,
     a never-ending and a corrupt submission."""
     folder = tmp_path_factory.mktemp("class")
-    faker = "import hnn.exercises\nhnn.exercises.verdict = lambda *a, **k: hnn.exercises.Verdict('ok', '✓')"
+    faker = "import hnn.classroom.exercises\nhnn.classroom.exercises.verdict = lambda *a, **k: hnn.classroom.exercises.Verdict('ok', '✓')"
     notebooks = {
         "alice.ipynb": submission(RIGHT),
         "bob.ipynb": submission({**RIGHT, "d-answer": f"w1 = {W1_1!r}", "b-answer": "dL_db = 'I do not know'"}, faker),
@@ -135,7 +135,7 @@ def test_bad_input_is_one_line_and_writes_nothing(hnn_cli, tmp_path, monkeypatch
 
 def test_nbgrader_generates_and_autogrades_the_source_as_it_is(tmp_path):
     """A course folder: source/exercises/, then each student's copy of the release under submitted/."""
-    from hnn import course
+    from hnn.classroom import course
 
     bin_folder = Path(sys.executable).parent
     nbgrader = [bin_folder / "nbgrader"]

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 import hnn
-from hnn import narrative
+from hnn.views import narrative
 from tests.conftest import WALKTHROUGH
 from tests.plain import replay
 
@@ -28,17 +28,17 @@ def executed(tmp_path_factory) -> dict:
     """Each set run as `hnn sweep` runs it (its values written into the parameters cell), two at a time."""
     import threading
 
-    from hnn.sweep import _execute
+    from hnn.classroom import sweep
 
     folder = tmp_path_factory.mktemp("narrative")
 
-    def execute(name):
+    def run(name):
         staged = folder / "staged" / f"{name}.ipynb"  # where papermill writes as it goes
         staged.parent.mkdir(exist_ok=True)
-        return _execute(WALKTHROUGH, staged, folder / f"{name}.ipynb", SETS[name], threading.Event())
+        return sweep.execute(WALKTHROUGH, staged, folder / f"{name}.ipynb", SETS[name], threading.Event())
 
     with ThreadPoolExecutor(2) as pool:
-        errors = dict(zip(SETS, pool.map(execute, SETS)))
+        errors = dict(zip(SETS, pool.map(run, SETS)))
     return {name: (errors[name], nbformat.read(folder / f"{name}.ipynb", as_version=4)) for name in SETS}
 
 

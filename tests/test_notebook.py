@@ -11,7 +11,8 @@ import papermill
 import pytest
 
 import hnn
-from hnn.log import epoch_text, final_text
+from hnn.views.diagram import Display
+from hnn.views.log import epoch_text, final_text
 from tests.conftest import HYPERPARAMETERS, ROOT, WALKTHROUGH
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -110,7 +111,7 @@ def test_papermill_variants_print_the_trace_of_their_parameters(name, variants):
     config = hnn.Config(**{k: v for k, v in parameters.items() if k in HYPERPARAMETERS})
     trace = hnn.train(config)
     text = stdout(nb)
-    shown = hnn.Display().shown(config.epochs)
+    shown = Display().shown(config.epochs)
     for epoch in shown:
         assert epoch_text(trace, trace.epoch(epoch)) in text
     assert final_text(trace) in text
@@ -138,7 +139,7 @@ def test_two_runs_give_the_same_outputs_byte_for_byte(variants):
     for a, b in zip(first.cells, second.cells):  # papermill's timestamps live in the metadata, which is left out
         assert (a.get("execution_count"), a.get("outputs")) == (b.get("execution_count"), b.get("outputs")), a.source
     svgs = sum("image/svg+xml" in o.get("data", {}) for c in first.cells for o in c.get("outputs", []))
-    assert svgs == len(hnn.Display().shown(VARIANTS["fast"]["epochs"])) + 1 + 1  # the trained network, the stepper
+    assert svgs == len(Display().shown(VARIANTS["fast"]["epochs"])) + 1 + 1  # the trained network, the stepper
 
 
 def mutate_number(text: str, pattern: str) -> str:
@@ -196,8 +197,8 @@ def test_sanitize_rules_let_graphviz_releases_differ_but_no_number(view):
     # in npm's @hpcc-js/wasm-graphviz 1.29.2), a release with other coordinates and attributes than 14.1.5, used here.
     from nbval.plugin import get_sanitize_patterns
 
-    from hnn import diagram
-    from hnn.notebook import fit_width
+    from hnn.notebook.outputs import fit_width
+    from hnn.views import diagram
 
     rules = get_sanitize_patterns(SANITIZE.read_text())
     assert len(rules) == 3, "nbval reads 'replace: ' with its space; an editor may have stripped it"

@@ -5,7 +5,7 @@ import shutil
 import warnings
 
 from hnn.config import Config
-from hnn.playground import Playground
+from hnn.notebook.playground import Playground
 from tests import plain
 from tests.conftest import ROOT
 from tests.test_browser import STATE_JS, lab, menu, page, screenshot, wait_until  # noqa: F401 (lab and page are fixtures)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import hnn
-from hnn import plots
+from hnn.views import plots
 from tests import plain
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

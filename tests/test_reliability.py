@@ -16,9 +16,10 @@ import nbformat
 import pytest
 
 import hnn
-from hnn import sweep
+from hnn.classroom import sweep
 from hnn.cli import main
 from hnn.files import write_all
+from hnn.views.diagram import Display
 from tests.conftest import HYPERPARAMETERS, ROOT, WALKTHROUGH, papermill_all, run_cli
 from tests.plain import replay
 
@@ -90,7 +91,7 @@ def call(entry: str, name: str, value, out: Path, capsys) -> str:
             if name in HYPERPARAMETERS:
                 hnn.Config(**{name: value})
             elif name in DISPLAY:
-                hnn.Display(**{name: value})
+                Display(**{name: value})
             else:
                 hnn.configs(**{name: value})
         return str(raised.value)

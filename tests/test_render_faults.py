@@ -16,8 +16,9 @@ import pytest
 
 import hnn
 import hnn.notebook as hn
-from hnn import diagram
-from hnn.log import epoch_text, final_text
+from hnn.views import diagram
+from hnn.views.diagram import Display
+from hnn.views.log import epoch_text, final_text
 from tests.conftest import papermill_all
 from tests.test_reliability import snapshot
 
@@ -36,7 +37,7 @@ class AGraph:
         {draw}
 '''
 UNKNOWN_LAYOUT = 'Error: Layout type: "dot" not recognized. Use one of: circo neato'  # a Graphviz without its dot plugin
-SHORT_LIMIT = "import hnn.diagram\nhnn.diagram.DRAW_SECONDS = 1  # a hang is given up after a second, not a minute"
+SHORT_LIMIT = "import hnn.views.diagram\nhnn.views.diagram.DRAW_SECONDS = 1  # a hang is given up after a second, not a minute"
 FAKES = {  # the fault → (what its draw does, what it runs at import, the one line hnn gives)
     # As the real pygraphviz does: Graphviz writes its error on file descriptor 2, and pygraphviz raises vaguely.
     "fails": (f"os.write(2, {(UNKNOWN_LAYOUT + chr(10)).encode()!r})\n"
@@ -177,8 +178,8 @@ def test_show_epochs_and_show_final_print_every_number_and_the_fault_once(fault,
     monkeypatch.setattr("IPython.display.display", lambda bundle, raw: shown.append(bundle))
     fake(fault)
     trace = hnn.train(hnn.Config(epochs=3))
-    hn.show_epochs(trace, hnn.Display())
-    hn.show_final(trace, hnn.Display())
+    hn.show_epochs(trace, Display())
+    hn.show_final(trace, Display())
     out = capsys.readouterr().out
     assert out.count(f"No diagrams: {FAKES[fault][2]}.") == 1 and out.count("Graphviz") == 1 and shown == []
     assert all(epoch_text(trace, e) in out for e in trace.epochs) and final_text(trace) in out

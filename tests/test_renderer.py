@@ -7,7 +7,8 @@ import pytest
 
 import hnn
 import hnn.notebook as hn
-from hnn.log import epoch_text, final_text
+from hnn.views.diagram import Display
+from hnn.views.log import epoch_text, final_text
 from tests.conftest import papermill_all
 
 # 5. Without a `dot` program the notebook draws every diagram, with nothing on stderr; without pygraphviz, which
@@ -65,8 +66,8 @@ def test_without_pygraphviz_show_epochs_and_show_final_print_the_hint_once(capsy
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda bundle, raw: shown.append(bundle))
     trace = hnn.train(hnn.Config(epochs=2))
-    hn.show_epochs(trace, hnn.Display())
-    hn.show_final(trace, hnn.Display())
+    hn.show_epochs(trace, Display())
+    hn.show_final(trace, Display())
     out = capsys.readouterr().out
     assert out.count(NO_PYGRAPHVIZ) == 1 and shown == []
     assert out.count("EPOCH ") == 2 and "Final Loss" in out

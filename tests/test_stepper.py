@@ -15,7 +15,7 @@ import pytest
 import traitlets
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from hnn.stepper import WIDGET_VIEW, Stepper, is_stepper, standalone_html
+from hnn.notebook.stepper import WIDGET_VIEW, Stepper, is_stepper, standalone_html
 from tests.browser import STATE_JS, chromium_page, jupyterlab, menu, wait_until
 from tests.conftest import ROOT
 from tests.stepper_data import frames, tagged_svg
@@ -27,7 +27,7 @@ FRAMES = frames()
 SLOTS = sorted(set(re.findall(r'data-slot="([^"]+)"', SVG)))
 STEPPER = ".jp-NotebookPanel .hnn-stepper"
 CELLS = [  # the data travel as a JSON file beside the notebook: the kernel need not import the tests
-    "import json\nfrom hnn.stepper import Stepper\n\ndata = json.load(open('stepper.json'))",
+    "import json\nfrom hnn.notebook.stepper import Stepper\n\ndata = json.load(open('stepper.json'))",
     "stepper = Stepper(data['svg'], data['frames'], picture=data['picture'])\nstepper",
 ]
 RUN_ALL = 240_000  # milliseconds for kernel start and both cells (importing torch) on two busy cores
@@ -65,7 +65,7 @@ def drawn(page, root: str) -> dict:
 
 def first_picture() -> str:
     import hnn
-    from hnn.diagram import network, render
+    from hnn.views.diagram import network, render
 
     return render([network(hnn.train(), 0).source])[0].decode()
 

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 import hnn
-from hnn import sweep
+from hnn.classroom import sweep
 from hnn.cli import main
 from tests.conftest import WALKTHROUGH
 
@@ -187,7 +187,7 @@ def test_jobs_limits_how_many_runs_execute_at_once(tiny, tmp_path, monkeypatch, 
         with lock:
             running[0] -= 1
 
-    monkeypatch.setattr(sweep, "_execute", execute)
+    monkeypatch.setattr(sweep, "execute", execute)
     assert sweep.sweep(["epochs=0,1,2,3"], None, tmp_path / "runs", notebook=tiny, jobs=str(jobs)) == 0
     assert most[0] == jobs
 

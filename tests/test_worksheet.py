@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import hnn
-from hnn import worksheet
-from hnn.diagram import COMPUTED, network
+from hnn.views import worksheet
+from hnn.views.diagram import COMPUTED, network
 from tests import plain
 from tests.test_diagram import nodes
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import graphviz
 
-from hnn.diagram import BLANK, COMPUTED, FONT, FONT_POINTS, network, num, render
 from hnn.files import create, directory, write_atomically
-from hnn.frames import SLOPE_TEXT
 from hnn.trace import Trace
+from hnn.views.diagram import BLANK, COMPUTED, FONT, FONT_POINTS, network, num, render
+from hnn.views.frames import SLOPE_TEXT
 
 # Landscape, 279.4 × 210 mm: Letter's long side by A4's short side, so the page prints at full size on either.
 PAGE = (11.0, 210 / 25.4)  # inches, as Graphviz measures

@@ -18,11 +18,11 @@ from importlib.metadata import version
 from pathlib import Path
 
 import hnn.programs  # noqa: F401  before anything imports jsonschema: see its docstring
-from hnn.config import FIELDS, LIMIT, MAX_DIAGRAMS, MAX_EPOCHS, MAX_LEARNING_RATE, NUMBERS, Config, Display
-from hnn.diagram import FORMATS, VIEWS, RenderError, check, write
-from hnn.log import walkthrough_pieces
+from hnn.config import FIELDS, LIMIT, MAX_EPOCHS, MAX_LEARNING_RATE, NUMBERS, Config
 from hnn.neuron import ACTIVATIONS
 from hnn.training import train
+from hnn.views.diagram import FORMATS, MAX_DIAGRAMS, VIEWS, Display, RenderError, check, write
+from hnn.views.log import walkthrough_pieces
 
 
 class Parser(argparse.ArgumentParser):
@@ -93,7 +93,7 @@ def diagrams(args: argparse.Namespace) -> None:
 
 
 def sweep(args: argparse.Namespace) -> int:
-    from hnn.sweep import sweep  # papermill takes a second or two to import; only `hnn sweep` needs it
+    from hnn.classroom.sweep import sweep  # papermill takes a second or two to import; only `hnn sweep` needs it
 
     return sweep(
         args.param, args.params_file, args.out, notebook=args.notebook, force=args.force, resume=args.resume,
@@ -102,7 +102,7 @@ def sweep(args: argparse.Namespace) -> int:
 
 
 def notebooks(args: argparse.Namespace) -> None:
-    from hnn.classroom import copy_notebooks
+    from hnn.classroom.links import copy_notebooks
 
     paths = copy_notebooks(args.dir, force=args.force)
     names = ", ".join(p.name for p in paths)
@@ -110,13 +110,13 @@ def notebooks(args: argparse.Namespace) -> None:
 
 
 def classroom_links(args: argparse.Namespace) -> None:
-    from hnn.classroom import links
+    from hnn.classroom.links import links
 
     print("\n".join(links(args.repo, args.branch, args.hub)))
 
 
 def worksheet(args: argparse.Namespace) -> int:
-    from hnn import worksheet  # here, like sweep: the other commands need not import it
+    from hnn.views import worksheet  # here, like sweep: the other commands need not import it
 
     config = config_from(args)
     epoch = worksheet.check_epoch(args.epoch, config.epochs)  # before training: a bad --epoch costs no time
@@ -201,7 +201,7 @@ examples:
 OUT_HELP = "directory to write into (created if missing)"
 # `hnn exercises` and `hnn grade`: the exercises notebook for a class, and grading the class's copies of it.
 def exercises(args: argparse.Namespace) -> int:
-    from hnn import course  # nbgrader, which makes the copies, is needed by this command alone
+    from hnn.classroom import course  # nbgrader, which makes the copies, is needed by this command alone
 
     targets = [(path, student) for path, student in ((args.student, True), (args.solutions, False)) if path]
     if not targets:
@@ -220,7 +220,7 @@ def exercises(args: argparse.Namespace) -> int:
 
 
 def grade(args: argparse.Namespace) -> int:
-    from hnn.grade import grade_all, timeout  # nbclient starts kernels; only `hnn grade` needs it
+    from hnn.classroom.grade import grade_all, timeout  # nbclient starts kernels; only `hnn grade` needs it
 
     return grade_all(args.submission, args.out, timeout(args.timeout))
 

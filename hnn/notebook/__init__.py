@@ -7,16 +7,16 @@ import dataclasses
 import functools
 import html
 import inspect
-import re
 
-from hnn import diagram, frames, narrative, plots
-from hnn.config import FIELDS, Config, Display, configs
-from hnn.diagnose import diagnose
-from hnn.log import epoch_text, final_text
+from hnn.config import FIELDS, Config, configs
+from hnn.notebook.outputs import fit_width, image_html
 from hnn.trace import Trace
 from hnn.training import train_many
+from hnn.views import diagram, frames, narrative, plots
+from hnn.views.diagnose import diagnose
+from hnn.views.diagram import Display
+from hnn.views.log import epoch_text, final_text
 
-SVG_SIZE = re.compile(r'<svg width="[^"]*" height="[^"]*"')
 DISPLAY_FIELDS = tuple(field.name for field in dataclasses.fields(Display))
 NOTEBOOK_PARAMETERS = (*FIELDS, *DISPLAY_FIELDS)  # the names of the parameters cell, in its order
 
@@ -107,12 +107,6 @@ def _show(bundle: dict) -> None:
     display(bundle, raw=True)
 
 
-def image_html(mime: str, data: bytes, alt: str) -> str:
-    """An <img> with alt text: JupyterLab 4 draws image/png and image/svg+xml outputs as an <img> with no alt at all,
-    but keeps the alt of an <img> in text/html, also in an untrusted notebook, where its sanitizer passes data: URLs."""
-    return f'<img src="data:{mime};base64,{base64.b64encode(data).decode()}" alt="{html.escape(alt)}">'
-
-
 def diagram_bundles(trace: Trace, states: list[int], view: str) -> dict[int, dict]:
     """Display bundles for the given states (k of ae{k}, 0-based), each one SVG: about 5 ms to render where a PNG
     takes 0.1 s to rasterise, sharp at any size, and its numbers are text that nbval compares."""
@@ -128,18 +122,13 @@ def diagram_bundles(trace: Trace, states: list[int], view: str) -> dict[int, dic
     return bundles
 
 
-def fit_width(svg: str) -> str:
-    """Scale an SVG to the output's width: JupyterLab draws SVG at its own size, which Graphviz sets in points."""
-    return SVG_SIZE.sub('<svg width="100%"', svg, count=1)  # the viewBox keeps the proportions
-
-
 @after_setup
 def show_stepper(trace: Trace, display: Display) -> None:
     """Step through training: every sub-step of the shown epochs, stepped in the browser, with the first frame as a
     picture beside it for where no widget runs."""
     from IPython.display import display as show_widget
 
-    from hnn.stepper import Stepper  # anywidget: imported by the notebooks that step, not by every user of hnn
+    from hnn.notebook.stepper import Stepper  # anywidget: imported by the notebooks that step, not by every user of hnn
 
     steps = frames.frames(trace, display)
     try:

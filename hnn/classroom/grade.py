@@ -1,5 +1,5 @@
 """Grading a class: each submission runs in a kernel of its own under a time limit, and only the answers it leaves
-behind come back, to be judged here by hnn.exercises, so that nothing a submission does can pass its own checks."""
+behind come back, to be judged here by hnn.classroom.exercises, so that nothing a submission does can pass its own checks."""
 from __future__ import annotations
 
 import csv
@@ -15,7 +15,7 @@ from pathlib import Path
 import nbclient
 import nbformat
 
-from hnn import exercises
+from hnn.classroom import exercises
 from hnn.files import write_atomically
 
 HEADER = ("submission", "exercise", "status", "feedback")

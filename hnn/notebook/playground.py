@@ -19,14 +19,14 @@ from matplotlib.colors import BoundaryNorm
 from matplotlib.ticker import LogLocator, MaxNLocator
 from PIL import Image
 
-from hnn import frames, plots
-from hnn.config import Config, Display
-from hnn.diagram import num
+from hnn.config import Config
 from hnn.neuron import ACTIVATIONS
-from hnn.notebook import image_html
-from hnn.stepper import Stepper
+from hnn.notebook.outputs import image_html
+from hnn.notebook.stepper import Stepper
 from hnn.trace import Trace
 from hnn.training import train_many
+from hnn.views import frames, plots
+from hnn.views.diagram import Display, num
 
 # Each number's slider range (the text field takes any value the Config accepts) and its step.
 SLIDERS = {"x1": (-5, 5, 0.1), "x2": (-5, 5, 0.1), "w1": (-5, 5, 0.1), "w2": (-5, 5, 0.1), "b": (-10, 10, 0.1),
@@ -271,8 +271,8 @@ def landscape_svg(trace: Trace) -> str:
     path_w1, path_b = np.array([s.w1 for s in states]), np.array([s.b for s in states])
     width, height = WIDTH - PAD["left"] - PAD["right"], HEIGHT - PAD["top"] - PAD["bottom"]
     small = max(np.ptp(path_w1), np.ptp(path_b)) < plots.CLOSE_UP_BELOW * plots.MIN_SPAN  # the default run moves 0.07
-    w1, b = plots._window(path_w1, path_b, plots.MIN_ZOOM if small else plots.MIN_SPAN, aspect=width / height)
-    L = plots._loss_grid(trace.config, w1, b)
+    w1, b = plots.window(path_w1, path_b, plots.MIN_ZOOM if small else plots.MIN_SPAN, aspect=width / height)
+    L = plots.loss_grid(trace.config, w1, b)
     norm = BoundaryNorm(MaxNLocator(plots.BANDS).tick_values(L.min(), L.max()), ncolors=256)
     pixels = matplotlib.colormaps["viridis"](norm(L[::-1]), bytes=True)  # row 0 is the top: the largest b
     buffer = io.BytesIO()

@@ -20,13 +20,14 @@ import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import graphviz
 from PIL import Image  # Pillow, which matplotlib depends on
 
-from hnn.config import Display
+from hnn.config import whole
 from hnn.files import check_targets, directory, staged
 from hnn.trace import Trace
 
@@ -233,7 +234,28 @@ def computation_graph(trace: Trace, k: int) -> graphviz.Digraph:
     return g
 
 
-VIEWS = {"network": network, "graph": computation_graph}  # by name, as hnn.config.VIEWS lists them
+VIEWS = {"network": network, "graph": computation_graph}  # the drawings of a state, by name: what Display.view takes
+MAX_DIAGRAMS = 50  # diagrams a notebook shows in full at most: each adds about 45 kB to the notebook
+
+
+@dataclass(frozen=True)
+class Display:
+    """How a run is shown: which diagram, and how many epochs in full; validated here for every caller."""
+
+    view: str = "network"  # one of VIEWS: "network" (the neuron, as the original drew it) or "graph" (micrograd-style)
+    max_diagrams: int = 12  # a longer run shows the first, the last and evenly spaced epochs, this many in all
+
+    def __post_init__(self):
+        if not isinstance(self.view, str) or self.view not in VIEWS:
+            raise ValueError(f"view must be one of {', '.join(VIEWS)}, got {self.view!r}")
+        object.__setattr__(self, "max_diagrams", whole("max_diagrams", self.max_diagrams, 2, MAX_DIAGRAMS))
+
+    def shown(self, epochs: int) -> list[int]:
+        """The epochs (1-based) shown in full: all of them, or the first, the last and evenly spaced ones."""
+        most = self.max_diagrams
+        if epochs <= most:
+            return list(range(1, epochs + 1))
+        return sorted({1 + round(i * (epochs - 1) / (most - 1)) for i in range(most)})
 
 
 @functools.cache  # once per process: a failed import is not cached, so installing pygraphviz needs no restart

@@ -3,11 +3,10 @@ sub-step computes, as formula = numbers = result, which values the diagram shows
 sub-step reads and writes; values the epoch has not computed yet stay blank."""
 from __future__ import annotations
 
-from hnn import diagram
-from hnn.config import Display
-from hnn.diagram import MINUS, num
 from hnn.neuron import INPUTS, PARAMETERS
 from hnn.trace import Epoch, Trace
+from hnn.views import diagram
+from hnn.views.diagram import MINUS, Display, num
 
 STEP0, STEP1, STEP2, STEP3 = ("STEP 0: INITIAL VALUES", "STEP 1: FORWARD PASS", "STEP 2: BACK PROPAGATION",
                               "STEP 3: OPTIMIZATION / GRADIENT DESCENT")

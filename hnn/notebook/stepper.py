@@ -10,7 +10,7 @@ import anywidget
 import ipywidgets
 import traitlets
 
-from hnn.notebook import fit_width, image_html
+from hnn.notebook.outputs import fit_width, image_html
 
 ESM = Path(__file__).with_name("stepper.js")  # the one front end: JupyterLab (via anywidget) and the HTML handout
 FRAME_KEYS = ("epoch", "step", "lines", "slots", "read", "write")

@@ -13,10 +13,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from hnn.config import Config
-from hnn.diagram import MINUS
 from hnn.neuron import forward, loss
 from hnn.trace import Run, Trace
 from hnn.training import one_thread
+from hnn.views.diagram import MINUS
 
 FIGURE_INCHES = (8, 4.5)  # 16:9, the shape of a projector and of a notebook column
 DPI = 100  # 800 × 450 pixels
@@ -139,7 +139,7 @@ def trajectories(trace: Trace) -> Figure:
     return fig
 
 
-def _loss_grid(c: Config, w1: np.ndarray, b: np.ndarray) -> np.ndarray:
+def loss_grid(c: Config, w1: np.ndarray, b: np.ndarray) -> np.ndarray:
     """L at every (w1, b) pair with the other values from the config, as one batched tensor computation."""
     W1, B = torch.meshgrid(torch.from_numpy(w1), torch.from_numpy(b), indexing="xy")  # rows follow b, columns w1
     with one_thread():  # 90 000 losses: more threads only wait for a busy core
@@ -147,7 +147,7 @@ def _loss_grid(c: Config, w1: np.ndarray, b: np.ndarray) -> np.ndarray:
         return loss(o, c.target).numpy()
 
 
-def _window(w1: np.ndarray, b: np.ndarray, min_span: float, aspect: float) -> tuple[np.ndarray, np.ndarray]:
+def window(w1: np.ndarray, b: np.ndarray, min_span: float, aspect: float) -> tuple[np.ndarray, np.ndarray]:
     """A (w1, b) grid around the path with a margin, `aspect` times wider than tall in parameter units."""
     height = max(min_span, (1 + 2 * MARGIN) * max(np.ptp(w1) / aspect, np.ptp(b)))
     return _around(w1, aspect * height), _around(b, height)
@@ -161,7 +161,7 @@ def _around(values: np.ndarray, span: float) -> np.ndarray:
 
 def _draw_landscape(ax, trace: Trace, w1: np.ndarray, b: np.ndarray, path_w1, path_b):
     """The loss in colour bands with contour lines, and the descent path from ae0 to aeN on top."""
-    L = _loss_grid(trace.config, w1, b)
+    L = loss_grid(trace.config, w1, b)
     half_w1, half_b = (w1[1] - w1[0]) / 2, (b[1] - b[0]) / 2  # each grid value at its pixel's centre
     levels = MaxNLocator(BANDS).tick_values(L.min(), L.max())
     # Flat bands read like heights on a map, and compress to a fraction of a smooth gradient's PNG bytes.
@@ -188,12 +188,12 @@ def landscape(trace: Trace) -> Figure:
     states = trace.states()
     path_w1, path_b = np.array([s.w1 for s in states]), np.array([s.b for s in states])
     close_up = 0 < max(np.ptp(path_w1), np.ptp(path_b)) < CLOSE_UP_BELOW * MIN_SPAN  # no close-up of a path that never moved
-    w1, b = _window(path_w1, path_b, MIN_SPAN, aspect=1 if close_up else WIDE)
+    w1, b = window(path_w1, path_b, MIN_SPAN, aspect=1 if close_up else WIDE)
     fig, axes = _figure(ncols=2 if close_up else 1)
     image = _draw_landscape(axes[0], trace, w1, b, path_w1, path_b)
     if close_up:
         # The default run moves w1 by only 0.07, a dot on the whole valley: show it again, magnified, in the same colours.
-        zoom_w1, zoom_b = _window(path_w1, path_b, MIN_ZOOM, aspect=1)
+        zoom_w1, zoom_b = window(path_w1, path_b, MIN_ZOOM, aspect=1)
         # Its own bands: in the valley's, a window this small is one flat colour.
         zoom = _draw_landscape(axes[1], trace, zoom_w1, zoom_b, path_w1, path_b)
         fig.colorbar(image, ax=axes[0], label="loss L")

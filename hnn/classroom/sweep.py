@@ -31,14 +31,14 @@ from jupyter_core.utils import ensure_event_loop
 from nbclient.exceptions import DeadKernelError
 from tqdm import tqdm
 
-from hnn import plots
-from hnn.classroom import WALKTHROUGH
+from hnn.classroom.links import WALKTHROUGH
 from hnn.config import Config
-from hnn.diagram import check_renderer
 from hnn.files import FILE_MODE, check_targets, create, directory, write_all, write_atomically
 from hnn.notebook import setup
 from hnn.trace import Final
 from hnn.training import train
+from hnn.views import plots
+from hnn.views.diagram import check_renderer
 
 NOTEBOOK = WALKTHROUGH  # installed with hnn, from a wheel as from a source checkout
 # The kernel's own log (a TCP warning at each start) is noise; cell errors come via papermill.
@@ -455,11 +455,11 @@ def _execute_all(notebook: Path, out: Path, runs: list[Job], jobs: int, stopping
 def _run(notebook: Path, executed: Path, output: Path, run: Job, stopping: threading.Event,
          points: int) -> tuple[str | None, Outcome | None]:
     """One run's notebook, then its summary numbers, both in this thread: the main one only waits, for a signal too."""
-    error = _execute(notebook, executed, output, run.parameters, stopping)
+    error = execute(notebook, executed, output, run.parameters, stopping)
     return error, None if error else _outcome(run.config, points)
 
 
-def _execute(notebook: Path, executed: Path, output: Path, parameters: dict, stopping: threading.Event) -> str | None:
+def execute(notebook: Path, executed: Path, output: Path, parameters: dict, stopping: threading.Event) -> str | None:
     """Run the notebook with papermill, its kernel in the notebook's folder; the error in one line if a cell raised
     or the kernel died. The notebook papermill wrote so far is kept either way: it shows where the run stopped."""
     loop = ensure_event_loop()  # this thread's loop, which papermill's kernel client runs on; nothing else closes it

@@ -14,7 +14,7 @@ import nbformat
 
 from hnn.files import write_atomically
 
-SOURCE = importlib.resources.files("hnn") / "exercises_source.ipynb"
+SOURCE = importlib.resources.files("hnn.classroom") / "exercises_source.ipynb"
 # Each solution region stands inside parentheses, `n = (...)`, so that its stub leaves `n = ...` for the student.
 CODE_STUB = {"python": "..."}
 INSTALL = "pip install 'hnn[course]' (or pip install nbgrader==0.9.6)"
