@@ -5,7 +5,7 @@ the median of REPEATS runs after one warm-up run, and the notebook runs take tur
 so that a busy spell slows all three alike. The table is Markdown: benchmarks/README.md is a copy of it.
 
     python benchmarks/run.py                     # everything (~10 minutes on 2 cores), then benchmarks/results.json
-    python benchmarks/run.py diagrams explorer   # some of: notebooks explorer diagrams writing stepper playground warm
+    python benchmarks/run.py diagrams explorer   # some of: notebooks explorer hidden diagrams writing stepper playground warm
                                                  # imports memory tests; prints, writes nothing
 """
 from __future__ import annotations
@@ -28,9 +28,9 @@ import torch
 from nbformat.v4 import new_code_cell, new_notebook
 
 import hnn
-from hnn.neuron import LEAVES, PARAMETERS, forward, loss
 from hnn.training import one_thread
-from hnn.views.diagram import network, render
+from hnn.views.diagram import network
+from hnn.views.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "hacking_neural_networks.ipynb"
@@ -150,20 +150,54 @@ def explorer() -> list[dict]:
 
 
 def bare_autograd(configs) -> None:
-    """The floor of training: hnn's forward pass and loss, torch.autograd.grad and the update, on one thread as hnn
-    trains; nothing recorded or checked."""
+    """The floor of training the walkthrough's tanh neuron: its forward pass and loss written out in torch,
+    torch.autograd.grad and the update, on one thread as hnn trains; nothing recorded or checked."""
     def column(name):
         return torch.tensor([getattr(c, name) for c in configs], dtype=torch.float64)
 
-    leaves = {name: column(name).requires_grad_() for name in LEAVES}
+    x1, x2, w1, w2, b = (column(name).requires_grad_() for name in ("x1", "x2", "w1", "w2", "b"))
     target, learning_rate = column("target"), column("learning_rate")
     with one_thread():
         for _ in range(configs[0].epochs):
-            L = loss(forward(**leaves, activation=configs[0].activation)[1], target)
-            grads = torch.autograd.grad(L, list(leaves.values()), grad_outputs=torch.ones_like(L))
+            L = 0.5 * (torch.tanh(x1 * w1 + x2 * w2 + b) - target) ** 2
+            grads = torch.autograd.grad(L, (w1, w2, b, x1, x2), grad_outputs=torch.ones_like(L))
             with torch.no_grad():
-                for p, grad in zip(PARAMETERS, grads):
-                    leaves[p] -= learning_rate * grad
+                w1, w2, b = (p - learning_rate * g for p, g in zip((w1, w2, b), grads))
+            w1, w2, b = (p.requires_grad_() for p in (w1, w2, b))
+
+
+def bare_hidden_layer(epochs: int) -> None:
+    """The floor of training Mazur's 2-2-2 sigmoid network: its forward pass and loss written out in torch,
+    torch.autograd.grad and the update; nothing recorded or checked."""
+    start = dict(w1=0.15, w2=0.20, w3=0.25, w4=0.30, w5=0.40, w6=0.45, w7=0.50, w8=0.55)
+    w = {name: torch.tensor([value], dtype=torch.float64, requires_grad=True) for name, value in start.items()}
+    x1, x2 = (torch.tensor([v], dtype=torch.float64, requires_grad=True) for v in (0.05, 0.10))
+    for _ in range(epochs):
+        h1 = torch.sigmoid(w["w1"] * x1 + w["w2"] * x2 + 0.35)
+        h2 = torch.sigmoid(w["w3"] * x1 + w["w4"] * x2 + 0.35)
+        o1 = torch.sigmoid(w["w5"] * h1 + w["w6"] * h2 + 0.60)
+        o2 = torch.sigmoid(w["w7"] * h1 + w["w8"] * h2 + 0.60)
+        L = 0.5 * (0.01 - o1) ** 2 + 0.5 * (0.99 - o2) ** 2
+        grads = torch.autograd.grad(L, [*w.values(), x1, x2], grad_outputs=torch.ones_like(L))
+        with torch.no_grad():
+            w = {name: (p - 0.5 * g).requires_grad_() for (name, p), g in zip(w.items(), grads)}
+
+
+def hidden_layer() -> list[dict]:
+    """Mazur's 2-2-2 network trained by hnn, every epoch recorded and checked, against the bare loop above."""
+    sys.path.insert(0, str(ROOT))
+    from tests.networks import two_two_two  # a network written as a student writes one
+
+    rows = []
+    for epochs, repeats in ((10, REPEATS), (10_000, 3)):
+        config = hnn.Config(two_two_two, learning_rate=0.5, epochs=epochs)
+        trained = seconds(lambda: hnn.train(config), repeats)
+        bare = seconds(lambda: bare_hidden_layer(epochs), repeats)
+        each, least = statistics.median(trained), statistics.median(bare)
+        rows.append(row(f"A 2-2-2 network, {epochs} epochs (hnn.train)", f"{each * 1000:.0f} ms",
+                        f"{least * 1000:.0f} ms: forward, autograd, update, nothing checked or kept",
+                        f"{each / least:.2f}×", seconds=trained, floor_seconds=bare))
+    return rows
 
 
 AE0 = (ROOT / "diagrams" / "ae0.gv").read_text(encoding="utf-8")
@@ -392,8 +426,8 @@ def imports() -> list[dict]:
                 seconds=without, floor_seconds=bare)]
 
 
-SECTIONS = {"notebooks": notebooks, "explorer": explorer, "diagrams": diagrams, "writing": writing, "stepper": stepper,
-            "playground": playground,
+SECTIONS = {"notebooks": notebooks, "explorer": explorer, "hidden": hidden_layer, "diagrams": diagrams, "writing": writing,
+            "stepper": stepper, "playground": playground,
             "warm": warm,
             "imports": imports, "memory": memory, "tests": tests}
 

@@ -1,68 +1,86 @@
-"""Hyperparameters of the one-neuron network, validated in one place."""
+"""A run's settings: the network, where its leaves start, its options and the hyperparameters, validated in one
+place; everything downstream trusts them."""
 from __future__ import annotations
 
-import dataclasses
 import math
 import numbers
 import warnings
-from dataclasses import dataclass
 
-from hnn.neuron import ACTIVATIONS
+from hnn.graph import Graph, Network
+from hnn.lessons import neuron
+from hnn.ops import ACTIVATIONS, Op, sub
 
-NUMBERS = ("x1", "x2", "w1", "w2", "b", "target")  # inputs, parameters and target: any moderate real number
 LIMIT = 1e6  # with MAX_LEARNING_RATE, keeps every value of every activation finite (relu peaks near 1e66)
 MAX_LEARNING_RATE = 100.0
 MAX_EPOCHS = 100_000  # a trace keeps every epoch; this bounds its memory to a few hundred MB
+DEFAULTS = {"learning_rate": 0.01, "epochs": 10}  # the hyperparameters, as the original notebook set them
 
 
 class UnreachableTargetWarning(UserWarning):
-    """The target lies outside the activation's range, so the loss can never reach 0."""
+    """A target lies outside what the value it is compared with can be, so the loss can never reach 0."""
 
 
-@dataclass(frozen=True)
 class Config:
-    """One run's hyperparameters; the defaults are the original notebook's."""
+    """One run: a network (the original notebook's neuron unless given), the values its leaves start from, its
+    options, the learning rate and the epochs; Config(learning_rate=0.5) is the original run with one change."""
 
-    x1: float = 2.0  # first input
-    x2: float = 0.0  # second input; 0 means w2 never receives a gradient
-    w1: float = -3.0  # initial weight of x1
-    w2: float = 1.0  # initial weight of x2
-    b: float = 6.8814  # initial bias; chosen so that n = 0.8814 and o = tanh(n) ≈ 1/√2
-    target: float = 0.0  # the output we want the neuron to produce
-    learning_rate: float = 0.01  # gradient descent step size
-    epochs: int = 10  # forward + backward + update rounds
-    activation: str = "tanh"  # one of ACTIVATIONS: tanh, sigmoid, relu
+    __slots__ = ("network", "_settings")
 
-    def __post_init__(self):
-        for name in NUMBERS:
-            value = _number(name, getattr(self, name))
-            if abs(value) > LIMIT:
-                raise ValueError(f"{name} must be between -{LIMIT:g} and {LIMIT:g}, got {value!r}")
-            object.__setattr__(self, name, value)
-        learning_rate = _number("learning_rate", self.learning_rate)
-        if not 0 < learning_rate <= MAX_LEARNING_RATE:
-            raise ValueError(
-                f"learning_rate must be a number greater than 0 and at most {MAX_LEARNING_RATE:g}, got {learning_rate!r}"
-            )
-        object.__setattr__(self, "learning_rate", learning_rate)
-        object.__setattr__(self, "epochs", whole("epochs", self.epochs, 0, MAX_EPOCHS))
-        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
-        if not ACTIVATIONS[self.activation].reaches(self.target):
-            warnings.warn(
-                f"target={self.target!r} is outside what {self.activation} can output"
-                f" ({ACTIVATIONS[self.activation].reach_text});"
-                " the loss will approach but never reach 0",
-                UnreachableTargetWarning,
-                stacklevel=3,
-            )
+    def __init__(self, network: Network | None = None, /, **settings):
+        net = network or neuron
+        accepted = (*net.kinds, *DEFAULTS, *net.options)
+        unknown = [name for name in settings if name not in accepted]
+        if unknown:
+            raise ValueError(f"unknown hyperparameter {unknown[0]!r}; accepted: {', '.join(accepted)}")
+        given = {**net.defaults, **DEFAULTS, **net.options, **settings}
+        checked = {name: _leaf(name, given[name]) for name in net.kinds}
+        checked["learning_rate"] = _number("learning_rate", given["learning_rate"])
+        if not 0 < checked["learning_rate"] <= MAX_LEARNING_RATE:
+            raise ValueError(f"learning_rate must be a number greater than 0 and at most {MAX_LEARNING_RATE:g},"
+                             f" got {checked['learning_rate']!r}")
+        checked["epochs"] = whole("epochs", given["epochs"], 0, MAX_EPOCHS)
+        checked.update({name: _option(name, given[name], default) for name, default in net.options.items()})
+        object.__setattr__(self, "network", net)
+        object.__setattr__(self, "_settings", checked)
+        _warn_unreachable(self)
+
+    def __getattr__(self, name: str):
+        try:
+            value = object.__getattribute__(self, "_settings")[name]
+        except (KeyError, AttributeError):
+            raise AttributeError(f"a Config has no {name!r}") from None
+        return value.name if isinstance(value, Op) else value
+
+    def __setattr__(self, name, value):
+        raise AttributeError("a Config cannot change: config.replace(name=value) makes another")
+
+    @property
+    def graph(self) -> Graph:
+        """The network's graph with this run's options."""
+        return self.network.graph(**{name: self._settings[name] for name in self.network.options})
+
+    @property
+    def leaves(self) -> dict[str, float]:
+        """Where each leaf starts: inputs, parameters and constants, in the network's order."""
+        return {name: self._settings[name] for name in self.network.kinds}
 
     def to_dict(self) -> dict:
-        """The hyperparameters as plain values, in field order."""
-        return dataclasses.asdict(self)
+        """Every setting as a plain value: the leaves, learning_rate, epochs, then the options (an activation by name)."""
+        return {name: getattr(self, name) for name in self._settings}
 
+    def replace(self, **changes) -> Config:
+        """This run with some settings changed, checked again."""
+        return Config(self.network, **{**self._settings, **changes})
 
-FIELDS = tuple(field.name for field in dataclasses.fields(Config))
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Config) and (self.network, self.to_dict()) == (other.network, other.to_dict())
+
+    def __hash__(self) -> int:
+        return hash((self.network, tuple(self.to_dict().items())))
+
+    def __repr__(self) -> str:
+        net = "" if self.network is neuron else f"{self.network.name}, "
+        return f"Config({net}{', '.join(f'{name}={value!r}' for name, value in self.to_dict().items())})"
 
 
 def _number(name: str, value) -> float:
@@ -78,6 +96,14 @@ def _number(name: str, value) -> float:
     return number
 
 
+def _leaf(name: str, value) -> float:
+    """An input's, parameter's or constant's starting value: any moderate real number."""
+    number = _number(name, value)
+    if abs(number) > LIMIT:
+        raise ValueError(f"{name} must be between -{LIMIT:g} and {LIMIT:g}, got {number!r}")
+    return number
+
+
 def whole(name: str, value, low: int, high: int) -> int:
     """A whole number from low to high, from an int, a whole float (10.0) or a numeric string ("10")."""
     accepted = f"{name} must be a whole number from {low} to {high}, got {value!r}"
@@ -90,23 +116,48 @@ def whole(name: str, value, low: int, high: int) -> int:
     return int(number)
 
 
-def configs(base: Config | None = None, **hyperparameters) -> list[Config]:
-    """One Config per run: each hyperparameter is one value or a sequence; sequences share one length."""
-    unknown = sorted(set(hyperparameters) - set(FIELDS))
-    if unknown:
-        raise ValueError(f"unknown hyperparameter {unknown[0]!r}; accepted: {', '.join(FIELDS)}")
-    lengths = {name: len(v) for name, v in hyperparameters.items() if _is_sequence(v)}
+def _option(name: str, value, default):
+    """A network's option, of its default's kind: an activation (by name, or an activation of one's own), a switch."""
+    if isinstance(default, Op):
+        if isinstance(value, Op) and value.activation:
+            return value
+        if isinstance(value, str) and value in ACTIVATIONS:
+            return ACTIVATIONS[value]
+        raise ValueError(f"{name} must be one of {', '.join(ACTIVATIONS)}, got {value!r}")
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be True or False, got {value!r}")
+        return value
+    return _number(name, value)
+
+
+def _warn_unreachable(config: Config) -> None:
+    """Warn of a constant that the loss compares with a value an activation cannot reach: the target of tanh at 5."""
+    graph = config.graph
+    for node in graph.nodes:
+        if node.op is not sub:
+            continue
+        for value, constant in (node.operands, node.operands[::-1]):
+            made_by = value.op
+            if constant.kind == "constant" and made_by is not None and made_by.reaches is not None:
+                target = config._settings[constant.name]
+                if not made_by.reaches(target):
+                    warnings.warn(f"{constant.name}={target!r} is outside what {made_by.name} can output"
+                                  f" ({made_by.range_text.format(value.name)}); the loss will approach but never reach 0",
+                                  UnreachableTargetWarning, stacklevel=3)  # the line that made the Config
+
+
+def configs(base: Config | None = None, **settings) -> list[Config]:
+    """One Config per run: each setting is one value or a sequence; sequences share one length."""
+    base = base or Config()
+    lengths = {name: len(v) for name, v in settings.items() if _is_sequence(v)}
     if len(set(lengths.values())) > 1:
         described = ", ".join(f"{name} has {length}" for name, length in lengths.items())
         raise ValueError(f"hyperparameter sequences must have the same length: {described}")
     runs = next(iter(lengths.values()), 1)
     if runs == 0:
         raise ValueError(f"hyperparameter sequences must not be empty: {', '.join(lengths)}")
-    base = base or Config()
-    return [
-        dataclasses.replace(base, **{name: v[i] if name in lengths else v for name, v in hyperparameters.items()})
-        for i in range(runs)
-    ]
+    return [base.replace(**{name: v[i] if name in lengths else v for name, v in settings.items()}) for i in range(runs)]
 
 
 def _is_sequence(value) -> bool:

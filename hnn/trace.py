@@ -1,110 +1,140 @@
-"""What a training run leaves behind: one record per epoch and the trained network's forward pass."""
+"""What a training run leaves behind: every number of every epoch, by name, and the trained network's forward pass."""
 from __future__ import annotations
 
-import dataclasses
+import functools
 import json
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from hnn.config import Config
-from hnn.neuron import Grads
+from hnn.graph import Graph
 
 
-class Params(NamedTuple):
-    """The trainable parameters."""
+class Named(Mapping):
+    """Numbers by name, read as a mapping or as attributes: e.grad["w1"] is e.grad.w1."""
 
-    w1: float
-    w2: float
-    b: float
+    __slots__ = ("_numbers",)
+
+    def __init__(self, numbers: dict[str, float]):
+        object.__setattr__(self, "_numbers", numbers)
+
+    def __getitem__(self, name: str) -> float:
+        return self._numbers[name]
+
+    def __iter__(self):
+        return iter(self._numbers)
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def __getattr__(self, name: str) -> float:
+        try:
+            return object.__getattribute__(self, "_numbers")[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._numbers})"
+
+
+class State(Named):
+    """The network's values at one moment: its leaves and what it computed from them, the loss also as .loss."""
+
+    __slots__ = ("_loss",)
+
+    def __init__(self, numbers: dict[str, float], loss: str):
+        super().__init__(numbers)
+        object.__setattr__(self, "_loss", loss)
+
+    @property
+    def loss(self) -> float:
+        return self._numbers[self._loss]
 
 
 @dataclass(frozen=True, slots=True)
 class Epoch:
-    """One epoch: the parameters it started from, its forward pass, its gradients and the step it took."""
+    """One epoch: the values it started from and computed, its gradients three ways, and the step it took."""
 
     epoch: int  # 1-based, as the walkthrough counts
-    w1: float  # parameters before the update
-    w2: float
-    b: float
-    n: float  # forward pass
-    o: float
-    loss: float
-    do_dn: float  # the activation's slope at n, from autograd: the factor every gradient shares
-    grad: Grads  # dL/d(value) from torch autograd: what the update uses
-    hand: Grads  # the same from the hand-derived chain rule
-    fd: Grads  # the same from central finite differences
-    updated: Params  # parameters after the update
+    values: State  # the leaves (the parameters before the update) and every value the forward pass computed
+    grad: Named  # dL/d(value) from torch autograd: what the update uses
+    hand: Named  # the same by backpropagation with each operation's local derivative
+    fd: Named  # the same from central finite differences
+    local: Named  # the local derivatives a reader meets on their own, do/dn = 1 − o²
+    terms: Named  # where paths meet, each one's part of the gradient: dL/dh1 via no1
+    updated: Named  # the parameters after the update
 
-    @property
-    def params(self) -> Params:
-        return Params(self.w1, self.w2, self.b)
+    def __getattr__(self, name: str) -> float:  # e.n, e.w1, e.loss: the epoch's values
+        return getattr(self.values, name)
+
+
+def columns(graph: Graph) -> dict[str, tuple[str, ...]]:
+    """What a run records of each epoch, as the names of its columns, in groups: the parameters before the update and
+    the computed values, the gradients three ways, the local derivatives shown on their own, the parameters after,
+    and the values the network did not name (for the computation graph; their gradients are among the hand ones)."""
+    return {
+        "values": (*graph.parameters, *graph.named),
+        "grad": tuple(f"dL/d{name}" for name in graph.graded),
+        "hand": tuple(f"hand dL/d{name}" for name in (*graph.graded, *graph.unnamed)),
+        "fd": tuple(f"fd dL/d{name}" for name in graph.graded),
+        "local": tuple(graph.locals),
+        "terms": tuple(graph.terms),
+        "updated": tuple(f"new {name}" for name in graph.parameters),
+        "unnamed": tuple(graph.unnamed),
+    }
 
 
 @dataclass(frozen=True, repr=False)
 class Epochs(Sequence):
-    """Every epoch of a run, kept as columns: Epoch's fields, each an array of float64 with one number per epoch
-    (31 numbers, 248 bytes an epoch, where one Epoch object takes 2.5 kB); an epoch read is built as an Epoch."""
+    """Every epoch of a run, kept as columns: one array of float64 per recorded number, 8 bytes an epoch each (an
+    object per epoch would take kilobytes); an epoch read is built as an Epoch."""
 
-    w1: array
-    w2: array
-    b: array
-    n: array
-    o: array
-    loss: array
-    do_dn: array
-    grad: Grads  # each of its fields an array, as are hand's, fd's and updated's
-    hand: Grads
-    fd: Grads
-    updated: Params
+    config: Config
+    table: dict[str, array]  # column name → one number per epoch
+
+    @functools.cached_property
+    def _groups(self) -> dict[str, tuple[str, ...]]:
+        return columns(self.config.graph)
 
     def __len__(self) -> int:
-        return len(self.loss)
+        return len(self.table[self.config.graph.loss.name])
 
     def __getitem__(self, k):
         if isinstance(k, slice):
             return tuple(self[i] for i in range(len(self))[k])
         i = range(len(self))[k]  # from the end when negative, IndexError out of range: as a tuple indexes
-        at = lambda columns: [column[i] for column in columns]  # noqa: E731  epoch i of each
-        return Epoch(i + 1, self.w1[i], self.w2[i], self.b[i], self.n[i], self.o[i], self.loss[i], self.do_dn[i],
-                     grad=Grads(*at(self.grad)), hand=Grads(*at(self.hand)), fd=Grads(*at(self.fd)),
-                     updated=Params(*at(self.updated)))
+        groups = self._groups
+        at = lambda names, prefix="": Named({n.removeprefix(prefix): self.table[n][i] for n in names})  # noqa: E731
+        values = State({**self.config.leaves, **{n: self.table[n][i] for n in (*groups["values"], *groups["unnamed"])}},
+                       self.config.graph.loss.name)
+        return Epoch(i + 1, values, at(groups["grad"], "dL/d"), at(groups["hand"], "hand dL/d"),
+                     at(groups["fd"], "fd dL/d"), at(groups["local"]), at(groups["terms"]), at(groups["updated"], "new "))
 
     def __repr__(self) -> str:
         return f"<{len(self)} epochs>"
 
 
-@dataclass(frozen=True, slots=True)
-class Final:
-    """The forward pass of the trained parameters."""
-
-    w1: float
-    w2: float
-    b: float
-    n: float
-    o: float
-    loss: float
-
-    @property
-    def params(self) -> Params:
-        return Params(self.w1, self.w2, self.b)
-
-
-class Run(NamedTuple):
-    """A run that kept only its outcome: what a plot of many runs' final losses needs."""
+@dataclass(frozen=True)
+class Run:
+    """A run that kept only its outcome, its config and the trained network's forward pass: what a plot of many runs'
+    final losses needs."""
 
     config: Config
-    final: Final
+    final: State
 
 
 @dataclass(frozen=True)
 class Trace:
-    """A whole run: its config, every epoch, and the final forward pass."""
+    """A whole run: its config, every epoch, and the forward pass of the trained network."""
 
     config: Config
     epochs: Epochs
-    final: Final
+    final: State
+
+    @property
+    def graph(self) -> Graph:
+        return self.config.graph
 
     def epoch(self, k: int) -> Epoch:
         """Epoch k, counted from 1 as the walkthrough prints it."""
@@ -114,14 +144,19 @@ class Trace:
             raise ValueError(f"epoch must be a whole number from 1 to {len(self.epochs)}, got {k!r}")
         return self.epochs[k - 1]
 
-    def states(self) -> list[Params]:
-        """The parameters before each epoch and after the last: what diagrams ae0 … aeN show (0-based, as k in aek)."""
-        e = self.epochs
-        return [Params(*p) for p in zip(e.w1, e.w2, e.b)] + [self.final.params]
+    def state(self, k: int) -> State:
+        """What diagram ae{k} shows (0-based): the network before epoch k + 1, or after the last one."""
+        return self.final if k == len(self.epochs) else self.epochs[k].values
+
+    def series(self, name: str) -> list[float]:
+        """A value before each epoch's update, then the trained network's: one per state, ae0 … aeN."""
+        column = self.epochs.table.get(name)
+        before = column.tolist() if column is not None else [self.config.leaves[name]] * len(self.epochs)
+        return before + [self.final[name]]
 
     def losses(self) -> list[float]:
-        """The loss before each epoch's update, then the trained network's: one per state, as states() lists them."""
-        return self.epochs.loss.tolist() + [self.final.loss]
+        """The loss before each epoch's update, then the trained network's."""
+        return self.series(self.graph.loss.name)
 
     def to_json(self) -> str:
         """Full-precision JSON (Python's float repr round-trips every float64 exactly), as json.dumps(indent=2) writes
@@ -133,14 +168,15 @@ class Trace:
         nested = lambda value: json.dumps(value, indent=2).replace("\n", "\n  ")  # noqa: E731  one level in
         yield f'{{\n  "config": {nested(self.config.to_dict())},\n  "epochs": ['
         for k, e in enumerate(self.epochs):
-            yield ("," if k else "") + "\n    " + json.dumps(_epoch_dict(e), indent=2).replace("\n", "\n    ")
+            yield ("," if k else "") + "\n    " + json.dumps(self._epoch_dict(e), indent=2).replace("\n", "\n    ")
         close = "\n  " if self.epochs else ""  # json.dumps writes an empty list as []
-        yield f'{close}],\n  "final": {nested(dataclasses.asdict(self.final))}\n}}'
+        yield f'{close}],\n  "final": {nested(self._state_dict(self.final))}\n}}'
 
+    def _state_dict(self, state: State) -> dict:
+        """The parameters and the computed values, the loss by that name, whatever the network calls it."""
+        graph = self.graph
+        return {("loss" if name == graph.loss.name else name): state[name] for name in (*graph.parameters, *graph.named)}
 
-def _epoch_dict(e: Epoch) -> dict:
-    """One epoch as `hnn run --json` shows it."""
-    return {
-        "epoch": e.epoch, "w1": e.w1, "w2": e.w2, "b": e.b, "n": e.n, "o": e.o, "loss": e.loss,
-        "grad": e.grad._asdict(), "updated": e.updated._asdict(),
-    }
+    def _epoch_dict(self, e: Epoch) -> dict:
+        """One epoch as `hnn run --json` shows it."""
+        return {"epoch": e.epoch, **self._state_dict(e.values), "grad": dict(e.grad), "updated": dict(e.updated)}

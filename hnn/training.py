@@ -1,68 +1,96 @@
-"""Training with torch autograd in float64: `train`, the loop a student reads, and `train_many`, the batched engine
-beside it (tests/test_batch.py proves the two agree). Both cross-check autograd against the hand derivation."""
+"""Training with torch autograd in float64: `descend`, the loop (forward, backward, update) on one run or on many at
+once, and its checks, after the loop: autograd against backpropagation by hand with each operation's local derivative,
+and against finite differences."""
 from __future__ import annotations
 
 import contextlib
+import functools
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 
 from hnn.config import Config
-from hnn.neuron import INPUTS, LEAVES, PARAMETERS, Grads, finite_difference, forward, hand_gradients, loss, slope
-from hnn.trace import Epochs, Final, Params, Run, Trace
+from hnn.formula import TEXT, written
+from hnn.graph import Graph, evaluate, traced
+from hnn.ops import NetworkError, Value
+from hnn.trace import Epochs, Run, State, Trace, columns
 
 TOLERANCE = 1e-12  # autograd and the hand derivation must agree to this, relative to the gradient's size
 CHUNK = 1000  # epochs cross-checked at a time by a run that keeps no record: bounds the memory of the checks
-
-# What is recorded of every epoch, by name: the values, the gradients autograd gives, the parameters after the step.
-VALUES = ("w1", "w2", "b", "n", "o", "loss", "do/dn")
-GRADIENTS = tuple(f"dL/d{name}" for name in Grads._fields)
-UPDATED = tuple(f"new {name}" for name in PARAMETERS)
-RECORD = VALUES + GRADIENTS + UPDATED
+STEP = 1e-6  # a finite difference's step, relative to the value's size: float64 then keeps about 10 good digits
 
 
-class GradientMismatch(RuntimeError):
-    """Autograd and the hand-derived chain rule disagree: one of them is wrong."""
+class GradientMismatch(NetworkError):
+    """Autograd and backpropagation by hand disagree: an operation's local derivative is wrong."""
+
+
+def sgd(w, dL_dw, learning_rate):
+    """Gradient descent: each parameter steps against its gradient, as far as the learning rate says."""
+    return w - learning_rate * dL_dw
+
+
+@functools.cache
+def update_of(rule: Callable, parameter: str) -> tuple[Value, tuple[Value, ...]]:
+    """The update rule written for one parameter, new w1 = w1 − learning_rate · dL/dw1, as a formula of values; and
+    its leaves: the parameter, its gradient, the hyperparameters."""
+    w, dL_dw, *settings = rule.__code__.co_varnames[:rule.__code__.co_argcount]
+    leaves = {w: Value(name=parameter, kind="parameter"), dL_dw: Value(name=f"dL/d{parameter}", kind="gradient"),
+              **{name: Value(name=name, kind="hyperparameter") for name in settings}}
+    new, _ = traced(rule, leaves)
+    new.name = f"new {parameter}"
+    return new, tuple(leaves.values())
 
 
 def train(config: Config | None = None) -> Trace:
-    """Train one run (the original notebook's, by default) and record every epoch; checked after the loop."""
-    c = config or Config()
-    x1, x2, w1, w2, b = (torch.tensor(getattr(c, name), dtype=torch.float64, requires_grad=True) for name in LEAVES)
-    steps = array("d")  # every epoch's numbers, one row after another: 8 bytes each, where a list of floats takes 32
-    for _ in range(c.epochs):
-        # forward
-        n, o = forward(x1, x2, w1, w2, b, c.activation)
-        L = loss(o, c.target)
-        # backward: autograd applies the chain rule from L back to every value L came from
-        (do_dn,) = torch.autograd.grad(o, n, retain_graph=True)
-        grad = Grads(*torch.autograd.grad(L, (w1, w2, b, x1, x2, o, n)))
-        # update: each parameter steps against its gradient, scaled by the learning rate
-        with torch.no_grad():
-            updated = Params(*(p - c.learning_rate * g for p, g in zip((w1, w2, b), grad)))
-        steps.extend(value.item() for value in (w1, w2, b, n, o, L, do_dn, *grad, *updated))  # in RECORD's order
-        w1, w2, b = (p.requires_grad_() for p in updated)
-    # after the loop: autograd's gradients of every epoch against the chain rule by hand and finite differences
-    history = dict(zip(RECORD, _table(steps).reshape(-1, len(RECORD)).T))
-    hand, fd = _cross_checked(history, x1.detach(), x2.detach(), c.target, c.activation)
-    return Trace(c, _epochs(history, hand, fd), _final(x1, x2, w1, w2, b, c.target, c.activation))
+    """Train one run (the original notebook's, by default) and record every epoch."""
+    return descend([config or Config()])[0]
 
 
 def train_many(configs: Sequence[Config], record: bool = True) -> list[Trace] | list[Run]:
-    """Train every config as one batched tensor computation per activation; one result per config, in order.
+    """Train every config, as one batched tensor computation for each group of runs with the same graph and epochs;
+    one result per config, in order.
 
-    With record=False each run keeps only its final forward pass (a Run, not a Trace): 200 runs × 10 000 epochs
-    then need a few megabytes instead of a gigabyte. Autograd is checked against the hand derivation at every
-    epoch either way; finite differences, which only a reader looks at, only for a record.
-    """
+    With record=False each run keeps only its final forward pass (a Run, not a Trace): 200 runs × 10 000 epochs then
+    need a few megabytes instead of a gigabyte. Autograd is checked against the hand derivation at every epoch either
+    way; finite differences, which only a reader looks at, only for a record."""
     results = [None] * len(configs)
+    groups = {}
+    for i, c in enumerate(configs):
+        groups.setdefault((c.graph, c.epochs), []).append(i)  # first-seen order: deterministic
     with one_thread():
-        for activation in dict.fromkeys(c.activation for c in configs):  # first-seen order: deterministic
-            indices = [i for i, c in enumerate(configs) if c.activation == activation]
-            for i, result in zip(indices, _train_batch([configs[i] for i in indices], activation, record)):
+        for indices in groups.values():
+            for i, result in zip(indices, descend([configs[i] for i in indices], record)):
                 results[i] = result
     return results
+
+
+def descend(configs: list[Config], record: bool = True) -> list[Trace] | list[Run]:
+    """Gradient descent on runs of one graph for the same epochs, all at once: each leaf is a float64 tensor with one
+    number per run. Runs are independent, so each run's gradient is its own loss's."""
+    graph, epochs = configs[0].graph, configs[0].epochs
+    leaves = {name: _column(configs, name).requires_grad_(leaf.kind != "constant") for name, leaf in graph.leaves.items()}
+    learning_rate = _column(configs, "learning_rate")
+    graded = [graph.values[name] for name in graph.graded]
+    each = torch.ones(len(configs), dtype=torch.float64)  # dL/dL of each run
+    recorder = _Recorder(configs, record)
+    for _ in range(epochs):
+        # forward: every value of the network, from its leaves
+        values = graph.forward(leaves)
+        # backward: autograd applies the chain rule from the loss back to every named value
+        grads = dict(zip(graph.graded, torch.autograd.grad(values[graph.loss], [values[v] for v in graded], each)))
+        # update: each parameter steps against its gradient, as the update rule says
+        with torch.no_grad():
+            updated = {p: _step(p, leaves[p], grads[p], learning_rate) for p in graph.parameters}
+        recorder.add(values, grads, updated)
+        leaves.update({p: value.requires_grad_() for p, value in updated.items()})
+    with torch.no_grad():
+        return recorder.results(graph.forward(leaves))
+
+
+def _step(parameter: str, value, gradient, learning_rate):
+    """The update rule applied to one parameter's numbers."""
+    return sgd(value, gradient, learning_rate)  # the rule's formula, update_of's, computed on numbers
 
 
 @contextlib.contextmanager
@@ -77,96 +105,113 @@ def one_thread():
 
 
 def _column(configs: list[Config], name: str) -> torch.Tensor:
-    """One hyperparameter of every run, as a float64 tensor."""
+    """One setting of every run, as a float64 tensor."""
     return torch.tensor([getattr(c, name) for c in configs], dtype=torch.float64)
 
 
-def _train_batch(configs: list[Config], activation: str, record: bool) -> list[Trace] | list[Run]:
-    """train()'s steps on every run at once. Runs are independent, so each run's gradient is its own loss's."""
-    leaves = {name: _column(configs, name).requires_grad_() for name in LEAVES}
-    target, learning_rate = _column(configs, "target"), _column(configs, "learning_rate")
-    epochs = torch.tensor([c.epochs for c in configs])
-    each = torch.ones(len(configs), dtype=torch.float64)  # dL/dL and do/do for each run
-    kept = RECORD if record else VALUES[:5] + GRADIENTS  # without a record: what a chunk's cross-check reads
-    rows, checked = [], 0  # rows: one tensor[name, run] per epoch
-    for epoch in range(max(c.epochs for c in configs)):
-        rate = learning_rate * (epoch < epochs)  # a run whose epochs are done steps by 0: it keeps its parameters
-        n, o = forward(**leaves, activation=activation)
-        L = loss(o, target)
-        wrt = [*(leaves[name] for name in PARAMETERS + INPUTS), o, n]  # in Grads' order
-        grad = dict(zip(GRADIENTS, torch.autograd.grad(L, wrt, grad_outputs=each, retain_graph=record)))
-        values = {"w1": leaves["w1"], "w2": leaves["w2"], "b": leaves["b"], "n": n, "o": o, "loss": L, **grad}
-        if record:
-            (values["do/dn"],) = torch.autograd.grad(o, n, grad_outputs=each)
-        with torch.no_grad():
-            for p in PARAMETERS:
-                values[f"new {p}"] = leaves[p] - rate * grad[f"dL/d{p}"]
-            rows.append(torch.stack([values[name] for name in kept]))
-        leaves.update({p: values[f"new {p}"].requires_grad_() for p in PARAMETERS})
-        if not record and len(rows) == CHUNK:  # check this chunk, then forget it
-            _cross_checked(_named(rows, kept, configs), leaves["x1"], leaves["x2"], target, activation, epochs, checked)
-            rows, checked = [], epoch + 1
-    finals = [Final(*values) for values in _final(**leaves, target=target, activation=activation, rows=True)]
-    history = _named(rows, kept, configs)  # name → tensor[epoch, run]
-    if not record:
-        _cross_checked(history, leaves["x1"], leaves["x2"], target, activation, epochs, checked)
-        return [Run(c, f) for c, f in zip(configs, finals)]
-    hand, fd = _cross_checked(history, leaves["x1"], leaves["x2"], target, activation, epochs)
-    return [
-        Trace(c, _epochs({name: column[: c.epochs, r] for name, column in history.items()},
-                         Grads(*(g[: c.epochs, r] for g in hand)), Grads(*(g[: c.epochs, r] for g in fd))), f)
-        for r, (c, f) in enumerate(zip(configs, finals))
-    ]
+class _Recorder:
+    """Every epoch's numbers, one row after another in an array of float64 (8 bytes each, where a list of floats takes
+    32); with keep=False only a chunk of epochs at a time, checked, then forgotten."""
 
+    def __init__(self, configs: list[Config], keep: bool):
+        self.configs, self.keep, self.graph = configs, keep, configs[0].graph
+        groups = columns(self.graph)
+        self.values = [self.graph.values[name] for name in groups["values"]]
+        self.names = (*groups["values"], *groups["grad"], *groups["updated"])
+        self.rows, self.checked = array("d"), 0
 
-def _named(rows: list[torch.Tensor], names: tuple[str, ...], configs: list[Config]) -> dict:
-    """The epochs' rows as one tensor[epoch, run] per recorded name."""
-    table = torch.stack(rows) if rows else torch.empty(0, len(names), len(configs), dtype=torch.float64)
-    return dict(zip(names, table.unbind(1)))
+    def add(self, values: dict, grads: dict, updated: dict) -> None:
+        graph = self.graph
+        row = [values[value] for value in self.values]
+        row += [grads[name] for name in graph.graded] + [updated[p] for p in graph.parameters]
+        with torch.no_grad():  # the bytes of the numbers, not a Python float for each
+            self.rows.frombytes(torch.stack(row).numpy().tobytes())
+        if not self.keep and len(self.rows) == CHUNK * len(self.names) * len(self.configs):
+            _checked(self.graph, self.configs, self._table(), self.checked)
+            self.checked += CHUNK
+            self.rows = array("d")
+
+    def _table(self) -> dict[str, torch.Tensor]:
+        """The rows as one tensor[epoch, run] per column name."""
+        flat = torch.frombuffer(self.rows, dtype=torch.float64) if self.rows else torch.empty(0, dtype=torch.float64)
+        return dict(zip(self.names, flat.reshape(-1, len(self.names), len(self.configs)).unbind(1)))
+
+    def results(self, final: dict) -> list[Trace] | list[Run]:
+        graph, table = self.graph, self._table()
+        checks = _checked(graph, self.configs, table, self.checked, complete=self.keep)
+        named = {**graph.values, **graph.unnamed}
+        states = [State({**c.leaves, **{name: float(final[node][r]) for name, node in named.items()}}, graph.loss.name)
+                  for r, c in enumerate(self.configs)]
+        if not self.keep:
+            return [Run(c, state) for c, state in zip(self.configs, states)]
+        table.update(checks)
+        runs = {name: column.T.contiguous().numpy() for name, column in table.items()}  # [run, epoch]: a row a run
+        return [Trace(c, Epochs(c, {name: array("d", numbers[r].tobytes()) for name, numbers in runs.items()}), state)
+                for r, (c, state) in enumerate(zip(self.configs, states))]
 
 
 @torch.no_grad()
-def _cross_checked(history: dict, x1, x2, target, activation: str, epochs=None, first: int = 0) -> tuple[Grads, Grads]:
-    """The hand-derived and the finite-difference gradients of these epochs (tensors shaped like the history's);
-    GradientMismatch at the first epoch where autograd disagrees with the hand derivation. `epochs`: each run's
-    epoch count, when the history holds runs that end at different epochs; `first`: the history's first epoch."""
-    w1, w2, b, n, o = (history[name] for name in VALUES[:5])
-    x1, x2 = (torch.as_tensor(x, dtype=torch.float64).expand_as(n) for x in (x1, x2))
-    hand = hand_gradients(x1, x2, w1, w2, b, n, o, target, activation)
-    pairs = {name: (history[name], h) for name, h in zip(GRADIENTS, hand)}
-    if "do/dn" in history:
-        pairs["do/dn"] = (history["do/dn"], slope(n, o, activation))
-    wrong = torch.stack([(a - h).abs() > TOLERANCE * h.abs().clamp(min=1.0) for a, h in pairs.values()])
-    if epochs is not None:  # epochs past a run's end are not its own
-        wrong &= first + torch.arange(n.shape[0])[:, None] < epochs
-    if wrong.any():
-        which, epoch, *run = min(wrong.nonzero().tolist(), key=lambda hit: (hit[1], hit[0]))  # the earliest epoch
-        name, (autograd, by_hand) = list(pairs.items())[which]
-        raise GradientMismatch(
-            f"epoch {first + epoch + 1}: autograd {name} = {float(autograd[(epoch, *run)])!r}"
-            f" but the hand derivation gives {float(by_hand[(epoch, *run)])!r}"
-        )
-    if "do/dn" not in history:  # finite differences are for the reader, who sees them beside the other two
-        return hand, None
-    return hand, finite_difference(x1, x2, w1, w2, b, o, n, target, activation)
+def _checked(graph: Graph, configs: list[Config], table: dict, first: int, complete: bool = False) -> dict:
+    """Backpropagation by hand over these epochs (tensors [epoch, run]), against autograd's gradients: GradientMismatch
+    at the first epoch where they disagree. complete: also the columns a record keeps beside autograd's, the hand
+    gradients, the finite differences and the local derivatives shown on their own."""
+    epochs = next(iter(table.values())).shape[0]
+    leaves = {name: table[name] if name in graph.parameters else _column(configs, name).expand(epochs, -1)
+              for name in graph.leaves}
+    values = graph.forward(leaves)
+    hand = graph.backpropagate(values, torch.ones(epochs, len(configs), dtype=torch.float64))
+    order = [*graph.backward, *graph.parameters, *graph.inputs]  # from the loss down: the first wrong is the cause
+    for name in order:
+        autograd, by_hand = table[f"dL/d{name}"], hand[graph.values[name]]
+        wrong = (autograd - by_hand).abs() > TOLERANCE * by_hand.abs().clamp(min=1.0)
+        if wrong.any():
+            epoch, run = min(wrong.nonzero().tolist())
+            raise GradientMismatch(f"epoch {first + epoch + 1}: dL/d{name} is {float(autograd[epoch, run])!r} by autograd"
+                                   f" but {float(by_hand[epoch, run])!r} by backpropagation by hand"
+                                   f"{_culprit(graph, graph.values[name], values, (epoch, run))}")
+    if not complete:
+        return {}
+    everywhere = torch.ones(epochs, len(configs), dtype=torch.float64)  # a number the same in every epoch, as a column
+    named = {**graph.values, **graph.unnamed}
+    checks = {f"hand dL/d{name}": hand[named[name]] * everywhere for name in (*graph.graded, *graph.unnamed)}
+    checks.update({name: values[node] * everywhere for name, node in graph.unnamed.items()})
+    checks.update({name: evaluate(d, values) * everywhere for name, (_, _, d) in graph.locals.items()})
+    checks.update({name: evaluate(graph.local(reader, value), values) * hand[reader] * everywhere
+                   for name, (value, reader) in graph.terms.items()})
+    for name in graph.graded:  # finite differences: (L(v + h) − L(v − h)) / 2h, v moved and what it depends on held
+        node = graph.values[name]
+        h = STEP * values[node].abs().clamp(min=1.0)
+        moved = [graph.forward({**leaves, name: values[node] + s * h}) if node.op is None else
+                 graph.forward(leaves, changed={node: values[node] + s * h}) for s in (1, -1)]
+        checks[f"fd dL/d{name}"] = (moved[0][graph.loss] - moved[1][graph.loss]) / (2 * h)
+    return checks
 
 
-def _table(steps: array) -> torch.Tensor:
-    """train()'s numbers as a tensor that shares their memory (torch.tensor would read them one by one)."""
-    return torch.frombuffer(steps, dtype=torch.float64) if steps else torch.empty(0, dtype=torch.float64)
-
-
-def _epochs(history: dict, hand: Grads, fd: Grads) -> Epochs:
-    """One run's records, from its history (name → tensor[epoch]) and its two cross-checks, as columns of floats."""
-    column = lambda values: array("d", values.tolist())  # noqa: E731  one tensor[epoch]'s numbers
-    named = lambda names: (column(history[name]) for name in names)  # noqa: E731
-    return Epochs(*named(VALUES), grad=Grads(*named(GRADIENTS)), hand=Grads(*map(column, hand)),
-                  fd=Grads(*map(column, fd)), updated=Params(*named(UPDATED)))
-
-
-def _final(x1, x2, w1, w2, b, target, activation: str, rows: bool = False):
-    """The forward pass of the trained parameters: a Final, or with rows=True one tuple of its values per run."""
-    with torch.no_grad():
-        n, o = forward(x1, x2, w1, w2, b, activation)
-        values = torch.stack([w1, w2, b, n, o, loss(o, target)])
-    return values.T.tolist() if rows else Final(*values.tolist())
+def _culprit(graph: Graph, wrong: Value, values: dict, at: tuple[int, int]) -> str:
+    """Which operation's local derivative disagrees with autograd's derivative of its forward pass, at one epoch of
+    one run, among those between the first value whose gradient is wrong and the values that read it: ': tanh's local
+    derivative with respect to n gives 0.8 by hand, 0.5 by autograd'."""
+    between = []
+    for reader in graph.consumers[wrong]:
+        stack = [reader]
+        while stack:  # the operations of the reader's formula, down to the named values it reads
+            node = stack.pop()
+            between.append(node)
+            stack.extend(o for o in node.operands if o.op is not None and o.name is None)
+    for node in between:
+        operands = [values[o][at].clone().requires_grad_() if o.kind != "literal" else o.number for o in node.operands]
+        with torch.enable_grad():
+            out = node.op.forward(*operands)
+            tensors = [x for x in operands if isinstance(x, torch.Tensor)]
+            autograd = dict(zip(map(id, tensors), torch.autograd.grad(out, tensors, allow_unused=True)))
+        local = node.op.locals(*operands, out.detach())
+        for operand, x, by_hand in zip(node.operands, operands, local):
+            by_autograd = autograd.get(id(x))
+            if by_autograd is None:
+                continue
+            by_hand = float(by_hand)
+            if abs(by_hand - float(by_autograd)) > TOLERANCE * max(abs(by_hand), 1.0):
+                return (f": {node.op.name}'s local derivative with respect to {written(operand, TEXT)} gives {by_hand!r}"
+                        f" by hand but {float(by_autograd)!r} by autograd, so its derivative (not its forward pass) is"
+                        " wrong")
+    return ""

@@ -48,12 +48,12 @@ def run_cli(capsys, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def hidden_pygraphviz(monkeypatch):
     """`import pygraphviz` fails in this process, as where it is not installed, and hnn tries it afresh."""
-    from hnn.views import diagram
+    from hnn.views import render
 
     monkeypatch.setitem(sys.modules, "pygraphviz", None)  # None in sys.modules makes an import raise ImportError
-    diagram._pygraphviz.cache_clear()
+    render._pygraphviz.cache_clear()
     yield
-    diagram._pygraphviz.cache_clear()  # the next render imports the real one again
+    render._pygraphviz.cache_clear()  # the next render imports the real one again
 
 
 @pytest.fixture

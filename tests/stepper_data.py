@@ -5,7 +5,8 @@ import math
 import re
 
 import hnn
-from hnn.views.diagram import network, render
+from hnn.views.diagram import network
+from hnn.views.render import render
 
 NODE = re.compile(r'<g id="[^"]*" class="(node|edge)">\n<title>([^<]*)</title>(.*?)</g>', re.DOTALL)
 

@@ -39,6 +39,6 @@ def test_the_largest_allowed_values_stay_finite():
     # relu with a huge learning rate overshoots, then dies (n < 0, zero gradient); nothing overflows.
     largest = hnn.Config(activation="relu", x1=1e6, x2=-1e6, w1=1e6, w2=-1e6, b=0.0, target=1e6, learning_rate=100, epochs=5)
     trace = hnn.train(largest)
-    values = [v for e in trace.epochs for v in (e.n, e.o, e.loss, *e.grad, *e.updated)]
+    values = [v for e in trace.epochs for v in (e.n, e.o, e.loss, *e.grad.values(), *e.updated.values())]
     assert all(math.isfinite(v) for v in values)
     assert trace.epochs[-1].grad.w1 == 0.0  # the dead zone

@@ -27,6 +27,11 @@ def leaf_grads(e) -> tuple:
     return e.grad.w1, e.grad.w2, e.grad.b, e.grad.x1, e.grad.x2
 
 
+def params(state) -> tuple:
+    """The neuron's parameters, in an epoch or the trained network."""
+    return state.w1, state.w2, state.b
+
+
 def assert_matches_plain(trace, rows):
     got = [(e.n, e.o, e.loss, e.grad.w1, e.grad.w2, e.grad.b) for e in trace.epochs]
     assert len(got) == len(rows)
@@ -75,12 +80,12 @@ def test_relu_overshooting_further_each_step_until_its_dead_zone():
     trace = hnn.train(hnn.Config(activation="relu", target=target, learning_rate=0.5))
     assert [math.isclose(e.n, target + err, rel_tol=1e-12) for e, err in zip(trace.epochs, errors)] == [True] * 7
     dead = trace.epochs[6:]
-    assert all(leaf_grads(e) == (0.0,) * 5 and e.params == dead[0].params and e.loss == 0.5 for e in dead)  # o = 0, target 1
-    assert trace.final.params == dead[0].params
+    assert all(leaf_grads(e) == (0.0,) * 5 and params(e) == params(dead[0]) and e.loss == 0.5 for e in dead)  # o = 0, target 1
+    assert params(trace.final) == params(dead[0])
     assert diagnose(trace) == [
         f"Note: epoch 1's step raised the loss from {0.5 * errors[0] ** 2:.6f} to {0.5 * errors[1] ** 2:.6f}:"
         " the learning rate is so large that the step overshoots; try a smaller one.",
-        f"Note: at epoch 7, n = {target + errors[6]:.6f} ≤ 0: relu outputs 0 and its slope there is 0 (the dead zone),"
+        f"Note: at epoch 7, n = {target + errors[6]:.6f}: relu's slope there is 0 (the dead zone),"
         " so every gradient is 0 and the parameters never change again.",
     ]
 
@@ -90,9 +95,9 @@ def test_relu_dead_zone_from_the_start_never_moves():
     n = 2.0 * -5.0 + 0.0 * 1.0 + 6.8814
     assert n < 0
     assert all(e.n == n and e.o == 0.0 and e.loss == 0.125 and leaf_grads(e) == (0.0,) * 5 for e in trace.epochs)
-    assert all(e.grad.o == -0.5 and e.do_dn == 0.0 and e.grad.n == 0.0 for e in trace.epochs)  # o − target, relu'(n < 0)
-    assert trace.final.params == (-5.0, 1.0, 6.8814)
-    assert diagnose(trace)[0].startswith(f"Note: at epoch 1, n = {n:.6f} ≤ 0: relu outputs 0")
+    assert all(e.grad.o == -0.5 and e.local["do/dn"] == 0.0 and e.grad.n == 0.0 for e in trace.epochs)  # relu'(n < 0)
+    assert params(trace.final) == (-5.0, 1.0, 6.8814)
+    assert diagnose(trace)[0].startswith(f"Note: at epoch 1, n = {n:.6f}: relu's slope there is 0 (the dead zone)")
 
 
 @pytest.mark.parametrize(
@@ -102,11 +107,11 @@ def test_relu_dead_zone_from_the_start_never_moves():
 )
 def test_an_output_equal_to_the_target_has_zero_loss_and_zero_gradients(parameters):
     trace = hnn.train(hnn.Config(**parameters))
-    start = trace.epochs[0].params
-    assert all(e.loss == 0.0 and e.grad == (0.0,) * 7 and e.params == start for e in trace.epochs)
-    assert trace.final.params == start and trace.final.loss == 0.0
+    start = params(trace.epochs[0])
+    assert all(e.loss == 0.0 and tuple(e.grad.values()) == (0.0,) * 7 and params(e) == start for e in trace.epochs)
+    assert params(trace.final) == start and trace.final.loss == 0.0
     assert diagnose(trace) == [
-        "Note: at epoch 1, o equals the target, so the loss and every gradient are 0 and the parameters stop changing."
+        "Note: at epoch 1, the loss is 0 (o = target), so every gradient is 0 and the parameters stop changing."
     ]
 
 
@@ -154,7 +159,7 @@ def test_when_training_goes_wrong_says_what_its_parameters_give():
             f"to ${0.5 * math.tanh(2 * plain(b=10.0)[1][0] + plain(b=10.0)[1][2]) ** 2:.6f}$"]),
         "Relu's dead zone": (dict(activation="relu", w1=-5.0, target=0.5), "the dead zone", lambda rows: [
             f"$n = {rows[0][0]:.4f} < 0$", f"the loss is ${rows[0][2]:.3f}$"]),
-        "Nothing to learn": (dict(x1=0.0, b=0.0), "equals the target", lambda rows: ["$n = 0$"]),
+        "Nothing to learn": (dict(x1=0.0, b=0.0), "the loss is 0", lambda rows: ["$n = 0$"]),
         "No training": (dict(epochs=0), None, lambda rows: [f"starting loss, ${plain(epochs=1)[0][0][2]:.6f}$"]),
     }
     assert list(bullets) == list(cases)

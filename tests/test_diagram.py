@@ -9,7 +9,8 @@ import sys
 import pytest
 
 import hnn
-from hnn.views.diagram import GraphvizMissing, computation_graph, network, render, write
+from hnn.views.diagram import computation_graph, network, write
+from hnn.views.render import GraphvizMissing, render
 from tests.conftest import ROOT
 from tests.plain import ACTIVATION
 
@@ -103,15 +104,19 @@ def test_every_graph_number_is_the_traces(config, k):
     c = trace.config
     last = k == c.epochs
     s = trace.final if last else trace.epochs[k]
+    # Each value by what its record calls it: its name, or for a value the network did not name, its formula.
     data = {
-        "x1": c.x1, "w1": s.w1, "x2": c.x2, "w2": s.w2, "x1w1": c.x1 * s.w1, "x2w2": c.x2 * s.w2,
-        "sum": c.x1 * s.w1 + c.x2 * s.w2, "b": s.b, "n": s.n, "o": s.o, "target": c.target,
-        "error": s.o - c.target, "square": (s.o - c.target) ** 2, "L": s.loss,
+        "x1": c.x1, "w1": s.w1, "x1·w1": c.x1 * s.w1, "x2": c.x2, "w2": s.w2, "x2·w2": c.x2 * s.w2,
+        "x1·w1 + x2·w2": c.x1 * s.w1 + c.x2 * s.w2, "b": s.b, "n": s.n, "o": s.o, "target": c.target,
+        "o − target": s.o - c.target, "(o − target)²": (s.o - c.target) ** 2, "L": s.loss,
     }
-    assert math.isclose(ACTIVATION[c.activation](data["sum"] + data["b"]), s.o, rel_tol=1e-12)
-    assert math.isclose(0.5 * data["square"], s.loss, rel_tol=1e-12)
-    records = {node: text.split(" | ") for node, text in nodes(computation_graph(trace, k).source).items() if "|" in text}
+    assert math.isclose(ACTIVATION[c.activation](data["x1·w1 + x2·w2"] + data["b"]), s.o, rel_tol=1e-12)
+    assert math.isclose(0.5 * data["(o − target)²"], s.loss, rel_tol=1e-12)
+    source = computation_graph(trace, k).source
+    fields = [text.replace("\\n", " ").split(" | ") for text in nodes(source).values()]
+    records = {record[0]: record for record in fields if len(record) > 1}
     assert list(records) == list(data)  # forward order, one record per value
+    assert ['"½"'] == re.findall(r'label=("½")', source) and re.search(r"\[label=2 ", source)  # numbers the network wrote
     for node, fields in records.items():
         assert fields[1] == six(data[node]), node
     if last:
@@ -119,8 +124,8 @@ def test_every_graph_number_is_the_traces(config, k):
         return
     dL_do, dL_dn = chain_rule(c, s)
     grads = {
-        "x1": dL_dn * s.w1, "w1": dL_dn * c.x1, "x2": dL_dn * s.w2, "w2": dL_dn * c.x2, "x1w1": dL_dn, "x2w2": dL_dn,
-        "sum": dL_dn, "b": dL_dn, "n": dL_dn, "o": dL_do, "error": dL_do, "square": 0.5, "L": 1.0,
+        "x1": dL_dn * s.w1, "w1": dL_dn * c.x1, "x2": dL_dn * s.w2, "w2": dL_dn * c.x2, "x1·w1": dL_dn, "x2·w2": dL_dn,
+        "x1·w1 + x2·w2": dL_dn, "b": dL_dn, "n": dL_dn, "o": dL_do, "o − target": dL_do, "(o − target)²": 0.5, "L": 1.0,
     }
     for node, fields in records.items():
         assert fields[2:] == ([f"∇ {six(grads[node])}"] if node in grads else []), node
@@ -183,7 +188,8 @@ def test_write_creates_a_missing_directory(tmp_path):
 RENDER = """
 import hashlib
 import hnn
-from hnn.views.diagram import network, render
+from hnn.views.diagram import network
+from hnn.views.render import render
 sources = [network(hnn.train(hnn.Config(epochs=1)), k).source for k in range(2)]
 for fmt in ("svg", "png"):
     print(fmt, *(hashlib.sha256(data).hexdigest() for data in render(sources, fmt)))

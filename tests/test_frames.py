@@ -6,7 +6,7 @@ import re
 import pytest
 
 import hnn
-from hnn.views import diagram, frames
+from hnn.views import frames
 from hnn.views.diagram import Display
 from tests import plain
 
@@ -18,8 +18,10 @@ def six(x: float) -> str:
     return f"{x:.6f}".replace("-", "\u2212")
 
 
-def factor(x: float) -> str:
-    return f"({six(x)})" if x < 0 and six(x).startswith("\u2212") else six(x)
+def factor(x: float | str) -> str:
+    """A number as a factor, negative ones in parentheses; a number already written, as it is written."""
+    text = x if isinstance(x, str) else six(x)
+    return f"({text})" if text.startswith("\u2212") else text
 
 
 def given(x: float) -> str:
@@ -32,15 +34,15 @@ def expected_lines(c, s) -> list[str]:
     return [
         f"x1 = {given(c.x1)}, x2 = {given(c.x2)}, target = {given(c.target)}, learning_rate = {given(c.learning_rate)};"
         f" w1 = {six(s.w1)}, w2 = {six(s.w2)}, b = {six(s.b)}",
-        f"n = x1·w1 + x2·w2 + b = {given(c.x1)} × {factor(s.w1)} + {given(c.x2)} × {factor(s.w2)} + {factor(s.b)}"
-        f" = {six(s.n)}",
+        f"n = x1·w1 + x2·w2 + b = {factor(given(c.x1))} × {factor(s.w1)} + {factor(given(c.x2))} × {factor(s.w2)}"
+        f" + {factor(s.b)} = {six(s.n)}",
         f"o = sigmoid(n) = sigmoid({six(s.n)}) = {six(s.o)}",
         f"L = ½(o − target)² = ½ × ({six(s.o)} − {given(c.target)})² = {six(s.loss)}",
         f"dL/do = o − target = {six(s.o)} − {given(c.target)} = {six(s.dL_do)}",
         slope,
         f"dL/dn = dL/do · do/dn = {factor(s.dL_do)} × {factor(s.do_dn)} = {six(s.dL_dn)}",
-        f"dL/dw1 = x1 · dL/dn = {given(c.x1)} × {factor(s.dL_dn)} = {six(s.dL_dw1)}",
-        f"dL/dw2 = x2 · dL/dn = {given(c.x2)} × {factor(s.dL_dn)} = {six(s.dL_dw2)}",
+        f"dL/dw1 = x1 · dL/dn = {factor(given(c.x1))} × {factor(s.dL_dn)} = {six(s.dL_dw1)}",
+        f"dL/dw2 = x2 · dL/dn = {factor(given(c.x2))} × {factor(s.dL_dn)} = {six(s.dL_dw2)}",
         f"dL/db = 1 · dL/dn = 1 × {factor(s.dL_dn)} = {six(s.dL_db)}",
         f"dL/dx1 = w1 · dL/dn = {factor(s.w1)} × {factor(s.dL_dn)} = {six(s.dL_dx1)}",
         f"dL/dx2 = w2 · dL/dn = {factor(s.w2)} × {factor(s.dL_dn)} = {six(s.dL_dx2)}",
@@ -87,10 +89,12 @@ def test_each_sub_step_reads_what_its_formula_uses_and_writes_its_result(stepped
 def test_the_template_has_one_tagged_text_per_value_and_every_node_and_edge(stepped):
     svg = frames.template(hnn.train(CONFIG), stepped)
     slots = re.findall(r'<text data-slot="([^"]+)"', svg)
-    expected = [slot for rows in diagram.STEPPER_ROWS.values() for _, slot in rows] + [diagram.SLOT]
-    assert sorted(slots) == sorted(expected)
-    assert sorted(re.findall(r'data-node="([^"]+)"', svg)) == sorted(diagram.STEPPER_ROWS)
-    assert sorted(re.findall(r'data-edge="([^"]+)"', svg)) == sorted(f"{t}-{h}" for t, h in diagram.STEPPER_EDGES)
+    computed = ["n", "dL/dn", "o", "dL/do", "L", "do/dn", *(f"new {p}" for p in ("w1", "w2", "b"))]
+    leaves = [name for name in ("x1", "x2", "w1", "w2", "b") for name in (name, f"dL/d{name}")] + ["target"]
+    assert sorted(slots) == sorted(computed + leaves)
+    assert sorted(re.findall(r'data-node="([^"]+)"', svg)) == sorted(["x1", "x2", "w1", "w2", "b", "target", "n", "o", "L"])
+    edges = ["x1-n", "w1-n", "x2-n", "w2-n", "b-n", "n-o", "o-L", "target-L"]
+    assert sorted(re.findall(r'data-edge="([^"]+)"', svg)) == sorted(edges)
 
 
 def test_the_picture_shows_a_frames_numbers_blanks_the_rest_and_says_how_to_step(stepped):

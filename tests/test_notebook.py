@@ -198,7 +198,7 @@ def test_sanitize_rules_let_graphviz_releases_differ_but_no_number(view):
     from nbval.plugin import get_sanitize_patterns
 
     from hnn.notebook.outputs import fit_width
-    from hnn.views import diagram
+    from hnn.views.render import render
 
     rules = get_sanitize_patterns(SANITIZE.read_text())
     assert len(rules) == 3, "nbval reads 'replace: ' with its space; an editor may have stripped it"
@@ -209,7 +209,7 @@ def test_sanitize_rules_let_graphviz_releases_differ_but_no_number(view):
         return svg
 
     reference = ROOT / "tests" / "reference"
-    local = fit_width(diagram.render([(reference / f"ae0-{view}.gv").read_text()], "svg")[0].decode())
+    local = fit_width(render([(reference / f"ae0-{view}.gv").read_text()], "svg")[0].decode())
     other = fit_width((reference / f"ae0-{view}.graphviz-16.svg").read_text())
     assert local != other
     assert sanitized(local) == sanitized(other)

@@ -58,7 +58,7 @@ def test_every_change_retrains_and_a_bad_value_keeps_the_last_good_run():
 
 def test_activation_and_an_unreachable_target_retrain_with_a_note():
     playground = Playground()
-    playground.activation.value = "sigmoid"
+    playground.choices["activation"].value = "sigmoid"
     assert shown_loss(playground) == final_loss(activation="sigmoid")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the playground shows the warning itself; none may escape

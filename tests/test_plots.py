@@ -75,7 +75,6 @@ def default_landscape(default):
 @pytest.mark.parametrize("config", [hnn.Config(), *RUNS.values()], ids=["tanh", *RUNS])
 def test_landscape_colours_are_the_loss_and_its_path_is_the_traces_states(config):
     trace = trained(config)
-    states = trace.states()
     for ax in panels(plots.landscape(trace)):
         image = ax.images[0]
         L = image.get_array()
@@ -87,7 +86,7 @@ def test_landscape_colours_are_the_loss_and_its_path_is_the_traces_states(config
             want = plain.loss(config.x1, config.x2, w1, config.w2, b, config.target, config.activation)
             assert L[i, j] == pytest.approx(want, rel=1e-12, abs=1e-15)
         path_w1, path_b = ax.lines[0].get_data()
-        assert list(path_w1) == [s.w1 for s in states] and list(path_b) == [s.b for s in states]
+        assert list(path_w1) == trace.series("w1") and list(path_b) == trace.series("b")
         (left, right), (bottom, top) = ax.get_xlim(), ax.get_ylim()
         assert left < min(path_w1) <= max(path_w1) < right and bottom < min(path_b) <= max(path_b) < top
 
@@ -96,7 +95,7 @@ def test_the_default_run_shows_the_whole_valley_and_a_close_up_of_its_short_path
     valley, close_up = panels(default_landscape)
     assert np.ptp(valley.get_xlim()) >= 2 and np.ptp(valley.get_ylim()) >= 2
     assert valley.images[0].get_array().min() < 1e-4  # it reaches the valley floor, where n = 2*w1 + b = 0
-    path_w1 = [s.w1 for s in default.states()]
+    path_w1 = default.series("w1")
     assert np.ptp(close_up.get_xlim()) < 3 * (max(path_w1) - min(path_w1))  # the path fills the close-up
 
 

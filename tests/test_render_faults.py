@@ -17,6 +17,7 @@ import pytest
 import hnn
 import hnn.notebook as hn
 from hnn.views import diagram
+from hnn.views import render as rendering
 from hnn.views.diagram import Display
 from hnn.views.log import epoch_text, final_text
 from tests.conftest import papermill_all
@@ -37,7 +38,7 @@ class AGraph:
         {draw}
 '''
 UNKNOWN_LAYOUT = 'Error: Layout type: "dot" not recognized. Use one of: circo neato'  # a Graphviz without its dot plugin
-SHORT_LIMIT = "import hnn.views.diagram\nhnn.views.diagram.DRAW_SECONDS = 1  # a hang is given up after a second, not a minute"
+SHORT_LIMIT = "import hnn.views.render\nhnn.views.render.DRAW_SECONDS = 1  # a hang is given up after a second, not a minute"
 FAKES = {  # the fault → (what its draw does, what it runs at import, the one line hnn gives)
     # As the real pygraphviz does: Graphviz writes its error on file descriptor 2, and pygraphviz raises vaguely.
     "fails": (f"os.write(2, {(UNKNOWN_LAYOUT + chr(10)).encode()!r})\n"
@@ -166,10 +167,10 @@ def fake(monkeypatch):
         module = types.ModuleType("pygraphviz")
         exec(FAKE.format(what=fault, setup="", draw=draw or FAKES[fault][0]), module.__dict__)
         monkeypatch.setitem(sys.modules, "pygraphviz", module)
-        diagram._pygraphviz.cache_clear()
+        rendering._pygraphviz.cache_clear()
 
     yield install
-    diagram._pygraphviz.cache_clear()
+    rendering._pygraphviz.cache_clear()
 
 
 @pytest.mark.parametrize("fault", ["fails", "raises", "garbage", "empty"])
@@ -186,36 +187,36 @@ def test_show_epochs_and_show_final_print_every_number_and_the_fault_once(fault,
 
 
 def test_a_hung_draw_is_given_up_and_the_draws_after_it_refused_until_it_ends(fake, monkeypatch):
-    monkeypatch.setattr(diagram, "DRAW_SECONDS", 0.5)
+    monkeypatch.setattr(rendering, "DRAW_SECONDS", 0.5)
     fake("hangs", "time.sleep(2)")  # ends on its own, so that the other tests in this process draw again
     started = time.monotonic()
-    with pytest.raises(diagram.RenderError, match="^Graphviz did not finish drawing a diagram within 0.5 s$"):
-        diagram.render([diagram.PROBE])
-    with pytest.raises(diagram.RenderError, match="^Graphviz is still drawing a diagram that it did not finish within 0.5 s$"):
-        diagram.render([diagram.PROBE])
+    with pytest.raises(rendering.RenderError, match="^Graphviz did not finish drawing a diagram within 0.5 s$"):
+        rendering.render([rendering.PROBE])
+    with pytest.raises(rendering.RenderError, match="^Graphviz is still drawing a diagram that it did not finish within 0.5 s$"):
+        rendering.render([rendering.PROBE])
     assert time.monotonic() - started < 1.5  # the second was refused at once, not after another limit
     monkeypatch.undo()  # the real pygraphviz, once the hung draw has ended
-    diagram._pygraphviz.cache_clear()
+    rendering._pygraphviz.cache_clear()
     time.sleep(max(0.0, started + 2.5 - time.monotonic()))
-    assert diagram.render([diagram.PROBE])[0].startswith(b"<?xml")
+    assert rendering.render([rendering.PROBE])[0].startswith(b"<?xml")
 
 
 def test_a_png_that_is_broken_inside_is_one_line(fake):
     fake("garbage", "return (b'<?xml' + b'</svg>\\n') if format == 'svg' else (b'\\x89PNG\\r\\n\\x1a\\n' + b'IEND\\xaeB`\\x82')")
-    with pytest.raises(diagram.RenderError) as raised:
-        diagram.render([diagram.PROBE], "png")
+    with pytest.raises(rendering.RenderError) as raised:
+        rendering.render([rendering.PROBE], "png")
     assert str(raised.value).startswith("Graphviz gave a PNG that cannot be read: ") and "\n" not in str(raised.value)
 
 
 def test_graphviz_s_own_error_is_the_message_and_stays_off_stderr(capfd):
-    with pytest.raises(diagram.RenderError) as raised:
-        diagram.render(["digraph { a -> }"])  # a syntax error: pygraphviz raises "Invalid Input"
+    with pytest.raises(rendering.RenderError) as raised:
+        rendering.render(["digraph { a -> }"])  # a syntax error: pygraphviz raises "Invalid Input"
     assert str(raised.value) == "Graphviz could not draw a diagram: Error: syntax error in line 1 near '}'"
     assert capfd.readouterr().err == ""
 
 
 def test_graphviz_s_warning_beside_a_picture_still_reaches_stderr(capfd):
-    svg = diagram.render(['digraph { a [shape=nosuch] }'])[0]
+    svg = rendering.render(['digraph { a [shape=nosuch] }'])[0]
     assert svg.startswith(b"<?xml")
     assert capfd.readouterr().err == "Warning: using box for unknown shape nosuch\n"
 
@@ -239,7 +240,7 @@ def test_a_render_that_fails_midway_leaves_an_earlier_run_s_files_as_they_were(f
 
     fake("fails", "return draw(self.string, format, prog)")
     sys.modules["pygraphviz"].draw = draw
-    with pytest.raises(diagram.RenderError, match="^Graphviz could not draw a diagram: the fifth draw fails$"):
+    with pytest.raises(rendering.RenderError, match="^Graphviz could not draw a diagram: the fifth draw fails$"):
         diagram.write(hnn.train(hnn.Config(epochs=5)), out, formats=("svg",))
     assert log.read_text().split() == ["0", "0", "2", "4", "6"]  # the probe, then ae0 … ae3: ae0 … ae2's .gv and .svg
     log.unlink()  # were written, then removed
@@ -259,8 +260,8 @@ def test_write_in_children_of_two_states_each_gives_the_same_files(tmp_path, mon
     assert diagram.write(trace, tmp_path, formats=("svg", "png")) == 18
     sources = [diagram.network(trace, k).source for k in range(6)]
     assert [(tmp_path / f"ae{k}.gv").read_text(encoding="utf-8") for k in range(6)] == sources
-    assert [(tmp_path / f"ae{k}.svg").read_bytes() for k in range(6)] == diagram.render(sources, "svg")
-    assert [(tmp_path / f"ae{k}.png").read_bytes() for k in range(6)] == diagram.render(sources, "png")
+    assert [(tmp_path / f"ae{k}.svg").read_bytes() for k in range(6)] == rendering.render(sources, "svg")
+    assert [(tmp_path / f"ae{k}.png").read_bytes() for k in range(6)] == rendering.render(sources, "png")
     assert sorted(os.listdir(tmp_path)) == sorted(f"ae{k}.{e}" for k in range(6) for e in ("gv", "svg", "png"))
 
 
@@ -271,9 +272,9 @@ def test_write_in_children_of_two_states_each_gives_the_same_files(tmp_path, mon
     ("import signal\n        os.kill(os.getpid(), signal.SIGKILL)", "the process drawing the diagrams ended with signal SIGKILL"),
 ], ids=["hangs in C", "killed"])  # killed: as the system's out-of-memory killer, or a crash in Graphviz, ends it
 def test_a_child_that_hangs_in_c_or_crashes_is_one_line_and_leaves_nothing(draw, message, fake, tmp_path, monkeypatch):
-    monkeypatch.setattr(diagram, "DRAW_SECONDS", 0.5)
+    monkeypatch.setattr(rendering, "DRAW_SECONDS", 0.5)
     fake("hangs", draw)
     started = time.monotonic()
-    with pytest.raises(diagram.RenderError, match=f"^{message}$"):
+    with pytest.raises(rendering.RenderError, match=f"^{message}$"):
         diagram.write(hnn.train(hnn.Config(epochs=1)), tmp_path / "out", formats=("svg",))
     assert time.monotonic() - started < 10 and not (tmp_path / "out").exists()

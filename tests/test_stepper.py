@@ -65,7 +65,8 @@ def drawn(page, root: str) -> dict:
 
 def first_picture() -> str:
     import hnn
-    from hnn.views.diagram import network, render
+    from hnn.views.diagram import network
+    from hnn.views.render import render
 
     return render([network(hnn.train(), 0).source])[0].decode()
 

@@ -56,7 +56,7 @@ class Verdict(NamedTuple):
 def _questions() -> dict[str, Question]:
     """Every question, its expected value and its mistakes, read off traces of NETWORK."""
     trace = train(NETWORK)
-    sigmoid = train(dataclasses.replace(NETWORK, activation="sigmoid"))
+    sigmoid = train(NETWORK.replace(activation="sigmoid"))
     first, second = trace.epoch(1), trace.epoch(2)
     x2, learning_rate, target = NETWORK.x2, NETWORK.learning_rate, NETWORK.target
     step = second.updated.w1 - second.w1  # what epoch 2's update did to w1
@@ -75,7 +75,7 @@ def _questions() -> dict[str, Question]:
             Mistake(-first.grad.b, "the sign is flipped", "dL/do = o - target, not target - o."),
             Mistake(2 * first.grad.b, "twice the gradient", "L = ½(o - target)², so dL/do = o - target, no factor 2."),
             Mistake(first.grad.o, "dL/do alone: do/dn is left out", "the chain goes through n: multiply by do/dn."),
-            Mistake(first.do_dn, "do/dn alone: dL/do is left out", "the chain starts at L: multiply by dL/do."),
+            Mistake(first.local["do/dn"], "do/dn alone: dL/do is left out", "the chain starts at L: multiply by dL/do."),
             Mistake(first.grad.o * (1 - first.o), "the wrong activation derivative, 1 - o",
                     "tanh's derivative is 1 - tanh(n)**2 = 1 - o**2."),
             Mistake(first.grad.o * first.o * (1 - first.o), "the wrong activation derivative, sigmoid's o*(1 - o)",
@@ -159,7 +159,7 @@ def _learning_rate(learning_rate) -> tuple[str, str]:
             "Not answered yet: replace the ... of learning_rate with your answer, then run that cell and this one"
         )
     try:
-        trace = train(dataclasses.replace(NETWORK, learning_rate=learning_rate))
+        trace = train(NETWORK.replace(learning_rate=learning_rate))
     except ValueError as error:  # the Config's own message says what a learning rate must be
         return "wrong", f"✗ {error}"
     epochs, losses = NETWORK.epochs, trace.losses()

@@ -35,10 +35,10 @@ from hnn.classroom.links import WALKTHROUGH
 from hnn.config import Config
 from hnn.files import FILE_MODE, check_targets, create, directory, write_all, write_atomically
 from hnn.notebook import setup
-from hnn.trace import Final
+from hnn.trace import State
 from hnn.training import train
 from hnn.views import plots
-from hnn.views.diagram import check_renderer
+from hnn.views.render import check_renderer
 
 NOTEBOOK = WALKTHROUGH  # installed with hnn, from a wheel as from a source checkout
 # The kernel's own log (a TCP warning at each start) is noise; cell errors come via papermill.
@@ -63,7 +63,7 @@ class Job(NamedTuple):
 class Outcome(NamedTuple):
     """What the summary needs of a run: its final loss and trained parameters, and its loss per epoch."""
 
-    final: Final  # the trained network's forward pass and parameters
+    final: State  # the trained network's forward pass and parameters
     curve: tuple[array.array, array.array]  # epochs and losses, the last the final one's, as plots.envelope keeps them
 
 
@@ -514,15 +514,18 @@ def _one_line(text: str) -> str:
 
 
 def _summary_csv(runs: list[Job], outcomes: dict, errors: dict) -> bytes:
-    """One row per run: its notebook, the swept parameters, its status, and the trained network's numbers."""
+    """One row per run: its notebook, the swept parameters, its status, and the trained network's numbers: its loss,
+    outputs and parameters."""
     swept = list(dict.fromkeys(name for run in runs for name in run.parameters))
+    graph = runs[0].config.graph
+    reported = [*(output for output, _ in plots.outputs(graph)), *graph.parameters]
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["notebook", *swept, "status", "final_loss", "final_o", "final_w1", "final_w2", "final_b"])
+    writer.writerow(["notebook", *swept, "status", "final_loss", *(f"final_{name}" for name in reported)])
     for run in runs:
         status = _status(run, errors)
         f = outcomes[run.name].final if status == "ok" else None
-        finals = [f.loss, f.o, f.w1, f.w2, f.b] if f else [""] * 5  # a failed or stopped run showed no result
+        finals = [f.loss, *(f[name] for name in reported)] if f else [""] * (1 + len(reported))  # no result shown
         writer.writerow([f"{run.name}.ipynb", *(run.values[name] for name in swept), status, *finals])
     return text.getvalue().encode("utf-8")
 

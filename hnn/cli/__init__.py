@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import itertools
 import os
 import re
@@ -18,11 +17,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 import hnn.programs  # noqa: F401  before anything imports jsonschema: see its docstring
-from hnn.config import FIELDS, LIMIT, MAX_EPOCHS, MAX_LEARNING_RATE, NUMBERS, Config
-from hnn.neuron import ACTIVATIONS
+from hnn.config import LIMIT, MAX_EPOCHS, MAX_LEARNING_RATE, Config
+from hnn.lessons import neuron
+from hnn.ops import ACTIVATIONS, Op
 from hnn.training import train
-from hnn.views.diagram import FORMATS, MAX_DIAGRAMS, VIEWS, Display, RenderError, check, write
+from hnn.views.diagram import MAX_DIAGRAMS, VIEWS, Display, check, write
 from hnn.views.log import walkthrough_pieces
+from hnn.views.render import FORMATS, RenderError
 
 
 class Parser(argparse.ArgumentParser):
@@ -38,29 +39,32 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def accepted(name: str) -> str:
-    """What Config accepts for a hyperparameter, from the limits it checks."""
-    if name in NUMBERS:
+def accepted(name: str, network=neuron) -> str:
+    """What Config accepts for a setting of the network, from the limits it checks."""
+    if name in network.kinds:
         return f"a number from -{LIMIT:g} to {LIMIT:g}"
+    if name in network.options:
+        return f"one of {', '.join(ACTIVATIONS)}" if isinstance(network.options[name], Op) else "true or false"
     return {
         "learning_rate": f"a number greater than 0 and at most {MAX_LEARNING_RATE:g}",
         "epochs": f"a whole number from 0 to {MAX_EPOCHS}",
-        "activation": f"one of {', '.join(ACTIVATIONS)}",
     }[name]
 
 
-def add_hyperparameters(parser: argparse.ArgumentParser) -> None:
-    """--x1 … --activation; values stay strings here so that Config is the one place that validates them."""
-    defaults = Config()
+def add_hyperparameters(parser: argparse.ArgumentParser, network=neuron) -> None:
+    """--x1 … --activation, one for each setting of the network; values stay strings here so that Config is the one
+    place that validates them."""
+    defaults = Config(network)
     group = parser.add_argument_group("hyperparameters (defaults: the original notebook's)")
-    for name in FIELDS:
+    for name in defaults.to_dict():
         group.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar="VALUE",
-                           help=f"{accepted(name)}; default {getattr(defaults, name)}")
+                           help=f"{accepted(name, network)}; default {getattr(defaults, name)}")
 
 
-def config_from(args: argparse.Namespace) -> Config:
+def config_from(args: argparse.Namespace, network=neuron) -> Config:
     """The Config the options describe; raises ValueError naming the first bad one."""
-    return Config(**{name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None})
+    names = Config(network).to_dict()
+    return Config(network, **{name: getattr(args, name) for name in names if getattr(args, name, None) is not None})
 
 
 def run(args: argparse.Namespace) -> int | None:
@@ -122,7 +126,7 @@ def worksheet(args: argparse.Namespace) -> int:
     epoch = worksheet.check_epoch(args.epoch, config.epochs)  # before training: a bad --epoch costs no time
     with warnings.catch_warnings():  # config_from has said any warning once
         warnings.simplefilter("ignore")
-        config = dataclasses.replace(config, epochs=epoch)  # the epochs after the page's change nothing on it
+        config = config.replace(epochs=epoch)  # the epochs after the page's change nothing on it
     try:
         paths = worksheet.write(train(config), args.out, epoch)
     except OSError as error:  # the disk, not the user: nothing was renamed into place
@@ -169,7 +173,7 @@ examples:
 def sweep_epilog() -> str:
     """--help's text for `hnn sweep`: the parameters and what they accept, the YAML forms, the files, the statuses."""
     defaults = Config()
-    names = {**{name: f"{accepted(name)}; default {getattr(defaults, name)}" for name in FIELDS}, **DISPLAY}
+    names = {**{name: f"{accepted(name)}; default {value}" for name, value in defaults.to_dict().items()}, **DISPLAY}
     width = max(map(len, names)) + 2
     rows = "\n".join(f"  {name:<{width}}{text}" for name, text in names.items())
     return f"""parameters (the walkthrough's parameters cell; with --notebook, that notebook's):

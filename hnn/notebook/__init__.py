@@ -8,7 +8,9 @@ import functools
 import html
 import inspect
 
-from hnn.config import FIELDS, Config, configs
+from hnn.config import DEFAULTS, Config, configs
+from hnn.graph import Network
+from hnn.lessons import neuron
 from hnn.notebook.outputs import fit_width, image_html
 from hnn.trace import Trace
 from hnn.training import train_many
@@ -16,9 +18,15 @@ from hnn.views import diagram, frames, narrative, plots
 from hnn.views.diagnose import diagnose
 from hnn.views.diagram import Display
 from hnn.views.log import epoch_text, final_text
+from hnn.views.render import RenderError, render
 
 DISPLAY_FIELDS = tuple(field.name for field in dataclasses.fields(Display))
-NOTEBOOK_PARAMETERS = (*FIELDS, *DISPLAY_FIELDS)  # the names of the parameters cell, in its order
+
+
+def parameters(network: Network) -> tuple[str, ...]:
+    """The names of a notebook's parameters cell for this network, in its order: its leaves, the hyperparameters, its
+    options, then how it is shown."""
+    return (*network.kinds, *DEFAULTS, *network.options, *DISPLAY_FIELDS)
 
 
 class ParameterError(ValueError):
@@ -34,16 +42,18 @@ rejected: str | None = None
 FIX = "Fix the Parameters cell first: {}. Nothing below is shown until hn.setup accepts the values."
 
 
-def setup(**parameters) -> tuple[Config, Display]:
-    """The validated Config and Display, from the parameters cell's values (passed by name)."""
+def setup(network: Network = neuron, /, **values) -> tuple[Config, Display]:
+    """The validated Config and Display of a network (the walkthrough's neuron unless given), from the parameters
+    cell's values, passed by name."""
     global rejected
     injected = papermill_injected_names()
-    unknown = [name for name in (*parameters, *injected) if name not in NOTEBOOK_PARAMETERS]
+    accepted = parameters(network)
+    unknown = [name for name in (*values, *injected) if name not in accepted]
     try:
         if unknown:
-            raise ValueError(f"unknown parameter {unknown[0]!r}; accepted: {', '.join(NOTEBOOK_PARAMETERS)}")
-        config = Config(**{name: value for name, value in parameters.items() if name in FIELDS})
-        display = Display(**{name: value for name, value in parameters.items() if name in DISPLAY_FIELDS})
+            raise ValueError(f"unknown parameter {unknown[0]!r}; accepted: {', '.join(accepted)}")
+        config = Config(network, **{name: value for name, value in values.items() if name not in DISPLAY_FIELDS})
+        display = Display(**{name: value for name, value in values.items() if name in DISPLAY_FIELDS})
     except ValueError as error:
         rejected = str(error)
         _explain_missing_names()
@@ -112,7 +122,7 @@ def diagram_bundles(trace: Trace, states: list[int], view: str) -> dict[int, dic
     takes 0.1 s to rasterise, sharp at any size, and its numbers are text that nbval compares."""
     sources = [diagram.VIEWS[view](trace, k).source for k in states]
     bundles = {}
-    for k, svg in zip(states, diagram.render(sources, "svg")):
+    for k, svg in zip(states, render(sources, "svg")):
         alt = narrative.diagram_alt(trace, k, view)
         bundles[k] = {
             "text/html": image_html("image/svg+xml", svg, alt),  # what JupyterLab shows, also untrusted, and reads aloud
@@ -133,7 +143,7 @@ def show_stepper(trace: Trace, display: Display) -> None:
     steps = frames.frames(trace, display)
     try:
         stepper = Stepper(frames.template(trace, steps), steps, picture=frames.picture(trace, steps[0]))
-    except diagram.RenderError as error:  # no Graphviz, or one that fails: the log below still shows every number
+    except RenderError as error:  # no Graphviz, or one that fails: the log below still shows every number
         print(f"No stepper: {error}.")
         return
     show_widget(stepper)
@@ -155,7 +165,7 @@ def show_epochs(trace: Trace, display: Display) -> None:
         print("\n".join(notes) + "\n")
     try:
         bundles = diagram_bundles(trace, [epoch - 1 for epoch in epochs], display.view)  # epoch k starts from ae{k-1}
-    except diagram.RenderError as error:  # no Graphviz, or one that fails: the logs still show every number
+    except RenderError as error:  # no Graphviz, or one that fails: the logs still show every number
         print(f"No diagrams: {error}.\n")
         bundles = {}
     for epoch in epochs:
@@ -171,7 +181,7 @@ def show_final(trace: Trace, display: Display) -> None:
     trained = len(trace.epochs)  # the last state, ae{epochs}
     try:
         _show(diagram_bundles(trace, [trained], display.view)[trained])
-    except diagram.RenderError:  # show_epochs has said so, once
+    except RenderError:  # show_epochs has said so, once
         pass
 
 
@@ -198,21 +208,24 @@ def show_narrative(trace: Trace, passage: str) -> None:
 
 @after_setup
 def show_figures(trace: Trace) -> None:
-    """Loss per epoch, the output and parameters per epoch, and the descent path on the loss landscape."""
-    first, final = trace.states()[0], trace.final
-    start = trace.epochs[0] if trace.epochs else final
+    """Loss per epoch, the outputs and parameters per epoch, and the descent path on the loss landscape."""
+    graph, c, final = trace.graph, trace.config, trace.final
+    start = trace.state(0)
     epochs = len(trace.epochs)
     show_figure(plots.loss_curve(trace), f"Line chart of the loss per epoch over {epochs} epochs:"
                                          f" {start.loss:.6f} before training, {final.loss:.6f} after.")
-    show_figure(
-        plots.trajectories(trace),
-        f"Line charts per epoch: the output o {start.o:.6f} → {final.o:.6f} (target {trace.config.target}); the change"
-        f" of w1 {first.w1:.6f} → {final.w1:.6f}, w2 {first.w2:.6f} → {final.w2:.6f}, b {first.b:.6f} → {final.b:.6f}.",
-    )
+    pairs = plots.outputs(graph)
+    compared = ", ".join(f"{o} {start[o]:.6f} → {final[o]:.6f} ({target} {c.leaves[target]})" for o, target in pairs)
+    moved = ", ".join(f"{p} {start[p]:.6f} → {final[p]:.6f}" for p in graph.parameters)
+    show_figure(plots.trajectories(trace),
+                f"Line charts per epoch: the output{'s' * (len(pairs) > 1)} {compared}; the change of {moved}.")
+    across, up = plots.landscape_parameters(trace)
+    held = ", ".join(f"{p} at {c.leaves[p]:g}" for p in graph.parameters if p not in (across, up))
     show_figure(
         plots.landscape(trace),
-        f"Contour map of the loss over (w1, b), with w2 at {first.w2:g}: the descent path from"
-        f" ({first.w1:.6f}, {first.b:.6f}), loss {start.loss:.6f}, to ({final.w1:.6f}, {final.b:.6f}), loss {final.loss:.6f}.",
+        f"Contour map of the loss over ({across}, {up}){f', with {held}' if held else ''}: the descent path from"
+        f" ({start[across]:.6f}, {start[up]:.6f}), loss {start.loss:.6f}, to ({final[across]:.6f}, {final[up]:.6f}),"
+        f" loss {final.loss:.6f}.",
     )
 
 
@@ -239,8 +252,7 @@ class GradientTable:
         self.rejected = rejected  # as hn.setup left it: a table of an earlier run's numbers would mislead
         self.record = None if self.rejected or not (trace.epochs or epoch != 1) else trace.epoch(epoch)  # epochs = 0
         self.rows = [] if self.record is None else [
-            (f"dL/d{name}", getattr(self.record.grad, name), getattr(self.record.hand, name), getattr(self.record.fd, name))
-            for name in self.record.grad._fields
+            (f"dL/d{name}", self.record.grad[name], self.record.hand[name], self.record.fd[name]) for name in self.record.grad
         ]
 
     def _repr_html_(self) -> str | None:

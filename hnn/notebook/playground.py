@@ -20,17 +20,16 @@ from matplotlib.ticker import LogLocator, MaxNLocator
 from PIL import Image
 
 from hnn.config import Config
-from hnn.neuron import ACTIVATIONS
+from hnn.formula import num
 from hnn.notebook.outputs import image_html
 from hnn.notebook.stepper import Stepper
+from hnn.ops import ACTIVATIONS, Op
 from hnn.trace import Trace
 from hnn.training import train_many
 from hnn.views import frames, plots
-from hnn.views.diagram import Display, num
+from hnn.views.diagram import Display
 
-# Each number's slider range (the text field takes any value the Config accepts) and its step.
-SLIDERS = {"x1": (-5, 5, 0.1), "x2": (-5, 5, 0.1), "w1": (-5, 5, 0.1), "w2": (-5, 5, 0.1), "b": (-10, 10, 0.1),
-           "target": (-1.5, 1.5, 0.05)}
+BOUNDS = (1.5, 5, 10, 20, 50, 100, 1000)  # a slider runs from −bound to bound, the first that leaves room around its start
 LEARNING_RATES = (-3, 1)  # the log slider's exponents: 0.001 to 10
 MAX_EPOCHS = 1000  # a retrain this long still answers within about a second
 WIDTH, HEIGHT = 450, 280  # each chart's size in pixels: two side by side in a notebook column on a laptop
@@ -76,25 +75,44 @@ def _text(value) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
+def slider_range(kind: str, start: float) -> tuple[float, float, float]:
+    """A leaf's slider, (low, high, step): ±1.5 in steps of 0.05 for a constant such as a target, else ±5 or wider in
+    steps of 0.1, with room on both sides of where it starts."""
+    smallest = 1.5 if kind == "constant" else 5
+    bound = next((b for b in BOUNDS if b >= max(smallest, 1.4 * abs(start))), BOUNDS[-1])
+    return -bound, bound, 0.05 if bound == 1.5 else 0.1
+
+
 class Playground:
-    """The controls, the one-line message, the stepper, the charts and the final numbers, in one region."""
+    """The controls, the one-line message, the stepper, the charts and the final numbers, in one region: a slider and
+    an exact field for each input, parameter and constant of the network and each hyperparameter, a choice for each
+    of its options."""
 
     def __init__(self, config: Config | None = None):
-        self.defaults = Config()  # what Reset returns to: the original notebook's values
+        self.network = config.network if config else Config().network
+        self.defaults = Config(self.network)  # what Reset returns to: the network's own starting values
         start = config or self.defaults
-        self.fields, self.sliders = {}, {}
+        self.fields, self.sliders, self.choices = {}, {}, {}
         rows = []
-        for name, (low, high, step) in SLIDERS.items():
-            rows.append(self._pair(name, ipywidgets.FloatSlider, getattr(start, name), min=low, max=high, step=step))
+        for name, kind in self.network.kinds.items():
+            low, high, step = slider_range(kind, start.leaves[name])
+            rows.append(self._pair(name, ipywidgets.FloatSlider, start.leaves[name], min=low, max=high, step=step))
         rows.append(self._pair("learning_rate", ipywidgets.FloatLogSlider, start.learning_rate, base=10,
                                min=LEARNING_RATES[0], max=LEARNING_RATES[1], step=0.01))
         rows.append(self._pair("epochs", ipywidgets.IntSlider, start.epochs, min=0, max=MAX_EPOCHS, step=1))
-        self.activation = _widget(ipywidgets.Dropdown, options=list(ACTIVATIONS), value=start.activation,
-                                  description="activation", style={"description_width": "7.5em"}, layout={"width": "16em"})
-        self.activation.observe(lambda change: self.update(), "value")
-        self.reset = _widget(ipywidgets.Button, description="Reset", tooltip="Back to the original notebook's values")
+        style, layout = {"description_width": "7.5em"}, {"width": "16em"}
+        for name, default in self.network.options.items():
+            if isinstance(default, Op):  # an activation: one of those hnn knows
+                choice = _widget(ipywidgets.Dropdown, options=list(ACTIVATIONS), value=getattr(start, name),
+                                 description=name, style=style, layout=layout)
+            else:  # a switch
+                choice = _widget(ipywidgets.Checkbox, value=getattr(start, name), description=name, style=style,
+                                 layout=layout)
+            choice.observe(lambda change: self.update(), "value")
+            self.choices[name] = choice
+        self.reset = _widget(ipywidgets.Button, description="Reset", tooltip="Back to the network's starting values")
         self.reset.on_click(lambda button: self.restore(self.defaults))
-        rows.append(_widget(ipywidgets.HBox, children=[self.activation, self.reset]))
+        rows.append(_widget(ipywidgets.HBox, children=[*self.choices.values(), self.reset]))
         self.message = _widget(ipywidgets.HTML, layout={"min_height": "1.5em"})  # one line: what is wrong, or nothing
         first = train_many([start])[0]
         steps = frames.frames(first, Display())
@@ -145,14 +163,16 @@ class Playground:
         try:
             for name, field in self.fields.items():
                 field.value = _text(getattr(config, name))
-            self.activation.value = config.activation
+            for name, choice in self.choices.items():
+                choice.value = getattr(config, name)
         finally:
             self._holding = False
         self.update()
 
     def values(self) -> dict:
         """The hyperparameters as typed: the Config reads numbers from text."""
-        return {**{name: field.value.strip() for name, field in self.fields.items()}, "activation": self.activation.value}
+        return {**{name: field.value.strip() for name, field in self.fields.items()},
+                **{name: choice.value for name, choice in self.choices.items()}}
 
     def update(self) -> None:
         """Retrain and redraw; a value the Config rejects leaves the last good run on screen under its message."""
@@ -161,7 +181,7 @@ class Playground:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                config = Config(**self.values())
+                config = Config(self.network, **self.values())
                 if config.epochs > MAX_EPOCHS:
                     raise ValueError(f"epochs must be a whole number from 0 to {MAX_EPOCHS} here, got {config.epochs}")
             except ValueError as error:
@@ -179,9 +199,11 @@ class Playground:
         self.svgs = (loss_svg(trace, self.previous), landscape_svg(trace))
         self.charts.value = (f'<div style="display: grid; grid-template-columns: repeat(2, minmax(0, {WIDTH}px));'
                              f' gap: 8px; width: 100%">{"".join(self.svgs)}</div>')
-        f = trace.final
-        self.numbers.value = (f"<p>After {len(trace.epochs)} epochs: w1 = {num(f.w1)}, w2 = {num(f.w2)}, b = {num(f.b)};"
-                              f" n = {num(f.n)}, o = {num(f.o)}, <b>L = <span class=\"hnn-loss\">{num(f.loss)}</span></b>"
+        f, graph = trace.final, trace.graph
+        parameters = ", ".join(f"{p} = {num(f[p])}" for p in graph.parameters)
+        computed = "".join(f"{name} = {num(f[name])}, " for name in graph.named if name != graph.loss.name)
+        loss = f'<b>{graph.loss.name} = <span class="hnn-loss">{num(f.loss)}</span></b>'
+        self.numbers.value = (f"<p>After {len(trace.epochs)} epochs: {parameters}; {computed}{loss}"
                               f" (before training {num(trace.losses()[0])})</p>")
         self.trace, self.previous = trace, trace.losses()
 
@@ -200,7 +222,8 @@ class Playground:
 
     def __repr__(self) -> str:
         c, f = self.trace.config, self.trace.final
-        return (f"Playground: {c.epochs} epochs at learning_rate {c.learning_rate} ({c.activation}) take the loss from"
+        chosen = ", ".join(str(value) for name, value in c.to_dict().items() if name in c.network.options)
+        return (f"Playground: {c.epochs} epochs at learning_rate {c.learning_rate} ({chosen}) take the loss from"
                 f" {self.trace.losses()[0]:.6f} to {f.loss:.6f}. Change a value to retrain; run the cell to play.")
 
 
@@ -266,30 +289,31 @@ def _ticks(first: int, last: int, width: float):
 
 
 def landscape_svg(trace: Trace) -> str:
-    """The loss over (w1, b) in colour bands, w2 held at its start, and the path gradient descent took across it."""
-    states = trace.states()
-    path_w1, path_b = np.array([s.w1 for s in states]), np.array([s.b for s in states])
+    """The loss over two parameters (w1 and b) in colour bands, the others held at their start, and the path gradient
+    descent took across it."""
+    across, up = plots.landscape_parameters(trace)
+    path_x, path_y = np.array(trace.series(across)), np.array(trace.series(up))
     width, height = WIDTH - PAD["left"] - PAD["right"], HEIGHT - PAD["top"] - PAD["bottom"]
-    small = max(np.ptp(path_w1), np.ptp(path_b)) < plots.CLOSE_UP_BELOW * plots.MIN_SPAN  # the default run moves 0.07
-    w1, b = plots.window(path_w1, path_b, plots.MIN_ZOOM if small else plots.MIN_SPAN, aspect=width / height)
-    L = plots.loss_grid(trace.config, w1, b)
+    small = max(np.ptp(path_x), np.ptp(path_y)) < plots.CLOSE_UP_BELOW * plots.MIN_SPAN  # the default run moves 0.07
+    grid_x, grid_y = plots.window(path_x, path_y, plots.MIN_ZOOM if small else plots.MIN_SPAN, aspect=width / height)
+    L = plots.loss_grid(trace.config, across, up, grid_x, grid_y)
     norm = BoundaryNorm(MaxNLocator(plots.BANDS).tick_values(L.min(), L.max()), ncolors=256)
-    pixels = matplotlib.colormaps["viridis"](norm(L[::-1]), bytes=True)  # row 0 is the top: the largest b
+    pixels = matplotlib.colormaps["viridis"](norm(L[::-1]), bytes=True)  # row 0 is the top: the largest value up
     buffer = io.BytesIO()
     Image.fromarray(pixels[:, :, :3]).save(buffer, "PNG")
     image = base64.b64encode(buffer.getvalue()).decode()
-    xs = _scale(path_w1, w1[0], w1[-1], 0, width)
-    ys = _scale(path_b, b[0], b[-1], height, 0)
+    xs = _scale(path_x, grid_x[0], grid_x[-1], 0, width)
+    ys = _scale(path_y, grid_y[0], grid_y[-1], height, 0)
     body = (f'<image href="data:image/png;base64,{image}" width="{width}" height="{height}" preserveAspectRatio="none"/>'
             f'<polyline points="{_points(xs, ys)}" fill="none" stroke="{VERMILLION}" stroke-width="2.5"/>'
             f'<circle cx="{xs[0]:.1f}" cy="{ys[0]:.1f}" r="6" fill="#fff" stroke="#000"/>'
             f'<circle cx="{xs[-1]:.1f}" cy="{ys[-1]:.1f}" r="6" fill="{ORANGE}" stroke="#000"/>')
-    xticks = [(PAD["left"] + x, f"{t:.4g}") for t, x in _axis(w1, 0, width)]
-    yticks = [(PAD["top"] + y, f"{t:.4g}") for t, y in _axis(b, height, 0)]
+    xticks = [(PAD["left"] + x, f"{t:.4g}") for t, x in _axis(grid_x, 0, width)]
+    yticks = [(PAD["top"] + y, f"{t:.4g}") for t, y in _axis(grid_y, height, 0)]
     where = "close-up of the path" if small else "the valley"
-    return _frame(f"Loss over (w1, b): {where}", "w1   (white: start, orange: trained)", "b", xticks, yticks, body,
-                  f"Loss over (w1, b): the descent path from ({path_w1[0]:.6f}, {path_b[0]:.6f})"
-                  f" to ({path_w1[-1]:.6f}, {path_b[-1]:.6f}).")
+    return _frame(f"Loss over ({across}, {up}): {where}", f"{across}   (white: start, orange: trained)", up, xticks, yticks,
+                  body, f"Loss over ({across}, {up}): the descent path from ({path_x[0]:.6f}, {path_y[0]:.6f})"
+                        f" to ({path_x[-1]:.6f}, {path_y[-1]:.6f}).")
 
 
 def _axis(grid: np.ndarray, start: float, end: float):

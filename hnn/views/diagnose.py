@@ -1,30 +1,40 @@
-"""Why a run trains badly, read off its trace: the target already reached, relu's dead zone, a saturated
-activation, a learning rate that overshoots."""
+"""Why a run trains badly, read off its trace: the loss already 0, an activation in its dead zone or saturated, a
+learning rate that overshoots."""
 from __future__ import annotations
 
 from hnn.trace import Trace
+from hnn.views.diagram import neurons
+from hnn.views.plots import outputs
 
-SATURATED = 0.01  # do/dn below this shrinks every gradient 100-fold: tanh beyond |n| ≈ 3, sigmoid beyond |n| ≈ 4.6
+SATURATED = 0.01  # a slope below this shrinks every gradient through it 100-fold: tanh beyond |n| ≈ 3, sigmoid beyond 4.6
 ROUNDING = 1e-12  # a loss that stalls may wobble by a few float64 ulps; only a larger rise is an overshoot
 
 
 def diagnose(trace: Trace) -> list[str]:
-    """One line per kind of trouble, at the first epoch that shows it, in epoch order; none for a smooth run."""
-    c = trace.config
+    """One line per kind of trouble (and neuron), at the first epoch that shows it, in epoch order; none for a smooth
+    run."""
+    graph = trace.graph
     notes = {}  # kind → (epoch, line), for the first epoch of each kind
     for e in trace.epochs:
-        if e.loss == 0:  # o = target, so every gradient is 0 too
-            kind, what = "target", "o equals the target, so the loss and every gradient are 0 and the parameters stop changing"
-        else:
-            if e.do_dn >= SATURATED:
+        if e.loss == 0:  # every output equals its target, so every gradient is 0 too
+            equal = " and ".join(f"{output} = {target}" for output, target in outputs(graph))
+            notes.setdefault("reached", (e.epoch, f"Note: at epoch {e.epoch}, the loss is 0 ({equal}), so every gradient"
+                                                  " is 0 and the parameters stop changing."))
+            continue
+        pairs = neurons(graph)
+        for n, o in pairs.items():
+            slope = e.local.get(f"d{o.name}/d{n.name}")
+            if slope is None or slope >= SATURATED:
                 continue
-            if c.activation == "relu":  # its slope is 1 or 0, so a small one means n ≤ 0
-                kind, what = "dead", (f"n = {e.n:.6f} ≤ 0: relu outputs 0 and its slope there is 0 (the dead zone),"
-                                      " so every gradient is 0 and the parameters never change again")
+            through = "" if len(pairs) == 1 else f" through {o.name}"  # one neuron: every gradient goes through it
+            before = "" if len(pairs) == 1 else " before it"
+            if slope == 0:  # relu left of 0: nothing passes, now or later
+                what = (f"{n.name} = {e.values[n.name]:.6f}: {o.op.name}'s slope there is 0 (the dead zone), so every"
+                        f" gradient{through} is 0 and the parameters{before} never change again")
             else:
-                kind, what = "saturated", (f"n = {e.n:.6f}: {c.activation} is saturated there (do/dn = {e.do_dn:.1e}),"
-                                           " so every gradient is tiny and the parameters barely move")
-        notes.setdefault(kind, (e.epoch, f"Note: at epoch {e.epoch}, {what}."))
+                what = (f"{n.name} = {e.values[n.name]:.6f}: {o.op.name} is saturated there (d{o.name}/d{n.name} ="
+                        f" {slope:.1e}), so every gradient{through} is tiny and the parameters{before} barely move")
+            notes.setdefault(("slope", o.name), (e.epoch, f"Note: at epoch {e.epoch}, {what}."))
     losses = trace.losses()
     rose = next((k for k in range(1, len(losses)) if losses[k] > losses[k - 1] * (1 + ROUNDING)), None)
     if rose is not None:

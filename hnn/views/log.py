@@ -1,10 +1,11 @@
-"""The walkthrough log, in the original notebook's format (STEP 0-3 per epoch), with two corrections."""
+"""The walkthrough log, in the original notebook's format (STEP 0-3 per epoch), for any network, with two corrections."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hnn.neuron import ACTIVATIONS
-from hnn.trace import Epoch, Trace
+from hnn.formula import CODE, formula, product
+from hnn.trace import Epoch, State, Trace
+from hnn.training import sgd, update_of
 
 CORRECTIONS = """\
 Note: two corrections to the original notebook's log.
@@ -13,38 +14,60 @@ Note: two corrections to the original notebook's log.
     from before its update."""
 
 
+def _numbers(trace: Trace, state: State) -> dict:
+    """Each named value of the graph, and each leaf, with its number in this state."""
+    return {value: state[name] for name, value in trace.graph.values.items()}
+
+
+def _computed(trace: Trace, state: State, indent: str) -> list[str]:
+    """Each computed value with its formula and the numbers that went in; the loss called loss, as the original did."""
+    graph, numbers = trace.graph, _numbers(trace, state)
+    lines = []
+    for name, value in graph.named.items():
+        label, written = ("loss", "Loss") if value is graph.loss else (name, name)
+        lines.append(f"{indent}{label} = {state[name]:.6f} ({written} = {formula(value, CODE, numbers)})")
+    return lines
+
+
+def _chain(trace: Trace, name: str) -> str:
+    """dL/d(name) as the chain rule writes it, each path's local factor first: x1 * (o - target) * (1 - o^2)."""
+    graph = trace.graph
+    terms = []
+    for factors in graph.paths(graph.values[name]):
+        factors = [factors[-1], *factors[:-1]]
+        kept = [f for f in factors if not (f.kind == "literal" and f.number == 1)] or factors[:1]
+        terms.append(product(kept, CODE, " * "))
+    return " + ".join(terms)
+
+
 def epoch_text(trace: Trace, e: Epoch) -> str:
     """One epoch's STEP 0-3 block, ending with a blank line, as the original printed it."""
-    c = trace.config
-    f = ACTIVATIONS[c.activation]
+    graph, c = trace.graph, trace.config
     title = f"EPOCH {e.epoch}"
-    chain = f"(o - target) * {f.derivative_text}"
+    meeting = [name for name in graph.backward if len(graph.consumers[graph.named[name]]) > 1]  # where paths add up
     lines = [
         title,
         "-" * len(title),
         "STEP 0: INITIAL VALUES",
         "  initial values:",
-        f"    x1 = {c.x1}, x2 = {c.x2}",
-        f"    w1 = {e.w1:.6f}, w2 = {e.w2:.6f}, b = {e.b:.6f}",
+        "    " + ", ".join(f"{name} = {c.leaves[name]}" for name in graph.inputs),
+        "    " + ", ".join(f"{name} = {e.values[name]:.6f}" for name in graph.parameters),
         "STEP 1: FORWARD PASS",
         "  forward pass:",
-        f"    n = {e.n:.6f} (n = {c.x1}*{e.w1} + {c.x2}*{e.w2} + {e.b})",
-        f"    o = {e.o:.6f} (o = {c.activation}({e.n}))",
-        f"    loss = {e.loss:.6f} (Loss = 0.5 * ({e.o} - {c.target})^2)",
+        *_computed(trace, e.values, "    "),
         "STEP 2: BACK PROPAGATION",
         "  gradients (calculated during backward pass):",
-        f"    w1.grad = {e.grad.w1:.6f} (gradient of loss w.r.t w1: dL/dw1 = x1 * {chain})",
-        f"    w2.grad = {e.grad.w2:.6f} (gradient of loss w.r.t w2: dL/dw2 = x2 * {chain})",
-        f"    b.grad = {e.grad.b:.6f} (gradient of loss w.r.t b: dL/db = {chain})",
+        *(f"    {name}.grad = {e.grad[name]:.6f} (gradient of loss w.r.t {name}: dL/d{name} = {_chain(trace, name)})"
+          for name in (*meeting, *graph.parameters)),
         "STEP 3: OPTIMIZATION / GRADIENT DESCENT",
     ]
-    for name, before, after, grad in zip(("w1", "w2", "b"), e.params, e.updated, e.grad):
-        lines.append(
-            f"    updated {name} = {after:.6f} ({name} = {name} - lr * {name}.grad = {before} - {c.learning_rate} * {grad})"
-        )
+    for p in graph.parameters:
+        new, (w, dL_dw, rate) = update_of(sgd, p)
+        numbers = {w: e.values[p], dL_dw: e.grad[p], rate: c.learning_rate}
+        lines.append(f"    updated {p} = {e.updated[p]:.6f} ({p} = {formula(new, CODE)} = {formula(new, CODE, numbers)})")
     lines += [
         "  updated parameters:",
-        f"    w1 = {e.updated.w1:.6f}, w2 = {e.updated.w2:.6f}, b = {e.updated.b:.6f}",
+        "    " + ", ".join(f"{p} = {e.updated[p]:.6f}" for p in graph.parameters),
         "",
     ]
     return "\n".join(lines) + "\n"
@@ -52,13 +75,15 @@ def epoch_text(trace: Trace, e: Epoch) -> str:
 
 def final_text(trace: Trace) -> str:
     """The trained network's forward pass and parameters, then the note on the corrections."""
-    c, f = trace.config, trace.final
-    lines = [
-        "Final Output:",
-        f"  Final n = {f.n:.6f}",
-        f"  Final o = {f.o:.6f} (o = {c.activation}({f.n}))",
-        f"  Final Loss = {f.loss:.6f}",
-    ]
+    graph, f = trace.graph, trace.final
+    lines = ["Final Output:"]
+    for name, value in graph.named.items():
+        if value is graph.loss:
+            lines.append(f"  Final Loss = {f.loss:.6f}")
+        elif graph.activation(value) is not None:  # o = tanh(n): which activation made it
+            lines.append(f"  Final {name} = {f[name]:.6f} ({name} = {formula(value, CODE, _numbers(trace, f))})")
+        else:
+            lines.append(f"  Final {name} = {f[name]:.6f}")
     if trace.epochs:
         last = trace.epochs[-1]
         lines.append(
@@ -66,7 +91,7 @@ def final_text(trace: Trace) -> str:
         )
     lines += [
         "Final Parameters:",
-        f"  w1 = {f.w1:.6f}, w2 = {f.w2:.6f}, b = {f.b:.6f}",
+        "  " + ", ".join(f"{p} = {f[p]:.6f}" for p in graph.parameters),
         "",
         CORRECTIONS,
     ]

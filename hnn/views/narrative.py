@@ -1,123 +1,203 @@
-"""The walkthrough's worked examples as Markdown, written from a run's own trace: the forward pass, the chain rule and
-the step with its numbers, and the one-line descriptions (alt text) of its diagrams and figures."""
+"""The walkthrough's worked examples as Markdown, written from a run's own graph and trace: the forward pass, the chain
+rule and the step with its numbers, and the one-line descriptions (alt text) of its diagrams and figures."""
 from __future__ import annotations
 
+import re
+
+from hnn.formula import CODE, LATEX, LATEX_NUMBERS, formula, product, short, symbol, written
+from hnn.graph import Graph
+from hnn.ops import Value
 from hnn.trace import Trace
-
-# Per activation: o as a formula, o at a number, what it does to n, do/dn as a formula, do/dn with o (or n) written
-# in, and the same with the numbers written in.
-ACTIVATIONS = {
-    "tanh": (r"\tanh(n)", r"\tanh({n})", "squashes it into $(-1, 1)$",
-             r"\frac{d}{dn}\tanh(n) = 1 - \tanh^2(n) = 1 - o^2", "(1 - o^2)", "1 - {o}^2"),
-    "sigmoid": (r"\sigma(n) = \frac{1}{1 + e^{-n}}", r"\sigma({n})", "squashes it into $(0, 1)$",
-                r"\frac{d}{dn}\sigma(n) = \sigma(n)\,(1 - \sigma(n)) = o\,(1 - o)", r"o\,(1 - o)", r"{o}\,(1 - {o})"),
-    "relu": (r"\max(0, n)", r"\max(0, {n})", "keeps a positive $n$ and turns a negative one into $0$",
-             r"\frac{d}{dn}\max(0, n) = 1 \text{ for } n > 0 \text{, else } 0", "[n > 0]", "[{n} > 0]"),
-}
-NAMES = {"w1": "w_1", "w2": "w_2", "b": "b", "x1": "x_1", "x2": "x_2"}
-
-
-def v(x: float) -> str:
-    """A number as the narrative writes it: six significant digits, no sign on zero."""
-    return f"{x + 0.0:.6g}"
+from hnn.training import sgd, update_of
+from hnn.views.diagram import neurons
 
 
 def f(x: float) -> str:
     """A number as a factor in a product: a negative one in parentheses, 2 · (−3) rather than 2 · −3."""
-    return f"({v(x)})" if v(x).startswith("-") else v(x)
+    return f"({short(x)})" if short(x).startswith("-") else short(x)
 
 
 def first(trace: Trace):
     """What the worked examples use: epoch 1, or with epochs = 0 the untrained network's forward pass."""
-    return trace.epochs[0] if trace.epochs else trace.final
+    return trace.epochs[0].values if trace.epochs else trace.final
+
+
+def _symbol(value: Value) -> str:
+    return value.symbol or symbol(value.name)
+
+
+def _gradient(value: Value) -> str:
+    """dL/d(value) in LaTeX: \\frac{\\partial L}{\\partial w_1}."""
+    return rf"\frac{{\partial L}}{{\partial {_symbol(value)}}}"
+
+
+def _listed(items: list[str]) -> str:
+    """a, b and c."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _numbers(trace: Trace, state) -> dict:
+    graph = trace.graph
+    return {value: state[name] for name, value in graph.values.items()}
 
 
 def forward(trace: Trace) -> str:
-    """The neuron's formulas for this activation, then its forward pass and loss with the starting values."""
-    c, s = trace.config, first(trace)
-    o, at, squashes, *_ = ACTIVATIONS[c.activation]
-    return (
-        f"$$n = x_1 w_1 + x_2 w_2 + b, \\qquad o = {o}.$$\n\n"
-        f"The weighted sum $n$ can be any number; the activation, {c.activation}, {squashes}. "
-        f"With the starting values, $n = {v(c.x1)} \\cdot {f(c.w1)} + {v(c.x2)} \\cdot {f(c.w2)} + {v(c.b)} = {v(s.n)}$"
-        f" and $o = {at.format(n=v(s.n))} = {v(s.o)}$.\n\n"
-        f"The target is $t = {v(c.target)}$, so the starting loss is"
-        f" $L = \\tfrac{{1}}{{2}}({v(s.o)} - {f(c.target)})^2 = {v(s.loss)}$."
-    )
+    """The network's formulas, what its neurons do, then its forward pass and loss with the starting values."""
+    graph, s = trace.graph, first(trace)
+    numbers = _numbers(trace, s)
+    computed = [value for value in graph.named.values() if value is not graph.loss]
+    formulas = ", \\qquad ".join(f"{_symbol(v)} = {formula(v, LATEX)}" for v in computed)
+    sentences = []
+    pairs = neurons(graph)
+    if pairs:
+        sums = _listed([f"${_symbol(n)}$" for n in pairs])
+        activations = list(dict.fromkeys(o.op for o in pairs.values()))
+        what = _listed([f"{op.name}, {op.says}" if op.says else op.name for op in activations])
+        one = len(pairs) == 1
+        sentences.append(f"The weighted sum{'' if one else 's'} {sums} can be any number; the activation"
+                         f"{'' if len(activations) == 1 else 's'}, {what}.")
+    worked = _listed([f"${_symbol(v)} = {formula(v, LATEX_NUMBERS, numbers)} = {short(s[v.name])}$" for v in computed])
+    sentences.append(f"With the starting values, {worked}.")
+    compared = [value for value in graph.reads(graph.loss) if value.kind == "constant"]
+    loss = f"${_symbol(graph.loss)} = {formula(graph.loss, LATEX_NUMBERS, numbers)} = {short(s.loss)}$"
+    if compared:
+        stem = re.sub(r"\d+$", "", compared[0].name)
+        values = _listed([f"${_symbol(c)} = {short(s[c.name])}$" for c in compared])
+        said = f"The {stem} is {values}" if len(compared) == 1 else f"The {stem}s are {values}"
+        last = f"{said}, so the starting loss is {loss}."
+    else:
+        last = f"The starting loss is {loss}."
+    return f"$${formulas}.$$\n\n{' '.join(sentences)}\n\n{last}"
+
+
+def _chain(graph: Graph, value: Value) -> str:
+    """dL/d(value) in LaTeX, each path a product of factors from the loss down: (o - t)\\cdot (1 - o^2)\\cdot x_1."""
+    return " + ".join(product(factors, LATEX, "\\cdot ") for factors in graph.paths(value))
+
+
+def _zero_inputs(trace: Trace) -> dict[str, tuple[Value, Value]]:
+    """The parameters whose only factor is an input that is 0 here (w2 with x2 = 0): their gradient is 0 in every
+    epoch, and they never move. Each with that input and the value that reads them."""
+    graph, found = trace.graph, {}
+    for p in graph.parameters:
+        readers = graph.consumers[graph.values[p]]
+        if len(readers) == 1:
+            local = graph.local(readers[0], graph.values[p])
+            if local.kind == "input" and trace.config.leaves[local.name] == 0:
+                found[p] = (local, readers[0])
+    return found
 
 
 def backward(trace: Trace) -> str:
-    """The chain rule with this activation's derivative, epoch 1's factors, and what happens to w2."""
-    c = trace.config
-    *_, derivative, slope, numbers = ACTIVATIONS[c.activation]
-    lines = [
-        "$$\\frac{\\partial L}{\\partial w_1} = (o - t)\\cdot " + slope + "\\cdot x_1, \\qquad"
-        " \\frac{\\partial L}{\\partial w_2} = (o - t)\\cdot " + slope + "\\cdot x_2, \\qquad"
-        " \\frac{\\partial L}{\\partial b} = (o - t)\\cdot " + slope + "\\cdot 1$$",
-        "",
-        f"using ${derivative}$. The inputs get gradients too, "
-        f"$\\frac{{\\partial L}}{{\\partial x_1}} = (o - t)\\cdot {slope}\\cdot w_1$, although training never changes them.",
-        "",
-    ]
+    """The chain rule for each parameter with this network's local derivatives, epoch 1's factors, and why a parameter
+    whose input is 0 never moves."""
+    graph, grad = trace.graph, _gradient
+    parameters = [graph.values[p] for p in graph.parameters]
+    lines = ["$$" + ", \\qquad ".join(f"{grad(p)} = {_chain(graph, p)}" for p in parameters) + "$$", ""]
+    said = []
+    for n, o in neurons(graph).items():
+        if o.op not in said:
+            said.append(o.op)
+            middle = f" = {o.op.latex_slope.format(_symbol(n))}" if o.op.latex_slope else ""
+            said_slope = f"\\frac{{d}}{{d{_symbol(n)}}}{formula(o, LATEX)}{middle} = {written(graph.local(o, n), LATEX)}"
+            lines.append(f"using ${said_slope}$.")
+    inputs = [graph.values[x] for x in graph.inputs]
+    if inputs:
+        also = (f"The inputs get gradients too, ${grad(inputs[0])} = {_chain(graph, inputs[0])}$, although training never"
+                " changes them.")
+        lines[-1] = f"{lines[-1]} {also}" if said else also
+    lines.append("")
     if not trace.epochs:
         lines.append("With `epochs = 0` no epoch runs, so no gradient is computed and no parameter moves.")
         return "\n".join(lines)
-    e = trace.epochs[0]
-    lines += [
-        f"In epoch 1: $\\frac{{\\partial L}}{{\\partial o}} = o - t = {v(e.o)} - {f(c.target)} = {v(e.grad.o)}$,"
-        f" $\\frac{{do}}{{dn}} = {numbers.format(o=f(e.o), n=v(e.n))} = {v(e.do_dn)}$,"
-        f" so $\\frac{{\\partial L}}{{\\partial n}} = {f(e.grad.o)} \\cdot {f(e.do_dn)}"
-        f" = {v(e.grad.n)}$ and $\\frac{{\\partial L}}{{\\partial w_1}} = {f(e.grad.n)} \\cdot {f(c.x1)} = {v(e.grad.w1)}$,"
-        f" $\\frac{{\\partial L}}{{\\partial b}} = {v(e.grad.b)}$.",
-        "",
-        _w2(trace),
-    ]
-    return "\n".join(lines)
+    lines += [_epoch_one(trace, grad), ""]
+    for p, (x, reader) in _zero_inputs(trace).items():
+        w, xs = _symbol(graph.values[p]), _symbol(x)
+        lines.append(f"**Why ${w}$ never moves:** ${grad(graph.values[p])}$ has the factor ${xs}$, and here ${xs} = 0$."
+                     f" An input that is zero contributes nothing to ${_symbol(reader)}$, so its weight cannot affect the"
+                     f" loss, and its gradient is exactly 0. Set `{x.name}` to something else in the Parameters cell and"
+                     f" watch ${w}$ start to learn.")
+    return "\n".join(lines).rstrip("\n")
 
 
-def _w2(trace: Trace) -> str:
-    """Why w2 stays where it is (x2 = 0), or how it learns, in this run."""
-    c, e = trace.config, trace.epochs[0]
-    if c.x2 == 0:
-        return ("**Why $w_2$ never moves:** $\\frac{\\partial L}{\\partial w_2}$ has the factor $x_2$, and here $x_2 = 0$."
-                " An input that is zero contributes nothing to $n$, so its weight cannot affect the loss, and its gradient"
-                " is exactly 0. Set `x2` to something else in the Parameters cell and watch $w_2$ start to learn.")
-    text = (f"**How $w_2$ learns:** $\\frac{{\\partial L}}{{\\partial w_2}} = \\frac{{\\partial L}}{{\\partial n}} \\cdot x_2"
-            f" = {f(e.grad.n)} \\cdot {f(c.x2)} = {v(e.grad.w2)}$ in epoch 1: with $x_2 = {v(c.x2)}$, $w_2$ moves"
-            f" from ${v(c.w2)}$ to ${v(trace.final.w2)}$ over the run.")
-    if c.x2 == 1:
-        text += (" With $x_2 = 1$ its gradient equals $\\frac{\\partial L}{\\partial b}$ in every epoch, so $w_2$ and $b$"
-                 " take exactly the same steps: in the parameter plot their lines coincide, $w_2$'s dashed over $b$'s.")
-    return text
+def _epoch_one(trace: Trace, grad) -> str:
+    """Epoch 1's backward pass in one sentence: what the loss gives each value it reads, the local derivatives, so the
+    gradients of the computed values, and the parameters'."""
+    graph, e = trace.graph, trace.epochs[0]
+    numbers = _numbers(trace, e.values)
+    numbers.update({graph.gradient(graph.values[name]): e.grad[name] for name in graph.graded})
+    at_loss, slopes, chains = [], [], []
+    for name in graph.backward:
+        value = graph.named[name]
+        if graph.consumers[value] == [graph.loss]:
+            local = graph.local(graph.loss, value)
+            at_loss.append(f"${grad(value)} = {written(local, LATEX)} = {written(local, LATEX_NUMBERS, numbers)}"
+                           f" = {short(e.grad[name])}$")
+            continue
+        terms = []
+        for reader in graph.consumers[value]:
+            slope = f"d{reader.name}/d{name}"
+            if slope in graph.locals:
+                local = graph.locals[slope][2]
+                slopes.append(f"${symbol(slope)} = {written(local, LATEX_NUMBERS, numbers)} = {short(e.local[slope])}$")
+                terms.append(f"{f(e.grad[reader.name])} \\cdot {f(e.local[slope])}")
+            else:
+                local = graph.local(reader, value)
+                terms.append(f"{f(e.grad[reader.name])} \\cdot {product([local], LATEX_NUMBERS, '', numbers)}")
+        chains.append(f"${grad(value)} = {' + '.join(terms)} = {short(e.grad[name])}$")
+    parameters = []
+    for p in graph.parameters:
+        if p in _zero_inputs(trace):
+            continue  # said below
+        value = graph.values[p]
+        locals_ = [graph.local(reader, value) for reader in graph.consumers[value]]
+        if all(local.kind == "literal" and local.number == 1 for local in locals_) and len(locals_) == 1:
+            parameters.append(f"${grad(value)} = {short(e.grad[p])}$")
+        else:
+            terms = [f"{f(e.grad[reader.name])} \\cdot {product([local], LATEX_NUMBERS, '', numbers)}"
+                     for reader, local in zip(graph.consumers[value], locals_)]
+            parameters.append(f"${grad(value)} = {' + '.join(terms)} = {short(e.grad[p])}$")
+    sentence = "In epoch 1: " + ", ".join(at_loss + slopes)
+    if chains:
+        sentence += ", so " + ", ".join(chains)
+    if parameters:
+        sentence += " and " + ", ".join(parameters)
+    return sentence + "."
 
 
 def step(trace: Trace) -> str:
     """Epoch 1's gradient descent step for each parameter, with its numbers."""
-    c = trace.config
+    graph, c = trace.graph, trace.config
     if not trace.epochs:
-        return f"With `epochs = 0` no step is taken: the parameters stay at $w_1 = {v(c.w1)}$, $w_2 = {v(c.w2)}$, $b = {v(c.b)}$."
+        stay = ", ".join(f"${_symbol(graph.values[p])} = {short(c.leaves[p])}$" for p in graph.parameters)
+        return f"With `epochs = 0` no step is taken: the parameters stay at {stay}."
     e = trace.epochs[0]
-    steps = " \\\\ ".join(  # one line each: side by side they run past a laptop's width
-        f"{NAMES[name]} &\\leftarrow {v(before)} - {v(c.learning_rate)} \\cdot {f(grad)} = {v(after)}"
-        for name, before, grad, after in zip(("w1", "w2", "b"), e.params, e.grad, e.updated)
-    )
-    return f"In epoch 1, with $\\eta = {v(c.learning_rate)}$:\n\n$$\\begin{{aligned}} {steps} \\end{{aligned}}$$"
+    steps = []
+    for p in graph.parameters:  # one line each: side by side they run past a laptop's width
+        new, (w, dL_dw, rate) = update_of(sgd, p)
+        numbers = {w: e.values[p], dL_dw: e.grad[p], rate: c.learning_rate}
+        steps.append(f"{_symbol(graph.values[p])} &\\leftarrow {formula(new, LATEX_NUMBERS, numbers)} = {short(e.updated[p])}")
+    aligned = " \\\\ ".join(steps)
+    return f"In epoch 1, with $\\eta = {short(c.learning_rate)}$:\n\n$$\\begin{{aligned}} {aligned} \\end{{aligned}}$$"
 
 
 def corrections(trace: Trace) -> str:
     """The two places where the log differs from the original notebook's, with this run's numbers."""
-    c = trace.config
+    graph, c = trace.graph, trace.config
     if not trace.epochs:
         return ("With `epochs = 0` there is no STEP 3, and the final output is the forward pass of the starting"
-                f" parameters: loss ${v(trace.final.loss)}$.")
+                f" parameters: loss ${short(trace.final.loss)}$.")
     e, last = trace.epochs[0], trace.epochs[-1]
+    p = graph.parameters[0]
+    new, (w, dL_dw, rate) = update_of(sgd, p)
+    line = f"{p} = {formula(new, CODE)} = {formula(new, CODE, {w: e.values[p], dL_dw: e.grad[p], rate: c.learning_rate})}"
     return (
         "1. **STEP 3** shows the value *before* the update on the right-hand side, so the line reads as the"
-        f" calculation it is: `w1 = w1 - lr * w1.grad = {e.w1} - {c.learning_rate} * {e.grad.w1}`."
+        f" calculation it is: `{line}`."
         " The original printed the already-updated value there.\n"
         "2. **Final Output** is the forward pass of the *trained* parameters. The original printed the last epoch's"
-        f" values from *before* its update (loss ${v(last.loss)}$), " + (
-            f"which is not the loss of the network training produced (${v(trace.final.loss)}$)."
+        f" values from *before* its update (loss ${short(last.loss)}$), " + (
+            f"which is not the loss of the network training produced (${short(trace.final.loss)}$)."
             if last.loss != trace.final.loss else "which here is also the trained network's: the last step changed nothing."
         )
     )
@@ -126,17 +206,26 @@ def corrections(trace: Trace) -> str:
 PASSAGES = {"forward": forward, "backward": backward, "step": step, "corrections": corrections}
 
 
+def named(graph: Graph, value: Value) -> str:
+    """A computed value as a one-line description names it: o = tanh(n) where an activation made it, else its name."""
+    made = graph.activation(value)
+    return f"{value.name} = {value.op.name}({made.name})" if made is not None else value.name
+
+
 def diagram_alt(trace: Trace, k: int, view: str) -> str:
     """What diagram ae{k} shows, in one sentence with its numbers, for a reader who cannot see it."""
-    c = trace.config
+    graph, c = trace.graph, trace.config
     drawing = "Network diagram" if view == "network" else "Computation graph"
+    inputs = ", ".join(f"{x} {short(c.leaves[x])}" for x in graph.inputs)
+    computed = [f"{named(graph, v)} {short(trace.state(k)[v.name])}" for v in graph.named.values() if v is not graph.loss]
+    constants = [f"{name} {short(c.leaves[name])}" for name in graph.constants]
+    tail = ", ".join([*computed, *constants, f"loss {short(trace.state(k).loss)}"])
     if k < len(trace.epochs):
         e = trace.epochs[k]
-        steps = "; ".join(f"{name} {v(before)}, gradient {v(grad)}, new {v(after)}"
-                          for name, before, grad, after in zip(("w1", "w2", "b"), e.params, e.grad, e.updated))
-        return (f"{drawing} ae{k}, before epoch {k + 1}: inputs x1 {v(c.x1)}, x2 {v(c.x2)}; {steps};"
-                f" n {v(e.n)}, o = {c.activation}(n) {v(e.o)}, target {v(c.target)}, loss {v(e.loss)}.")
+        steps = "; ".join(f"{p} {short(e.values[p])}, gradient {short(e.grad[p])}, new {short(e.updated[p])}"
+                          for p in graph.parameters)
+        return f"{drawing} ae{k}, before epoch {k + 1}: inputs {inputs}; {steps}; {tail}."
     s = trace.final
-    return (f"{drawing} ae{k}, the {'trained' if trace.epochs else 'untrained'} network: inputs x1 {v(c.x1)},"
-            f" x2 {v(c.x2)}; w1 {v(s.w1)}, w2 {v(s.w2)}, b {v(s.b)}; n {v(s.n)}, o = {c.activation}(n) {v(s.o)},"
-            f" target {v(c.target)}, loss {v(s.loss)}.")
+    parameters = ", ".join(f"{p} {short(s[p])}" for p in graph.parameters)
+    return (f"{drawing} ae{k}, the {'trained' if trace.epochs else 'untrained'} network: inputs {inputs};"
+            f" {parameters}; {tail}.")

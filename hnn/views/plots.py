@@ -12,8 +12,8 @@ from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
-from hnn.config import Config
-from hnn.neuron import forward, loss
+from hnn.config import DEFAULTS, Config
+from hnn.graph import Graph
 from hnn.trace import Run, Trace
 from hnn.training import one_thread
 from hnn.views.diagram import MINUS
@@ -52,6 +52,7 @@ BANDS = 10  # colour bands of the loss, at most
 LINE_STYLES = ("-", "--", ":", "-.")  # when the colours run out, the next curves take the next line style
 SKY, YELLOW = "#56B4E9", "#F0E442"
 CYCLE = tuple(zip((BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, BLACK, YELLOW), "os^Dv<>P"))  # colour and marker
+PARAMETER_CYCLE = tuple(zip((ORANGE, GREEN, PURPLE, SKY, VERMILLION, BLUE, BLACK, YELLOW), "os^Dv<>P"))  # w1, w2, b: as before
 LEGEND_CHARACTERS = 110  # characters of legend text that fit across the figure at the small legend size
 
 
@@ -111,46 +112,66 @@ def loss_curve(trace: Trace) -> Figure:
     _per_epoch(ax, trace, losses, None, BLUE)
     _loss_axis(ax, losses)
     c = trace.config
+    chosen = "".join(f", {value}" for value in c.to_dict().values() if isinstance(value, str))  # the activation
     ax.set_title(f"Loss {losses[0]:.4g} → {losses[-1]:.4g} in {len(trace.epochs)} epochs"
-                 f" (learning rate {c.learning_rate:g}, {c.activation})")
+                 f" (learning rate {c.learning_rate:g}{chosen})")
     return fig
+
+
+def outputs(graph: Graph) -> list[tuple[str, str]]:
+    """What the loss compares, (output, target): the values it subtracts a constant from, o − target."""
+    pairs = [(a.name, b.name) for node in graph.nodes if node.op is not None and node.op.name == "−"
+             for a, b in (node.operands, node.operands[::-1]) if b.kind == "constant" and a.name and a.op is not None]
+    return list(dict.fromkeys(pairs))
 
 
 @matplotlib.rc_context(STYLE)
 def trajectories(trace: Trace) -> Figure:
-    """The output o against its target, and how far w1, w2 and b have moved, per epoch."""
+    """Each output against its target, and how far each parameter has moved, per epoch."""
     fig, (left, right) = _figure(ncols=2)
-    c = trace.config
-    _per_epoch(left, trace, [e.o for e in trace.epochs] + [trace.final.o], "output o", BLUE)
-    left.axhline(c.target, linestyle="--", color=BLACK, linewidth=2, label=f"target {c.target:g}")
-    left.set_ylabel("o")
+    c, graph = trace.config, trace.graph
+    for i, (output, target) in enumerate(outputs(graph)):
+        colour, shape = CYCLE[i % len(CYCLE)]
+        _per_epoch(left, trace, trace.series(output), f"output {output}", colour, shape)
+        left.axhline(c.leaves[target], linestyle="--", color=colour if i else BLACK, linewidth=2,
+                     label=f"{target} {c.leaves[target]:g}")
+    left.set_ylabel(", ".join(output for output, _ in outputs(graph)))
     left.set_title("Output")
     # The parameters start far apart (-3, 1, 6.88 by default) but move by hundredths: their change is what shows.
-    changes = {name: [getattr(e, name) - getattr(c, name) for e in trace.epochs] + [getattr(trace.final, name) - getattr(c, name)]
-               for name in ("w1", "w2", "b")}
-    for name, color, shape in (("w1", ORANGE, "o"), ("w2", GREEN, "s"), ("b", PURPLE, "^")):  # shapes too, not colour alone
+    changes = {p: [v - c.leaves[p] for v in trace.series(p)] for p in graph.parameters}
+    for i, p in enumerate(graph.parameters):
+        colour, shape = PARAMETER_CYCLE[i % len(PARAMETER_CYCLE)]
         # x2 = 1: w2 and b take the same steps, so one line would hide the other (up to rounding of their starts).
-        same = " = b's" if name == "w2" and np.allclose(changes["w2"], changes["b"], rtol=1e-9, atol=1e-12) else ""
-        start = f"{getattr(c, name):g}".replace("-", MINUS)
-        _per_epoch(right, trace, changes[name], f"{subscripted(name)} (from {start}){same}", color, shape, dashed=name == "w2")
+        twin = next((q for q in graph.parameters[i + 1:] if np.allclose(changes[p], changes[q], rtol=1e-9, atol=1e-12)), None)
+        start = f"{c.leaves[p]:g}".replace("-", MINUS)
+        label = f"{subscripted(p)} (from {start})" + (f" = {subscripted(twin)}'s" if twin else "")
+        _per_epoch(right, trace, changes[p], label, colour, shape, dashed=twin is not None)
     right.set_ylabel("change since start")
     right.set_title("Parameters")
     fig.legend(loc="outside lower center", ncols=5, columnspacing=1.2, handlelength=1.5)
     return fig
 
 
-def loss_grid(c: Config, w1: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """L at every (w1, b) pair with the other values from the config, as one batched tensor computation."""
-    W1, B = torch.meshgrid(torch.from_numpy(w1), torch.from_numpy(b), indexing="xy")  # rows follow b, columns w1
+def landscape_parameters(trace: Trace) -> tuple[str, str]:
+    """The two parameters the loss landscape is drawn over: the first and the last (w1 and b), the others held."""
+    parameters = trace.graph.parameters
+    return parameters[0], parameters[-1]
+
+
+def loss_grid(c: Config, across: str, up: str, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """L at every (across, up) pair of the two grids, every other leaf at its start, as one batched evaluation of the
+    network's graph."""
+    X, Y = torch.meshgrid(torch.from_numpy(xs), torch.from_numpy(ys), indexing="xy")  # rows follow up, columns across
+    leaves = {name: torch.tensor(value, dtype=torch.float64) for name, value in c.leaves.items()}
+    graph = c.graph
     with one_thread():  # 90 000 losses: more threads only wait for a busy core
-        _, o = forward(c.x1, c.x2, W1, c.w2, B, c.activation)
-        return loss(o, c.target).numpy()
+        return graph.forward({**leaves, across: X, up: Y})[graph.loss].numpy()
 
 
-def window(w1: np.ndarray, b: np.ndarray, min_span: float, aspect: float) -> tuple[np.ndarray, np.ndarray]:
-    """A (w1, b) grid around the path with a margin, `aspect` times wider than tall in parameter units."""
-    height = max(min_span, (1 + 2 * MARGIN) * max(np.ptp(w1) / aspect, np.ptp(b)))
-    return _around(w1, aspect * height), _around(b, height)
+def window(xs: np.ndarray, ys: np.ndarray, min_span: float, aspect: float) -> tuple[np.ndarray, np.ndarray]:
+    """A grid around the path (xs, ys) with a margin, `aspect` times wider than tall in parameter units."""
+    height = max(min_span, (1 + 2 * MARGIN) * max(np.ptp(xs) / aspect, np.ptp(ys)))
+    return _around(xs, aspect * height), _around(ys, height)
 
 
 def _around(values: np.ndarray, span: float) -> np.ndarray:
@@ -159,23 +180,24 @@ def _around(values: np.ndarray, span: float) -> np.ndarray:
     return np.linspace((both - span) / 2, (both + span) / 2, GRID)
 
 
-def _draw_landscape(ax, trace: Trace, w1: np.ndarray, b: np.ndarray, path_w1, path_b):
+def _draw_landscape(ax, trace: Trace, xs: np.ndarray, ys: np.ndarray, path_x, path_y):
     """The loss in colour bands with contour lines, and the descent path from ae0 to aeN on top."""
-    L = loss_grid(trace.config, w1, b)
-    half_w1, half_b = (w1[1] - w1[0]) / 2, (b[1] - b[0]) / 2  # each grid value at its pixel's centre
+    across, up = landscape_parameters(trace)
+    L = loss_grid(trace.config, across, up, xs, ys)
+    half_x, half_y = (xs[1] - xs[0]) / 2, (ys[1] - ys[0]) / 2  # each grid value at its pixel's centre
     levels = MaxNLocator(BANDS).tick_values(L.min(), L.max())
     # Flat bands read like heights on a map, and compress to a fraction of a smooth gradient's PNG bytes.
     norm = BoundaryNorm(levels, ncolors=256)
-    extent = (w1[0] - half_w1, w1[-1] + half_w1, b[0] - half_b, b[-1] + half_b)
+    extent = (xs[0] - half_x, xs[-1] + half_x, ys[0] - half_y, ys[-1] + half_y)
     image = ax.imshow(L, origin="lower", extent=extent, norm=norm, interpolation="nearest")
-    ax.contour(w1, b, L, levels=levels, colors="white", linewidths=0.8, alpha=0.6)  # a close-up's finer levels show here
-    ax.plot(path_w1, path_b, marker=_marker(len(path_w1)), markersize=4, color=VERMILLION, label="descent path")
-    last = len(path_w1) - 1
-    ax.plot(path_w1[0], path_b[0], "o", markersize=11, color="white", markeredgecolor=BLACK, label=f"{subscripted('ae0')} start")
-    ax.plot(path_w1[-1], path_b[-1], "*", markersize=18, color=ORANGE, markeredgecolor=BLACK,
+    ax.contour(xs, ys, L, levels=levels, colors="white", linewidths=0.8, alpha=0.6)  # a close-up's finer levels show here
+    ax.plot(path_x, path_y, marker=_marker(len(path_x)), markersize=4, color=VERMILLION, label="descent path")
+    last = len(path_x) - 1
+    ax.plot(path_x[0], path_y[0], "o", markersize=11, color="white", markeredgecolor=BLACK, label=f"{subscripted('ae0')} start")
+    ax.plot(path_x[-1], path_y[-1], "*", markersize=18, color=ORANGE, markeredgecolor=BLACK,
             label=f"{subscripted(f'ae{last}')} trained")
     # Equal units on both axes, so that each step looks perpendicular to the contour it crosses, as the gradient is.
-    ax.set(xlim=(w1[0], w1[-1]), ylim=(b[0], b[-1]), aspect="equal", xlabel=subscripted("w1"), ylabel="b")
+    ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]), aspect="equal", xlabel=subscripted(across), ylabel=subscripted(up))
     ax.locator_params(axis="x", nbins=4)  # few enough that long labels like -3.075 do not collide
     ax.grid(False)  # the contour lines already are the grid
     return image
@@ -183,31 +205,33 @@ def _draw_landscape(ax, trace: Trace, w1: np.ndarray, b: np.ndarray, path_w1, pa
 
 @matplotlib.rc_context(STYLE)
 def landscape(trace: Trace) -> Figure:
-    """The loss over (w1, b) with w2 at its initial value, and the path gradient descent took across it."""
-    c = trace.config
-    states = trace.states()
-    path_w1, path_b = np.array([s.w1 for s in states]), np.array([s.b for s in states])
-    close_up = 0 < max(np.ptp(path_w1), np.ptp(path_b)) < CLOSE_UP_BELOW * MIN_SPAN  # no close-up of a path that never moved
-    w1, b = window(path_w1, path_b, MIN_SPAN, aspect=1 if close_up else WIDE)
+    """The loss over two parameters, every other value at its start, and the path gradient descent took across it."""
+    c, graph = trace.config, trace.graph
+    across, up = landscape_parameters(trace)
+    path_x, path_y = np.array(trace.series(across)), np.array(trace.series(up))
+    close_up = 0 < max(np.ptp(path_x), np.ptp(path_y)) < CLOSE_UP_BELOW * MIN_SPAN  # no close-up of a path that never moved
+    xs, ys = window(path_x, path_y, MIN_SPAN, aspect=1 if close_up else WIDE)
     fig, axes = _figure(ncols=2 if close_up else 1)
-    image = _draw_landscape(axes[0], trace, w1, b, path_w1, path_b)
+    image = _draw_landscape(axes[0], trace, xs, ys, path_x, path_y)
     if close_up:
         # The default run moves w1 by only 0.07, a dot on the whole valley: show it again, magnified, in the same colours.
-        zoom_w1, zoom_b = window(path_w1, path_b, MIN_ZOOM, aspect=1)
+        zoom_x, zoom_y = window(path_x, path_y, MIN_ZOOM, aspect=1)
         # Its own bands: in the valley's, a window this small is one flat colour.
-        zoom = _draw_landscape(axes[1], trace, zoom_w1, zoom_b, path_w1, path_b)
+        zoom = _draw_landscape(axes[1], trace, zoom_x, zoom_y, path_x, path_y)
         fig.colorbar(image, ax=axes[0], label="loss L")
         image = zoom
         axes[0].set_title("The valley")
-        steps = f"Δ{subscripted('w1')} {path_w1[-1] - path_w1[0]:.2g}, Δb {path_b[-1] - path_b[0]:.2g}".replace("-", MINUS)
+        steps = (f"Δ{subscripted(across)} {path_x[-1] - path_x[0]:.2g}, Δ{subscripted(up)} {path_y[-1] - path_y[0]:.2g}"
+                 .replace("-", MINUS))
         axes[1].set_title(f"Close-up of the path\n{steps}", fontsize=12)
     fig.colorbar(image, ax=axes[-1], label="loss L")
     fig.legend(*axes[-1].get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=11)  # off the path
-    # The path moves in w2 too when x2 != 0, so it then runs near this slice rather than on it: say so.
-    w2 = subscripted("w2")
-    moved = "" if trace.final.w2 == c.w2 else f"\n({w2} held at its start; training moves it to {trace.final.w2:.4g})"
-    fig.suptitle(f"Loss landscape: {subscripted('x1')} = {c.x1:g}, {subscripted('x2')} = {c.x2:g}, {w2} = {c.w2:g},"
-                 f" target {c.target:g}{moved}")
+    held = [name for name in graph.leaves if name not in (across, up) and name in graph.values]
+    written = ", ".join(f"{subscripted(name)} {'' if name in graph.constants else '= '}{c.leaves[name]:g}" for name in held)
+    # The path moves in the other parameters too (w2 when x2 != 0), so it then runs near this slice rather than on it.
+    moved = [f"{subscripted(p)} held at its start; training moves it to {trace.final[p]:.4g}" for p in graph.parameters
+             if p in held and trace.final[p] != c.leaves[p]]
+    fig.suptitle(f"Loss landscape: {written}" + "".join(f"\n({line})" for line in moved))
     return fig
 
 
@@ -218,7 +242,7 @@ def best_learning_rate(traces: Sequence[Trace | Run]) -> tuple[float, float]:
 
 
 @matplotlib.rc_context(STYLE)
-def learning_rate_explorer(traces: Sequence[Trace | Run], learning_rate: float = Config.learning_rate) -> Figure:
+def learning_rate_explorer(traces: Sequence[Trace | Run], learning_rate: float = DEFAULTS["learning_rate"]) -> Figure:
     """Final loss against learning rate for runs that differ only in it; marks the best and the one in use."""
     if len({tuple(v for k, v in t.config.to_dict().items() if k != "learning_rate") for t in traces}) > 1:
         raise ValueError("the traces must differ only in learning_rate")

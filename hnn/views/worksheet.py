@@ -2,7 +2,6 @@
 and the answer key: the same page with the numbers in place of the blanks."""
 from __future__ import annotations
 
-import html
 import itertools
 import os
 import re
@@ -12,20 +11,17 @@ from pathlib import Path
 import graphviz
 
 from hnn.files import create, directory, write_atomically
+from hnn.formula import HTML, formula, num, written
 from hnn.trace import Trace
-from hnn.views.diagram import BLANK, COMPUTED, FONT, FONT_POINTS, network, num, render
-from hnn.views.frames import SLOPE_TEXT
+from hnn.training import sgd, update_of
+from hnn.views.diagram import BLANK, FONT_POINTS, computed, network, neurons
+from hnn.views.frames import backward_order
+from hnn.views.render import FONT, render
 
 # Landscape, 279.4 × 210 mm: Letter's long side by A4's short side, so the page prints at full size on either.
 PAGE = (11.0, 210 / 25.4)  # inches, as Graphviz measures
 MARGIN = 0.5  # inches of white on every side, wider than any printer's unprintable edge
 FILES = ("worksheet.pdf", "answers.pdf")
-# Each activation written out, o = f(n), for a student with a calculator; its slope is the stepper's SLOPE_TEXT.
-ACTIVATIONS = {
-    "tanh": "(e<SUP>n</SUP> − e<SUP>−n</SUP>) / (e<SUP>n</SUP> + e<SUP>−n</SUP>)",
-    "sigmoid": "1 / (1 + e<SUP>−n</SUP>)",
-    "relu": "max(0, n)",
-}
 DATES = re.compile(rb"(/(?:CreationDate|ModDate) \(D:)\d{14}")  # cairo stamps the time of rendering
 FIXED_DATE = rb"\g<1>20000101000000"  # same length, so the PDF's table of byte offsets stays right
 
@@ -42,8 +38,10 @@ def check_epoch(epoch, epochs: int) -> int:
     return epoch
 
 
-def page(trace: Trace, epoch: int, blank=frozenset(COMPUTED)) -> graphviz.Digraph:
-    """One page: a heading, epoch's network diagram with the values in blank left out, and the formulas below."""
+def page(trace: Trace, epoch: int, blank: frozenset | None = None) -> graphviz.Digraph:
+    """One page: a heading, epoch's network diagram with the values in blank (default: every value the epoch
+    computes) left out, and the formulas below."""
+    blank = frozenset(computed(trace.graph)) if blank is None else blank
     answers = not blank
     diagram = network(trace, epoch - 1, blank)
     diagram.name = "cluster_network"  # a cluster inside the page: its label is the heading, above the diagram
@@ -59,8 +57,11 @@ def page(trace: Trace, epoch: int, blank=frozenset(COMPUTED)) -> graphviz.Digrap
 
 def _heading(trace: Trace, epoch: int, answers: bool) -> str:
     """What the page is, what to do, and a line for the student's name."""
-    c = trace.config
-    title = f"{'Answers' if answers else 'Worksheet'}: one {c.activation} neuron, epoch {epoch}"
+    pairs, c = neurons(trace.graph), trace.config
+    activation = next((value for value in c.to_dict().values() if isinstance(value, str)), "")
+    what = (f"one {activation} neuron" if len(pairs) == 1 else f"{len(pairs)} {activation} neurons" if pairs
+            else f"the network {trace.graph.network.name}")
+    title = f"{'Answers' if answers else 'Worksheet'}: {what}, epoch {epoch}"
     task = ([f"Every value epoch {epoch} computes, to 6 decimals."] if answers else
             [f"Fill in each {BLANK} in the order 1 to 4 below, to 6 decimals (the last may differ by rounding)."])
     name = "" if answers else f"Name {BLANK}{BLANK}"
@@ -71,17 +72,37 @@ def _heading(trace: Trace, epoch: int, answers: bool) -> str:
 
 def _formulas(trace: Trace) -> str:
     """The formulas the blanks need, the run's activation and learning rate in them, in the order they are used."""
-    c = trace.config
-    f, slope = ACTIVATIONS[c.activation], html.escape(SLOPE_TEXT[c.activation][0])  # "n > 0": HTML-like label
+    graph, c = trace.graph, trace.config
+    forward = []
+    for value in graph.named.values():
+        if value is graph.loss:
+            continue
+        line = f"{value.name} = {formula(value, HTML)}"
+        made = graph.activation(value)
+        if made is not None and value.op.definition is not None:  # o = tanh(n), written out for a calculator
+            line += f" = {formula(value.op.definition(made), HTML)}"
+        forward.append(line)
+    chain = []
+    for value in backward_order(graph):
+        terms, slopes = [], []
+        for reader in graph.consumers[value]:
+            local, slope = graph.local(reader, value), f"d{reader.name}/d{value.name}"
+            if reader is graph.loss:  # dL/do = o − target
+                terms.append(written(local, HTML))
+            elif slope in graph.locals:  # dL/dn = dL/do · do/dn, and do/dn beside it
+                terms.append(f"dL/d{reader.name} · {slope}")
+                slopes.append(f"{slope} = {written(local, HTML)}")
+            else:  # dL/dw1 = dL/dn · x1
+                terms.append(f"dL/d{reader.name} · {written(local, HTML)}")
+        chain.append(f"dL/d{value.name} = {' + '.join(terms)}" + "".join(f",   {slope}" for slope in slopes))
+    steps = [f"learning_rate = {num(c.learning_rate)}"]
+    for p in graph.parameters:
+        new, _ = update_of(sgd, p)
+        steps.append(f"new {p} = {formula(new, HTML)}")
     columns = {
-        "1. Forward pass": ["n = x1·w1 + x2·w2 + b", f"o = {c.activation}(n) = {f}", "", "<B>2. Loss</B>",
-                            "L = ½(o − target)²"],  # the loss is short: it shares the first column
-        "3. Backward pass: the chain rule": [
-            "dL/do = o − target", f"dL/dn = dL/do · do/dn,   do/dn = {slope}", "dL/dw1 = dL/dn · x1",
-            "dL/dw2 = dL/dn · x2", "dL/db = dL/dn · 1", "dL/dx1 = dL/dn · w1", "dL/dx2 = dL/dn · w2",
-        ],
-        "4. Gradient descent": [f"learning_rate = {num(c.learning_rate)}", "new w1 = w1 − learning_rate · dL/dw1",
-                                "new w2 = w2 − learning_rate · dL/dw2", "new b = b − learning_rate · dL/db"],
+        "1. Forward pass": [*forward, "", "<B>2. Loss</B>", f"{graph.loss.name} = {formula(graph.loss, HTML)}"],
+        "3. Backward pass: the chain rule": chain,
+        "4. Gradient descent": steps,
     }
     titles = [f"<B>{title}</B>" for title in columns]
     lines = itertools.zip_longest(*columns.values(), fillvalue="")  # a table row a line: no line overlaps the next
