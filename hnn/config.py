@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+import reprlib
 import warnings
 from dataclasses import dataclass
 
@@ -47,7 +48,7 @@ class Config:
         object.__setattr__(self, "learning_rate", learning_rate)
         object.__setattr__(self, "epochs", whole("epochs", self.epochs, 0, MAX_EPOCHS))
         if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {excerpt(self.activation)}")
         if not ACTIVATIONS[self.activation].reaches(self.target):
             warnings.warn(
                 f"target={self.target!r} is outside what {self.activation} can output"
@@ -68,19 +69,19 @@ FIELDS = tuple(field.name for field in dataclasses.fields(Config))
 def _number(name: str, value) -> float:
     """A finite float from an int, float or numeric string (papermill passes `-p lr 1` as int, YAML `1e-3` as str)."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, str)):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
+        raise ValueError(f"{name} must be a finite number, got {excerpt(value)}")
     try:
         number = float(value)
     except (ValueError, OverflowError):
-        raise ValueError(f"{name} must be a finite number, got {value!r}") from None
+        raise ValueError(f"{name} must be a finite number, got {excerpt(value)}") from None
     if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
+        raise ValueError(f"{name} must be a finite number, got {excerpt(value)}")
     return number
 
 
 def whole(name: str, value, low: int, high: int) -> int:
     """A whole number from low to high, from an int, a whole float (10.0) or a numeric string ("10")."""
-    accepted = f"{name} must be a whole number from {low} to {high}, got {value!r}"
+    accepted = f"{name} must be a whole number from {low} to {high}, got {excerpt(value)}"
     try:
         number = _number(name, value)
     except ValueError:
@@ -111,3 +112,14 @@ def configs(base: Config | None = None, **hyperparameters) -> list[Config]:
 
 def _is_sequence(value) -> bool:
     return not isinstance(value, (str, bytes)) and hasattr(value, "__len__")
+
+
+_EXCERPT = reprlib.Repr()  # builds at most a few hundred characters of any value, however large or deep
+_EXCERPT.maxstring = _EXCERPT.maxlong = _EXCERPT.maxother = 80
+_EXCERPT.maxlevel = 3
+
+
+def excerpt(value) -> str:
+    """value as a message names it: its repr, cut to 80 characters, so that the message stays one short line."""
+    text = _EXCERPT.repr(value)
+    return text if len(text) <= 80 else f"{text[:76]}...{text[-1]}"  # the closing quote or bracket kept

@@ -31,8 +31,9 @@ from jupyter_core.utils import ensure_event_loop
 from nbclient.exceptions import DeadKernelError
 from tqdm import tqdm
 
+from hnn.classroom import strict_yaml
 from hnn.classroom.links import WALKTHROUGH
-from hnn.config import Config
+from hnn.config import Config, excerpt
 from hnn.files import FILE_MODE, check_targets, create, directory, write_all, write_atomically
 from hnn.notebook import setup
 from hnn.trace import Final
@@ -67,34 +68,6 @@ class Outcome(NamedTuple):
     curve: tuple[array.array, array.array]  # epochs and losses, the last the final one's, as plots.envelope keeps them
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML's safe loader, stricter where a silent choice would surprise: a key given twice is an error (plain YAML
-    keeps the last value), and so is a whole number too long for Python to read (its 4300-digit limit)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<:` merges are meant to be overridden
-                continue
-            key = self.construct_object(key_node, deep=True)
-            with contextlib.suppress(TypeError):  # an unhashable key: the base class says so
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(None, None, f"{key!r} is given twice", key_node.start_mark)
-                seen.add(key)
-        return super().construct_mapping(node, deep)
-
-    def construct_yaml_int(self, node):
-        try:
-            return super().construct_yaml_int(node)
-        except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion"
-            raise yaml.constructor.ConstructorError(
-                None, None, f"a whole number of {len(node.value)} digits is longer than the 4300 Python reads", node.start_mark
-            ) from None
-
-
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
-
-
 def parameter_sets(params: list[str] | None, params_file: Path | None) -> list[dict]:
     """The runs asked for, each a mapping of notebook parameter to value, in a stable order."""
     if params_file is None:
@@ -108,7 +81,11 @@ def parameter_sets(params: list[str] | None, params_file: Path | None) -> list[d
             grid[name] = [_scalar(value) for value in values.split(",")]
         return _grid(grid)
     try:
-        data = yaml.load(params_file.read_text(encoding="utf-8"), Loader=_Loader)
+        with open(params_file, "rb") as file:
+            raw = file.read(strict_yaml.MAX_SIZE + 1)  # no more: a parameter file is small, whatever stands at its path
+        if len(raw) > strict_yaml.MAX_SIZE:
+            raise strict_yaml.TooLarge(f"is more than {strict_yaml.MAX_SIZE} bytes long; a parameter file may be at most that")
+        data = strict_yaml.load(raw.decode("utf-8"))
     except OSError as error:
         raise ValueError(f"cannot read --params-file {params_file}: {error.strerror}") from None
     except UnicodeDecodeError as error:
@@ -116,6 +93,8 @@ def parameter_sets(params: list[str] | None, params_file: Path | None) -> list[d
             f"--params-file {params_file} must be UTF-8 text, but byte {error.object[error.start]:#04x} at position"
             f" {error.start} is not"
         ) from None
+    except strict_yaml.TooLarge as error:
+        raise ValueError(f"--params-file {params_file} {error}") from None
     except yaml.YAMLError as error:
         raise ValueError(f"--params-file {params_file} is not valid YAML: {_yaml_problem(error)}") from None
     if isinstance(data, dict):  # a grid: name → value or list of values
@@ -194,7 +173,7 @@ def notebook_defaults(notebook: Path) -> dict:
                 raise ValueError
             defaults[target.id] = ast.literal_eval(node.value)
         except ValueError:  # also literal_eval's "malformed node", for a name, a call, or `x: int` with no value
-            raise ValueError(f"--notebook {notebook}: {plain}, not {ast.get_source_segment(source, node)!r}") from None
+            raise ValueError(f"--notebook {notebook}: {plain}, not {excerpt(ast.get_source_segment(source, node))}") from None
     return defaults
 
 
@@ -207,7 +186,7 @@ def plan(sets: list[dict], defaults: dict) -> list[Job]:
     for given in sets:
         unknown = [name for name in given if name not in defaults]
         if unknown:
-            raise ValueError(f"unknown parameter {unknown[0]!r}; accepted: {', '.join(defaults)}")
+            raise ValueError(f"unknown parameter {excerpt(unknown[0])}; accepted: {', '.join(defaults)}")
         values = {**defaults, **given}
         config, display = setup(**values)
         values.update(config.to_dict(), **dataclasses.asdict(display))  # as checked: "1e-3" → 0.001, 12.0 → 12

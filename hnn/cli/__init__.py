@@ -168,6 +168,7 @@ examples:
 
 def sweep_epilog() -> str:
     """--help's text for `hnn sweep`: the parameters and what they accept, the YAML forms, the files, the statuses."""
+    from hnn.classroom.strict_yaml import MAX_DEPTH, MAX_SIZE
     defaults = Config()
     names = {**{name: f"{accepted(name)}; default {getattr(defaults, name)}" for name in FIELDS}, **DISPLAY}
     width = max(map(len, names)) + 2
@@ -181,6 +182,8 @@ def sweep_epilog() -> str:
   a mapping of name to value(s), one run per combination:
                                         learning_rate: [0.01, 0.1, 1]
                                         epochs: 50
+  read as YAML 1.2 (010 is 10; 1:30 and no are text), at most {MAX_SIZE} bytes and {MAX_DEPTH} levels deep,
+  also with its aliases written out
 
 files written into --out:
   learning_rate=0.1,epochs=20.ipynb   each run's executed notebook, named by its own parameters

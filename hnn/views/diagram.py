@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape
 import graphviz
 from PIL import Image  # Pillow, which matplotlib depends on
 
-from hnn.config import whole
+from hnn.config import excerpt, whole
 from hnn.files import check_targets, directory, staged
 from hnn.trace import Trace
 
@@ -247,7 +247,7 @@ class Display:
 
     def __post_init__(self):
         if not isinstance(self.view, str) or self.view not in VIEWS:
-            raise ValueError(f"view must be one of {', '.join(VIEWS)}, got {self.view!r}")
+            raise ValueError(f"view must be one of {', '.join(VIEWS)}, got {excerpt(self.view)}")
         object.__setattr__(self, "max_diagrams", whole("max_diagrams", self.max_diagrams, 2, MAX_DIAGRAMS))
 
     def shown(self, epochs: int) -> list[int]:
