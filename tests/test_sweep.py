@@ -1,4 +1,5 @@
 """`hnn sweep`: one executed notebook per parameter set, a summary equal to hnn's own numbers, and no file overwritten."""
+import ast
 import csv
 import os
 import re
@@ -288,6 +289,17 @@ def test_a_signal_stops_the_sweep_in_seconds_and_summarises_what_finished(signum
         assert (out / "epochs=1.ipynb").stat().st_mtime_ns == kept and not (tmp_path / "1.pid").exists()
         for row, epochs in zip(summary(out), (1, 2)):
             assert_row_is_hnns_and_the_notebooks(row, out, epochs=epochs)
+
+
+def test_a_value_written_over_several_lines_is_replaced_whole(tmp_path):
+    source = 'x1: float = 2.0  # the first ≈ input\nactivation: str = ("tan"\n    "h")  # over two lines\nepochs: int = 10\n'
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source, metadata={"tags": ["parameters"]})]), path)
+    assert sweep.notebook_defaults(path) == {"x1": 2.0, "activation": "tanh", "epochs": 10}
+    cell = sweep.with_parameters(path, {"activation": "sigmoid", "epochs": 3}).cells[0].source
+    assert {node.target.id: ast.literal_eval(node.value) for node in ast.parse(cell).body} == {
+        "x1": 2.0, "activation": "sigmoid", "epochs": 3}
+    assert "# the first ≈ input\n" in cell and "# over two lines\n" in cell
 
 
 def test_a_kernel_killed_like_an_out_of_memory_kill_leaves_its_notebook(sleepy, tmp_path, capsys):

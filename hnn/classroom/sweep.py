@@ -296,21 +296,27 @@ def with_parameters(notebook: Path, parameters: dict) -> nbformat.NotebookNode:
     would inject below it: that cell would override the one a student edits, and they would get the variant's values."""
     nb = nbformat.read(notebook, as_version=4)
     cell = next(cell for cell in nb.cells if "parameters" in cell.metadata.get("tags", []))
-    lines = cell.source.split("\n")
-    assignments = [node for node in ast.parse(cell.source).body if isinstance(node, (ast.Assign, ast.AnnAssign))]
+    source = cell.source
+    assignments = [node for node in ast.parse(source).body if isinstance(node, (ast.Assign, ast.AnnAssign))]
     for node in reversed(assignments):  # from the end, so that the positions of the earlier ones stay right
         name = (node.target if isinstance(node, ast.AnnAssign) else node.targets[0]).id
-        if name in parameters:  # each value is one literal on its line, as notebook_defaults reads it
-            value, line = node.value, lines[node.value.lineno - 1]
+        if name in parameters:  # each value is one literal, as notebook_defaults reads it
             literal = json.dumps(parameters[name]) if isinstance(parameters[name], str) else repr(parameters[name])
-            lines[value.lineno - 1] = _replace_utf8(line, value.col_offset, value.end_col_offset, literal)
-    cell.source = "\n".join(lines)
+            source = _replace(source, node.value, literal)
+    cell.source = source
     return nb
 
 
-def _replace_utf8(line: str, start: int, end: int, text: str) -> str:
-    """The line with bytes start:end replaced: ast counts columns in UTF-8 bytes, and a comment may hold a '≈'."""
-    data = line.encode("utf-8")
+def _replace(source: str, node: ast.expr, text: str) -> str:
+    """source with node's text replaced by text. ast counts lines from 1 and columns in UTF-8 bytes (a comment may hold
+    a '≈'), and a value may run over several lines: `("tan"\n "h")`."""
+    data = source.encode("utf-8")
+    lines = data.split(b"\n")
+
+    def offset(line: int, column: int) -> int:
+        return sum(len(before) + 1 for before in lines[:line - 1]) + column
+
+    start, end = offset(node.lineno, node.col_offset), offset(node.end_lineno, node.end_col_offset)
     return (data[:start] + text.encode("utf-8") + data[end:]).decode("utf-8")
 
 
