@@ -302,6 +302,27 @@ def test_a_value_written_over_several_lines_is_replaced_whole(tmp_path):
     assert "# the first ≈ input\n" in cell and "# over two lines\n" in cell
 
 
+def test_resume_keeps_a_run_only_of_the_same_notebook_every_cell_of_it(tiny, tmp_path):
+    run = sweep.plan([{"epochs": 1}], sweep.notebook_defaults(tiny))[0]
+    executed = sweep.with_parameters(tiny, run.parameters)  # with what papermill records of a run that went well
+    executed.metadata.papermill = {"exception": None}
+    for cell in executed.cells:
+        cell.metadata.papermill = {"status": "completed"}
+    path = tmp_path / "epochs=1.ipynb"
+    nbformat.write(executed, path)
+    assert sweep.complete(path, tiny, run)
+    for change in ("a line added to a code cell", "a cell added"):
+        other = nbformat.read(tiny, as_version=4)
+        if change == "a cell added":
+            other.cells.append(nbformat.v4.new_markdown_cell("A note the sweep's notebooks do not have."))
+        else:
+            other.cells[1].source += "\nprint('one more line')"
+        changed = tmp_path / change / "tiny.ipynb"
+        changed.parent.mkdir()
+        nbformat.write(other, changed)
+        assert not sweep.complete(path, changed, run), change
+
+
 def test_a_kernel_killed_like_an_out_of_memory_kill_leaves_its_notebook(sleepy, tmp_path, capsys):
     out = tmp_path / "runs"
     assert main(["sweep", "--param", "epochs=3", "--notebook", str(sleepy), "--out", str(out)]) == 1

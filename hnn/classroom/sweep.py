@@ -274,21 +274,22 @@ def sweep(
 
 
 def complete(path: Path, notebook: Path, run: Job) -> bool:
-    """Whether path holds this run executed to its end without an error: its parameters cell is the one this run
-    writes into the notebook, and papermill's record of every code cell's status says so."""
+    """Whether path holds this run executed to its end without an error: its cells are the notebook's, every one, with
+    this run's values in the parameters cell, and papermill's record of every code cell's status says so."""
     try:
         nb = nbformat.read(path, as_version=4)
     except (OSError, ValueError):
         return False
     record = nb.metadata.get("papermill", {})
     return (
-        not record.get("exception") and _parameters_cell(nb) == _parameters_cell(with_parameters(notebook, run.parameters))
+        not record.get("exception") and _cells(nb) == _cells(with_parameters(notebook, run.parameters))
         and all(cell.metadata.get("papermill", {}).get("status") == "completed" for cell in nb.cells if cell.cell_type == "code")
     )
 
 
-def _parameters_cell(nb) -> str | None:
-    return next((cell.source for cell in nb.cells if "parameters" in cell.metadata.get("tags", [])), None)
+def _cells(nb) -> list[tuple[str, str]]:
+    """What a notebook is, for --resume: each cell's kind and source, in order."""
+    return [(cell.cell_type, cell.source) for cell in nb.cells]
 
 
 def with_parameters(notebook: Path, parameters: dict) -> nbformat.NotebookNode:
