@@ -78,6 +78,11 @@ def test_the_walkthrough_sweeps_from_any_folder(tmp_path, monkeypatch, hnn_cli):
         assert_row_is_hnns_and_the_notebooks(row, out, learning_rate=learning_rate, epochs=3)
     png = (out / "summary.png").read_bytes()
     assert png.startswith(b"\x89PNG") and b"Software" not in png  # no matplotlib version: the same bytes every time
+    for name in names:  # papermill's record names the notebooks, holds no copy of the input and no time (the same bytes)
+        text = (out / name).read_text()
+        record = nbformat.reads(text, as_version=4).metadata.papermill
+        assert (record.input_path, record.output_path, record.exception) == (WALKTHROUGH.name, name, None)
+        assert not re.search(r'"(start_time|end_time|duration|iopub\.[a-z_.]+)":', text)
 
 
 def test_a_failing_run_is_reported_and_the_others_finish(tiny, tmp_path, capsys, monkeypatch):

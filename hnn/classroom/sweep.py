@@ -452,7 +452,7 @@ def execute(notebook: Path, executed: Path, output: Path, parameters: dict, stop
     try:
         papermill.execute_notebook(
             with_parameters(notebook, parameters), executed, progress_bar=False, extra_arguments=KERNEL_QUIET,
-            kernel_manager_class=_Kernel,
+            kernel_manager_class=_Kernel, record_timing=False,  # nbclient's times: never the same twice
             # The kernel starts in the notebook's folder, as in JupyterLab. Not papermill's cwd=: that would chdir
             # this whole process, under the other runs' threads.
             resources={"metadata": {"path": str(notebook.parent)}},
@@ -468,9 +468,21 @@ def execute(notebook: Path, executed: Path, output: Path, parameters: dict, stop
     finally:
         loop.close()
     nb = nbformat.read(executed, as_version=4)
-    nb.metadata.papermill.output_path = str(output)  # papermill recorded the temporary file
+    _same_record(nb, notebook, output)
     write_atomically(output, nbformat.writes(nb).encode("utf-8"))
     return error
+
+
+PAPERMILL_TIMES = ("start_time", "end_time", "duration")  # of the run and of each cell
+
+
+def _same_record(nb: nbformat.NotebookNode, notebook: Path, output: Path) -> None:
+    """papermill's record in nb made the same bytes for the same run: without its times, and with the notebooks'
+    names where it recorded the temporary file it wrote and a whole copy of the notebook it was handed."""
+    nb.metadata.papermill.update(input_path=notebook.name, output_path=output.name)
+    for record in (nb.metadata.papermill, *(cell.metadata.get("papermill", {}) for cell in nb.cells)):
+        for name in PAPERMILL_TIMES:
+            record.pop(name, None)
 
 
 def _mark_dead(executed: Path, error: str) -> None:
