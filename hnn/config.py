@@ -4,7 +4,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+import os
 import reprlib
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -55,7 +57,7 @@ class Config:
                 f" ({ACTIVATIONS[self.activation].reach_text});"
                 " the loss will approach but never reach 0",
                 UnreachableTargetWarning,
-                stacklevel=3,
+                stacklevel=_caller(),
             )
 
     def to_dict(self) -> dict:
@@ -104,10 +106,13 @@ def configs(base: Config | None = None, **hyperparameters) -> list[Config]:
     if runs == 0:
         raise ValueError(f"hyperparameter sequences must not be empty: {', '.join(lengths)}")
     base = base or Config()
-    return [
-        dataclasses.replace(base, **{name: v[i] if name in lengths else v for name, v in hyperparameters.items()})
-        for i in range(runs)
-    ]
+    with warnings.catch_warnings():
+        if not {"target", "activation"} & hyperparameters.keys():  # the base has said whether its target is reachable
+            warnings.simplefilter("ignore", UnreachableTargetWarning)
+        return [
+            dataclasses.replace(base, **{name: v[i] if name in lengths else v for name, v in hyperparameters.items()})
+            for i in range(runs)
+        ]
 
 
 def _is_sequence(value) -> bool:
@@ -123,3 +128,13 @@ def excerpt(value) -> str:
     """value as a message names it: its repr, cut to 80 characters, so that the message stays one short line."""
     text = _EXCERPT.repr(value)
     return text if len(text) <= 80 else f"{text[:76]}...{text[-1]}"  # the closing quote or bracket kept
+
+
+def _caller() -> int:
+    """warnings.warn's stacklevel for the nearest caller outside hnn and dataclasses (whose replace() and generated
+    __init__ call __post_init__): the reader's own line that asked for the Config, in a notebook its cell."""
+    inside = (os.path.dirname(__file__) + os.sep, dataclasses.__file__, "<string>")
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(inside):
+        frame, level = frame.f_back, level + 1
+    return level
