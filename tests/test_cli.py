@@ -1,8 +1,11 @@
 """`hnn run` and `python -m hnn`: the log, the JSON shape, and a one-line warning (bad input: test_reliability.py)."""
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import REFERENCE
 
@@ -67,3 +70,33 @@ except nbformat.ValidationError:
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
     assert done.stdout == "rejected None\n", done.stderr
+
+
+# A command under way receives a signal; a second arrives while hnn writes the line that says so, as when GNU timeout
+# sends SIGTERM to the command and again to its process group.
+TWICE = """
+import os, signal, sys, time
+import hnn.cli
+
+class Stderr:  # sends the second signal as the line is written
+    def write(self, text):
+        os.kill(os.getpid(), {signum})
+        return sys.__stderr__.write(text)
+
+    def flush(self):
+        sys.__stderr__.flush()
+
+def run(args):  # stands in for a long `hnn run`: stopped by the first signal
+    os.kill(os.getpid(), {signum})
+    time.sleep(60)
+
+hnn.cli.run = run
+sys.stderr = Stderr()
+sys.exit(hnn.cli.main(["run"]))
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_second_signal_while_hnn_says_it_stopped_is_ignored(signum):
+    done = subprocess.run([sys.executable, "-c", TWICE.format(signum=int(signum))], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (128 + signum, "", f"hnn run: stopped by {signum.name}\n")

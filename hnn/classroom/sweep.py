@@ -261,14 +261,14 @@ def sweep(
             out / "summary.csv": _summary_csv(runs, outcomes, errors),
             out / "summary.png": _summary_png(runs, outcomes, errors),
         })
-    failed = sum(error is not None for error in errors.values())
-    skipped = f" ({len(done)} complete already)" if done else ""
-    if signals.received:
-        print(
-            f"hnn sweep: stopped by {signal.Signals(signals.received).name}: {len(errors)} of {len(runs)} runs finished"
-            f"{skipped}, {failed} failed: {out / 'summary.csv'}; --resume runs the rest", file=sys.stderr,
-        )
-        return 128 + signals.received
+        failed = sum(error is not None for error in errors.values())
+        skipped = f" ({len(done)} complete already)" if done else ""
+        if signals.received:  # said while a second signal is still only remembered: nothing cuts the line short
+            print(
+                f"hnn sweep: stopped by {signal.Signals(signals.received).name}: {len(errors)} of {len(runs)} runs"
+                f" finished{skipped}, {failed} failed: {out / 'summary.csv'}; --resume runs the rest", file=sys.stderr,
+            )
+            return 128 + signals.received
     print(f"{len(runs)} runs{skipped}, {failed} failed: {out / 'summary.csv'}, {out / 'summary.png'}")
     return 1 if failed else 0
 
