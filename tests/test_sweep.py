@@ -296,6 +296,28 @@ def test_a_signal_stops_the_sweep_in_seconds_and_summarises_what_finished(signum
             assert_row_is_hnns_and_the_notebooks(row, out, epochs=epochs)
 
 
+def test_ctrl_c_as_a_kernel_starts_stops_the_sweep_within_5_seconds_with_hnns_lines_only(sleepy, tmp_path):
+    """SIGINT as the first notebook lands: the second run is starting its kernel, the third waits for it."""
+    out = tmp_path / "runs"
+    command = [sys.executable, "-m", "hnn", "sweep", "--param", "epochs=1,2,4", "--jobs", "1", "--notebook", str(sleepy),
+               "--out", str(out)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as sweeping:
+        try:
+            wait_for(lambda: (out / "epochs=1.ipynb").exists())
+            started = time.monotonic()
+            sweeping.send_signal(signal.SIGINT)
+            stdout, stderr = sweeping.communicate(timeout=60)
+        finally:
+            sweeping.kill()
+    assert time.monotonic() - started < 5
+    assert (sweeping.returncode, stdout) == (130, "")
+    assert stderr.splitlines() == [
+        "hnn sweep: epochs=1: done",
+        f"hnn sweep: stopped by SIGINT: 1 of 3 runs finished, 0 failed: {out / 'summary.csv'}; --resume runs the rest",
+    ]
+    assert [(r["epochs"], r["status"]) for r in summary(out)] == [("1", "ok"), ("2", "stopped"), ("4", "stopped")]
+
+
 def test_a_value_written_over_several_lines_is_replaced_whole(tmp_path):
     source = 'x1: float = 2.0  # the first ≈ input\nactivation: str = ("tan"\n    "h")  # over two lines\nepochs: int = 10\n'
     path = tmp_path / "n.ipynb"

@@ -10,6 +10,7 @@ import fcntl
 import io
 import itertools
 import json
+import logging
 import math
 import os
 import shutil
@@ -256,7 +257,8 @@ def sweep(
         if todo and not signals.received:
             # Absolute: papermill's writes chdir the whole process, under the other runs' threads, to the folder it saw as
             # current when its run began; a relative path would then be read from wherever that is.
-            _execute_all(notebook, out.absolute(), todo, jobs, signals.received_one, errors, outcomes, points)
+            with _quiet("papermill"):
+                _execute_all(notebook, out.absolute(), todo, jobs, signals.received_one, errors, outcomes, points)
         write_all({
             out / "summary.csv": _summary_csv(runs, outcomes, errors),
             out / "summary.png": _summary_png(runs, outcomes, errors),
@@ -376,6 +378,19 @@ class _Signals:
             signal.signal(signum, handler)
 
 
+@contextlib.contextmanager
+def _quiet(name: str):
+    """The named logger silent while the block runs: what papermill would log of a run (a kernel that did not start,
+    or that a stopped sweep killed), the sweep says in that run's one line, or the stop says for all."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 class _Kernel(AsyncKernelManager):
     """papermill's kernel manager, remembered while it lives, so that a stopped sweep can kill every kernel at once
     (kernels start in a session of their own, where the terminal's Ctrl-C does not reach them)."""
@@ -407,21 +422,37 @@ def _execute_all(notebook: Path, out: Path, runs: list[Job], jobs: int, stopping
         for i, run in enumerate(runs)
     }
     pending, written = set(futures), []
+
+    def collect(future) -> None:  # a finished run: its numbers or its error, and a line on stderr
+        run = futures[future]
+        try:
+            errors[run.name], outcomes[run.name] = future.result()
+        except OSError:  # the output could not be written: a full disk, an I/O error
+            raise
+        except Exception as error:  # the kernel did not start: there is no executed notebook
+            errors[run.name] = _one_line(f"{type(error).__name__}: {error}")
+        written.append(out / f"{run.name}.ipynb")
+        said = f"failed: {errors[run.name]}" if errors[run.name] else "done"
+        bar.write(f"hnn sweep: {run.name}: {said}", file=sys.stderr)
+        bar.update()
+
     try:
-        while pending and not stopping.is_set():
-            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            for future in finished:
-                run = futures[future]
-                try:
-                    errors[run.name], outcomes[run.name] = future.result()
-                except OSError:  # the output could not be written: a full disk, an I/O error
-                    raise
-                except Exception as error:  # the kernel did not start: there is no executed notebook
-                    errors[run.name] = _one_line(f"{type(error).__name__}: {error}")
-                written.append(out / f"{run.name}.ipynb")
-                said = f"failed: {errors[run.name]}" if errors[run.name] else "done"
-                bar.write(f"hnn sweep: {run.name}: {said}", file=sys.stderr)
-                bar.update()
+        try:
+            while pending and not stopping.is_set():
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    collect(future)
+        finally:
+            stopping.set()  # what has not started does not start
+            pool.shutdown(wait=False, cancel_futures=True)
+            under_way = {future for future in pending if not future.cancelled()}  # a cancelled one is never done to wait()
+            pending, deadline = under_way, time.monotonic() + STOP_SECONDS
+            while pending and time.monotonic() < deadline:
+                _Kernel.kill_all()  # again each time: a run may have been starting its kernel
+                _, pending = wait(pending, timeout=0.2)
+        for future in under_way - pending:  # ended as the sweep stopped: one that wrote its notebook has finished
+            if future.exception() is None and future.result()[0] != "stopped":
+                collect(future)
     except BaseException:  # a fault: this sweep's set of files is not written at all
         for path in written:
             with contextlib.suppress(FileNotFoundError):
@@ -429,12 +460,6 @@ def _execute_all(notebook: Path, out: Path, runs: list[Job], jobs: int, stopping
         raise
     finally:
         bar.close()
-        stopping.set()  # what has not started does not start
-        pool.shutdown(wait=False, cancel_futures=True)
-        deadline = time.monotonic() + STOP_SECONDS
-        while pending and time.monotonic() < deadline:
-            _Kernel.kill_all()  # again each time: a run may have been starting its kernel
-            _, pending = wait(pending, timeout=0.2)
         shutil.rmtree(staging, ignore_errors=True)
 
 
