@@ -598,3 +598,25 @@ def test_a_lock_left_by_a_killed_sweep_is_taken_and_removed(tmp_path):
         assert (tmp_path / sweep.LOCK).exists()
     assert not (tmp_path / sweep.LOCK).exists()
 
+
+def test_the_lock_needs_no_fcntl_which_windows_lacks(tmp_path):
+    """Where importing fcntl fails, as on Windows, a second sweep into the same folder still refuses, and the lock goes
+    when the first is done."""
+    script = f"""
+import sys, warnings
+sys.modules["fcntl"] = None  # an import of it now fails
+warnings.filterwarnings("ignore", "only soft file lock")  # filelock's lock where there is neither fcntl nor Windows
+from pathlib import Path
+from hnn.classroom import sweep
+out = Path({str(tmp_path)!r})
+with sweep._locked(out):
+    try:
+        with sweep._locked(out):
+            print("a second sweep took the lock")
+    except ValueError as error:
+        print(error)
+print(sorted(path.name for path in out.iterdir()))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    refused = f"another hnn sweep is writing into {tmp_path} (it holds {tmp_path / sweep.LOCK}); wait for it or choose another"
+    assert (done.stdout, done.stderr) == (f"{refused} --out\n[]\n", "")

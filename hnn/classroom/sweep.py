@@ -6,7 +6,6 @@ import ast
 import contextlib
 import csv
 import dataclasses
-import fcntl
 import io
 import itertools
 import json
@@ -24,6 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import NamedTuple
 
+import filelock
 import nbformat
 import papermill
 import yaml
@@ -35,7 +35,7 @@ from tqdm import tqdm
 from hnn.classroom import strict_yaml
 from hnn.classroom.links import WALKTHROUGH
 from hnn.config import Config, excerpt
-from hnn.files import FILE_MODE, check_targets, create, directory, write_all, write_atomically
+from hnn.files import check_targets, create, directory, write_all, write_atomically
 from hnn.notebook import setup
 from hnn.trace import Final
 from hnn.training import train
@@ -325,34 +325,29 @@ def _replace(source: str, node: ast.expr, text: str) -> str:
 
 @contextlib.contextmanager
 def _locked(out: Path, create: bool = True):
-    """Hold out's lock file while this sweep writes there; a second sweep into the same folder refuses. The lock is
-    the kernel's (flock), so a sweep that was killed leaves a file that no process holds, which the next one takes.
-    With create=False only look: a lock file that is not there is no sweep, and nothing is written."""
+    """Hold out's lock file while this sweep writes there; a second sweep into the same folder refuses. The lock is the
+    operating system's, taken with filelock (flock on Unix, Windows' own file lock there), so a sweep that was killed
+    leaves a file that no process holds, which the next one takes. With create=False only look: a lock file that is
+    not there is no sweep, and nothing is written."""
     path = out / LOCK
-    while True:
-        try:
-            fd = os.open(path, os.O_RDWR | (os.O_CREAT if create else 0), FILE_MODE)
-        except FileNotFoundError:
-            yield
-            return
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise ValueError(
-                f"another hnn sweep is writing into {out} (it holds {path}); wait for it or choose another --out"
-            ) from None
-        with contextlib.suppress(FileNotFoundError):
-            if os.path.samestat(os.fstat(fd), os.stat(path)):  # not a file that the sweep before just removed
-                break
-        os.close(fd)
+    if not create and not path.exists():
+        yield
+        return
+    lock = filelock.FileLock(path, timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise ValueError(
+            f"another hnn sweep is writing into {out} (it holds {path}); wait for it or choose another --out"
+        ) from None
     try:
         yield
     finally:
-        if create:
-            with contextlib.suppress(FileNotFoundError):  # --out was removed meanwhile
-                os.unlink(path)
-        os.close(fd)
+        if create and isinstance(lock, filelock.UnixFileLock):
+            # Removed while still held, so that a sweep which opened it meanwhile finds its lock on a removed file
+            # (which filelock refuses) and one that starts later makes its own; elsewhere filelock removes it.
+            path.unlink(missing_ok=True)
+        lock.release()
 
 
 class _Signals:
