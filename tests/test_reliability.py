@@ -405,47 +405,73 @@ LOL = '["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'
 
 
 def alias_bomb(levels: int) -> str:
-    """levels lists of 9 aliases to the list before: 9 ** levels "lol"s once written out, in a few hundred bytes."""
-    lines = [f"l0: &l0 {LOL}", *(f"l{k}: &l{k} [{', '.join([f'*l{k - 1}'] * 9)}]" for k in range(1, levels))]
-    return "\n".join(lines) + f"\nepochs: [*l{levels - 1}]\n"
+    """One run whose epochs are levels lists, each of 9 aliases to the list before: 9 ** levels "lol"s once written
+    out, in a few hundred bytes. Config's message once showed all of them."""
+    lists = [f"&l0 {LOL}", *(f"&l{k} [{', '.join([f'*l{k - 1}'] * 9)}]" for k in range(1, levels))]
+    return f"- {{epochs: [{', '.join(lists)}]}}\n"
 
 
 DEEP = "nests values deeper than 20 levels"
 LONG = r"is (\d+) characters long with its aliases written out; a parameter file may be at most 1000000"
 HUGE_OR_DEEP = {  # what is wrong → (the file, its line after "--params-file PATH ", a regular expression)
-    "8 levels of aliases, 400 bytes": (alias_bomb(8), LONG),
-    "9 levels of aliases, 446 bytes": (alias_bomb(9), LONG),
+    "8 levels of aliases, 439 bytes": (alias_bomb(8), LONG),
+    "9 levels of aliases, 490 bytes": (alias_bomb(9), LONG),
     # The first value 21 levels deep, counting the mapping at the top as the first: the 20th bracket, column 8 + 20.
     "a list 1000 levels deep": ("epochs: " + "[" * 1000 + "]" * 1000 + "\n", re.escape(f"{DEEP} (line 1, column 28)")),
     # The key inside the 19th mapping: column 8 + 18 * len("{a: ") + len("{") + 1.
     "a mapping 1000 levels deep": (
         "epochs: " + "{a: " * 1000 + "1" + "}" * 1000 + "\n", re.escape(f"{DEEP} (line 1, column 82)")),
     "2000 aliases each inside the next": (
-        "a1: &a1 [1]\n" + "".join(f"a{k}: &a{k} [*a{k - 1}]\n" for k in range(2, 2001)),
-        re.escape(DEEP) + r" \(line \d+, column \d+\)"),
+        "- {epochs: [&a1 [1], " + ", ".join(f"&a{k} [*a{k - 1}]" for k in range(2, 2001)) + "]}\n",
+        re.escape(DEEP) + r" \(line 1, column \d+\)"),
     "a list that contains itself": (
         "epochs: &a [1, *a]\n", re.escape("holds a value that contains itself (line 1); write it out instead")),
     "2 MB of plain YAML": (
         "epochs: [" + "1, " * 700_000 + "1]\n", "is more than 1000000 bytes long; a parameter file may be at most that"),
 }
 MEMORY_LIMIT = 1536 * 2**20  # address space: hnn sweep's own is some 700 MB before it reads the file
+EACH_FILE = """
+import contextlib, io, json, sys
+from hnn.cli import main
+
+said = []
+for path in sys.argv[1:]:
+    with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()) as err:
+        try:
+            status = main(["sweep", "--params-file", path, "--out", path + ".runs"])
+        except Exception as error:  # MemoryError, RecursionError: what the traceback would have ended with
+            status = f"{type(error).__name__}: {error}"[:500]
+    said.append((status, out.getvalue(), err.getvalue()))
+print(json.dumps(said))
+"""
+
+
+@pytest.fixture(scope="module")
+def huge_or_deep(tmp_path_factory) -> dict:
+    """Each file of HUGE_OR_DEEP given to `hnn sweep` in one process (each costs seconds of torch's import) under the
+    memory limit: what it returned (or raised) and printed, by case."""
+    folder = tmp_path_factory.mktemp("huge")
+    paths = [folder / f"{i}.yml" for i in range(len(HUGE_OR_DEEP))]
+    for path, (text, _) in zip(paths, HUGE_OR_DEEP.values()):
+        path.write_text(text)
+    done = subprocess.run(
+        [sys.executable, "-c", EACH_FILE, *map(str, paths)], capture_output=True, text=True, timeout=300,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT)),
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {case: (path, *said) for case, path, said in zip(HUGE_OR_DEEP, paths, json.loads(done.stdout))}
 
 
 @pytest.mark.parametrize("case", list(HUGE_OR_DEEP))
-def test_a_parameter_file_that_would_take_gigabytes_or_the_whole_stack_gets_one_line(case, tmp_path):
-    text, line = HUGE_OR_DEEP[case]
-    path, out = tmp_path / "p.yml", tmp_path / "runs"
-    path.write_text(text)
-    done = subprocess.run(
-        [sys.executable, "-m", "hnn", "sweep", "--params-file", str(path), "--out", str(out)], capture_output=True,
-        text=True, timeout=120, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT)),
-    )
-    assert (done.returncode, done.stdout, done.stderr.count("\n")) == (2, "", 1), done.stderr[-2000:]
-    written_out = re.fullmatch(f"hnn sweep: error: --params-file {re.escape(str(path))} {line}\n", done.stderr)
-    assert written_out, done.stderr
+def test_a_parameter_file_that_would_take_gigabytes_or_the_whole_stack_gets_one_line(case, huge_or_deep):
+    path, status, stdout, stderr = huge_or_deep[case]
+    line = HUGE_OR_DEEP[case][1]
+    assert (status, stdout, stderr.count("\n")) == (2, "", 1), stderr[-2000:]
+    written_out = re.fullmatch(f"hnn sweep: error: --params-file {re.escape(str(path))} {line}\n", stderr)
+    assert written_out, stderr
     if "aliases" in line:  # the "lol"s alone, three characters each
         assert int(written_out.group(1)) >= 3 * 9 ** int(case.split()[0])
-    assert not out.exists()
+    assert not Path(f"{path}.runs").exists()
 
 
 @pytest.mark.parametrize("command", ["diagrams", "sweep"])
