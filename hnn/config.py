@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import reprlib
+import sys
 import warnings
 
 from hnn.graph import Graph, Network
@@ -31,7 +34,7 @@ class Config:
         accepted = (*net.kinds, *DEFAULTS, *net.options)
         unknown = [name for name in settings if name not in accepted]
         if unknown:
-            raise ValueError(f"unknown hyperparameter {unknown[0]!r}; accepted: {', '.join(accepted)}")
+            raise ValueError(f"unknown hyperparameter {excerpt(unknown[0])}; accepted: {', '.join(accepted)}")
         given = {**net.defaults, **DEFAULTS, **net.options, **settings}
         checked = {name: _leaf(name, given[name]) for name in net.kinds}
         checked["learning_rate"] = _number("learning_rate", given["learning_rate"])
@@ -86,13 +89,13 @@ class Config:
 def _number(name: str, value) -> float:
     """A finite float from an int, float or numeric string (papermill passes `-p lr 1` as int, YAML `1e-3` as str)."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, str)):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
+        raise ValueError(f"{name} must be a finite number, got {excerpt(value)}")
     try:
         number = float(value)
     except (ValueError, OverflowError):
-        raise ValueError(f"{name} must be a finite number, got {value!r}") from None
+        raise ValueError(f"{name} must be a finite number, got {excerpt(value)}") from None
     if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
+        raise ValueError(f"{name} must be a finite number, got {excerpt(value)}")
     return number
 
 
@@ -106,7 +109,7 @@ def _leaf(name: str, value) -> float:
 
 def whole(name: str, value, low: int, high: int) -> int:
     """A whole number from low to high, from an int, a whole float (10.0) or a numeric string ("10")."""
-    accepted = f"{name} must be a whole number from {low} to {high}, got {value!r}"
+    accepted = f"{name} must be a whole number from {low} to {high}, got {excerpt(value)}"
     try:
         number = _number(name, value)
     except ValueError:
@@ -123,10 +126,10 @@ def _option(name: str, value, default):
             return value
         if isinstance(value, str) and value in ACTIVATIONS:
             return ACTIVATIONS[value]
-        raise ValueError(f"{name} must be one of {', '.join(ACTIVATIONS)}, got {value!r}")
+        raise ValueError(f"{name} must be one of {', '.join(ACTIVATIONS)}, got {excerpt(value)}")
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise ValueError(f"{name} must be True or False, got {value!r}")
+            raise ValueError(f"{name} must be True or False, got {excerpt(value)}")
         return value
     return _number(name, value)
 
@@ -144,7 +147,7 @@ def _warn_unreachable(config: Config) -> None:
                 if not made_by.reaches(target):
                     warnings.warn(f"{constant.name}={target!r} is outside what {made_by.name} can output"
                                   f" ({made_by.range_text.format(value.name)}); the loss will approach but never reach 0",
-                                  UnreachableTargetWarning, stacklevel=3)  # the line that made the Config
+                                  UnreachableTargetWarning, stacklevel=_caller())
 
 
 def configs(base: Config | None = None, **settings) -> list[Config]:
@@ -157,8 +160,33 @@ def configs(base: Config | None = None, **settings) -> list[Config]:
     runs = next(iter(lengths.values()), 1)
     if runs == 0:
         raise ValueError(f"hyperparameter sequences must not be empty: {', '.join(lengths)}")
-    return [base.replace(**{name: v[i] if name in lengths else v for name, v in settings.items()}) for i in range(runs)]
+    with warnings.catch_warnings():
+        if not set(settings) & {*base.graph.constants, *base.network.options}:  # the base has said whether its targets
+            warnings.simplefilter("ignore", UnreachableTargetWarning)  # are reachable, and none of them changes
+        return [base.replace(**{name: v[i] if name in lengths else v for name, v in settings.items()})
+                for i in range(runs)]
 
 
 def _is_sequence(value) -> bool:
     return not isinstance(value, (str, bytes)) and hasattr(value, "__len__")
+
+
+_EXCERPT = reprlib.Repr()  # builds at most a few hundred characters of any value, however large or deep
+_EXCERPT.maxstring = _EXCERPT.maxlong = _EXCERPT.maxother = 80
+_EXCERPT.maxlevel = 3
+
+
+def excerpt(value) -> str:
+    """value as a message names it: its repr, cut to 80 characters, so that the message stays one short line."""
+    text = _EXCERPT.repr(value)
+    return text if len(text) <= 80 else f"{text[:76]}...{text[-1]}"  # the closing quote or bracket kept
+
+
+def _caller() -> int:
+    """warnings.warn's stacklevel for the nearest caller outside hnn: the reader's own line that asked for the
+    Config, in a notebook its cell."""
+    inside = os.path.dirname(os.path.dirname(__file__)) + os.sep + "hnn" + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(inside):
+        frame, level = frame.f_back, level + 1
+    return level

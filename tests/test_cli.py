@@ -67,3 +67,37 @@ except nbformat.ValidationError:
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
     assert done.stdout == "rejected None\n", done.stderr
+
+
+# A command under way receives a signal; a second arrives while hnn writes the line that says so, as when GNU timeout
+# sends SIGTERM to the command and again to its process group. Both signals, one after the other, in one process.
+TWICE = """
+import os, signal, sys, time
+import hnn.cli
+
+class Stderr:  # sends the second signal as the line is written
+    signum = None
+
+    def write(self, text):
+        os.kill(os.getpid(), self.signum)
+        return sys.__stderr__.write(text)
+
+    def flush(self):
+        sys.__stderr__.flush()
+
+def run(args):  # stands in for a long `hnn run`: stopped by the first signal
+    os.kill(os.getpid(), sys.stderr.signum)
+    time.sleep(60)
+
+hnn.cli.run = run
+sys.stderr = Stderr()
+for signum in (signal.SIGINT, signal.SIGTERM):
+    sys.stderr.signum = signum
+    print(hnn.cli.main(["run"]))
+"""
+
+
+def test_a_second_signal_while_hnn_says_it_stopped_is_ignored():
+    done = subprocess.run([sys.executable, "-c", TWICE], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "130\n143\n"), done.stderr
+    assert done.stderr == "hnn run: stopped by SIGINT\nhnn run: stopped by SIGTERM\n"

@@ -47,8 +47,8 @@ def graded(tmp_path_factory):
     """A class's folder graded once: a correct, a wrong one that fakes its checks, a blank, an erroring,
     a never-ending and a corrupt submission."""
     folder = tmp_path_factory.mktemp("class")
-    faker = ("import hnn.classroom.exercises as ex\n"
-             "ex.verdict = lambda *a, **k: ex.Verdict('ok', '✓')")
+    faker = ("import hnn.classroom.exercises\n"
+             "hnn.classroom.exercises.verdict = lambda *a, **k: hnn.classroom.exercises.Verdict('ok', '✓')")
     notebooks = {
         "alice.ipynb": submission(RIGHT),
         "bob.ipynb": submission({**RIGHT, "d-answer": f"w1 = {W1_1!r}", "b-answer": "dL_db = 'I do not know'"}, faker),

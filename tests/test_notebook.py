@@ -4,6 +4,7 @@ import json
 import re
 import subprocess
 import sys
+import warnings
 import xml.etree.ElementTree as ElementTree
 
 import nbformat
@@ -120,6 +121,19 @@ def test_papermill_variants_print_the_trace_of_their_parameters(name, variants):
     assert variants[name].stat().st_size < 2_500_000
     # papermill's injected cell overrides the parameters cell: the notebook says so near the top, naming its values.
     assert f"papermill set {', '.join(parameters)} in the cell it injected below the Parameters cell" in text
+
+
+def test_an_unreachable_target_warns_once_at_the_readers_line(monkeypatch):
+    """At the line that calls hn.setup (in the notebook, its cell), not inside hnn or the standard library, and not
+    again when the learning-rates cell trains 200 variants of the same run."""
+    import hnn.notebook as hn
+
+    monkeypatch.setattr(hn, "_show", lambda bundle: None)  # no IPython display to draw on here
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # every warning raised is recorded, not only the first from each line
+        line, (config, _) = sys._getframe().f_lineno, hn.setup(activation="sigmoid", target=-0.5, epochs=3)
+        hn.show_learning_rates(hnn.train(config))
+    assert [(w.category, w.filename, w.lineno) for w in caught] == [(hnn.UnreachableTargetWarning, __file__, line)]
 
 
 def test_make_run_rejects_a_bad_parameters_file_in_one_line_and_writes_nothing(tmp_path):

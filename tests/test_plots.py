@@ -191,6 +191,35 @@ def test_summary_curves_take_the_diagrams_colours_and_markers_and_a_legend_insid
     assert 0 <= box.x0 and box.x1 <= fig.bbox.width and 0 <= box.y0, "the legend runs off the figure"
 
 
+SUMMARY_LABELS = {  # runs → their labels: the first is `hnn sweep --param learning_rate=0.001,0.1,0.199,0.298,0.397,0.496
+    # --param epochs=10`, whose legend ran off the figure ("earning_rate=0.001")
+    6: [f"learning_rate={rate}" for rate in (0.001, 0.1, 0.199, 0.298, 0.397, 0.496)],
+    "5 long": [f"activation=sigmoid, target=0.5, learning_rate={k / 10}, epochs=30, x1=1.5, x2=-0.5" for k in range(1, 6)],
+    13: [f"learning_rate={k / 100}" for k in range(1, 14)],
+    60: [f"learning_rate={k / 100}, epochs=10" for k in range(1, 61)],  # the plot's area collapsed from about 50
+}
+
+
+@pytest.mark.parametrize("runs", list(SUMMARY_LABELS))
+def test_the_summary_legend_fits_whatever_the_runs_below_the_plot_or_past_a_dozen_beside_it(runs):
+    labels = SUMMARY_LABELS[runs]
+    losses = [0.5 ** (k / 10) for k in range(11)]
+    fig = plots.loss_curves([(label, range(1, 12), [loss * (1 + i / 100) for loss in losses]) for i, label in enumerate(labels)],
+                            "Loss per epoch")
+    plots.png(fig)  # lays the figure out, and fails the test with a warning if the layout collapses
+    (legend,) = fig.legends
+    texts = [*legend.get_texts(), fig.axes[0].title, fig.axes[0].xaxis.label, fig.axes[0].yaxis.label]
+    figure, plot, table = fig.bbox, fig.axes[0].get_window_extent(), legend.get_window_extent()
+    boxes = {t.get_text(): t.get_window_extent() for t in texts}
+    assert [text for text, box in boxes.items() if not figure.contains(*box.p0) or not figure.contains(*box.p1)] == []
+    assert sorted(t.get_text().replace("\n", " ") for t in legend.get_texts()) == sorted(labels)
+    assert plot.width >= 5 * fig.dpi and plot.height >= 2.5 * fig.dpi  # the plot keeps its size beside the legend
+    if len(labels) <= 12 and runs != "5 long":
+        assert table.y1 <= plot.y0, "the legend is below the plot"
+    else:  # a table beside the plot
+        assert table.x0 >= plot.x1 and table.y1 <= figure.y1
+
+
 def test_a_summary_curve_of_100_000_epochs_keeps_at_most_2000_of_its_points_and_covers_every_pixel_column():
     rng = random.Random(5)
     values = [math.exp(-k / 20_000) * (1 + 0.5 * math.sin(k / 700)) + rng.random() / 10 for k in range(100_001)]

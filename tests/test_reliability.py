@@ -6,6 +6,7 @@ import json
 import math
 import os
 import re
+import resource
 import shutil
 import stat
 import subprocess
@@ -325,6 +326,15 @@ SWEEP_REFUSALS = {  # what is wrong → (files to write first, the sweep's argum
                         "view must be one of network, graph, got ['network']"),
     "a mapping for epochs": ({"p.yml": "- {epochs: {a: 1}}\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
                              "epochs must be a whole number from 0 to 100000, got {{'a': 1}}"),
+    "YAML 1.1's sexagesimal 1:30 (90 there), text in YAML 1.2": (
+        {"p.yml": "- {learning_rate: 1:30}\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+        "learning_rate must be a finite number, got '1:30'"),
+    "YAML 1.1's no (False there), text in YAML 1.2": (
+        {"p.yml": "- {activation: no}\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+        "activation must be one of tanh, sigmoid, relu, got 'no'"),
+    "a list of 1000 numbers for epochs": (
+        {"p.yml": f"- {{epochs: {list(range(1000))}}}\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
+        "epochs must be a whole number from 0 to 100000, got [0, 1, 2, 3, 4, 5, ...]"),
     "a list for activation in a grid": (
         {"p.yml": "activation: [[tanh]]\n"}, ["--params-file", "{w}/p.yml", "--out", "{w}/runs"],
         "activation must be one of tanh, sigmoid, relu, got ['tanh']"),
@@ -366,6 +376,102 @@ def test_a_sweep_that_cannot_work_is_refused_before_anything_runs(case, workspac
     before = snapshot(workspace)
     assert cli(capsys, "sweep", *(a.format(w=workspace) for a in args)) == message.format(w=workspace)
     assert snapshot(workspace) == before
+
+
+def test_a_long_value_is_named_by_an_excerpt(workspace, capsys):
+    (workspace / "p.yml").write_text(f"- {{activation: {'x' * 100_000}}}\n")
+    message = cli(capsys, "sweep", "--params-file", str(workspace / "p.yml"), "--out", str(workspace / "runs"))
+    accepted, got = message.split(", got ")
+    assert accepted == "activation must be one of tanh, sigmoid, relu"
+    assert got.startswith("'xxxx") and got.endswith("xxxx'") and "..." in got and len(got) <= 80
+
+
+def test_yaml_numbers_are_read_as_yaml_1_2_and_the_command_line_read_them(tmp_path):
+    """YAML 1.2, not PyYAML's YAML 1.1: the values that the two read differently, each with what YAML 1.2 reads."""
+    yaml_12 = {  # https://yaml.org/spec/1.2.2/#1032-tag-resolution, the core schema
+        "010": 10, "+12": 12, "0o17": 15, "0x1F": 31, "1e3": 1000.0, "1e-3": 0.001, "-.5": -0.5, ".inf": math.inf,
+        "1:30": "1:30", "1_000": "1_000", "0b11": "0b11", "no": "no", "Yes": "Yes", "off": "off", "y": "y",
+        "2024-01-31": "2024-01-31", "=": "=", "True": True, "~": None,
+    }
+    path = tmp_path / "p.yml"
+    path.write_text("".join(f"- {{x1: {text}}}\n" for text in yaml_12))
+    read = [run["x1"] for run in sweep.parameter_sets(None, path)]
+    assert [(value, type(value)) for value in read] == [(value, type(value)) for value in yaml_12.values()]
+    path.write_text("epochs: [010, 8]\n")  # refused as one run twice when 010 was octal 8
+    assert sweep.parameter_sets(None, path) == sweep.parameter_sets(["epochs=010,8"], None) == [{"epochs": 10}, {"epochs": 8}]
+
+
+LOL = '["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'
+
+
+def alias_bomb(levels: int) -> str:
+    """One run whose epochs are levels lists, each of 9 aliases to the list before: 9 ** levels "lol"s once written
+    out, in a few hundred bytes. Config's message once showed all of them."""
+    lists = [f"&l0 {LOL}", *(f"&l{k} [{', '.join([f'*l{k - 1}'] * 9)}]" for k in range(1, levels))]
+    return f"- {{epochs: [{', '.join(lists)}]}}\n"
+
+
+DEEP = "nests values deeper than 20 levels"
+LONG = r"is (\d+) characters long with its aliases written out; a parameter file may be at most 1000000"
+HUGE_OR_DEEP = {  # what is wrong → (the file, its line after "--params-file PATH ", a regular expression)
+    "8 levels of aliases, 439 bytes": (alias_bomb(8), LONG),
+    "9 levels of aliases, 490 bytes": (alias_bomb(9), LONG),
+    # The first value 21 levels deep, counting the mapping at the top as the first: the 20th bracket, column 8 + 20.
+    "a list 1000 levels deep": ("epochs: " + "[" * 1000 + "]" * 1000 + "\n", re.escape(f"{DEEP} (line 1, column 28)")),
+    # The key inside the 19th mapping: column 8 + 18 * len("{a: ") + len("{") + 1.
+    "a mapping 1000 levels deep": (
+        "epochs: " + "{a: " * 1000 + "1" + "}" * 1000 + "\n", re.escape(f"{DEEP} (line 1, column 82)")),
+    "2000 aliases each inside the next": (
+        "- {epochs: [&a1 [1], " + ", ".join(f"&a{k} [*a{k - 1}]" for k in range(2, 2001)) + "]}\n",
+        re.escape(DEEP) + r" \(line 1, column \d+\)"),
+    "a list that contains itself": (
+        "epochs: &a [1, *a]\n", re.escape("holds a value that contains itself (line 1); write it out instead")),
+    "2 MB of plain YAML": (
+        "epochs: [" + "1, " * 700_000 + "1]\n", "is more than 1000000 bytes long; a parameter file may be at most that"),
+}
+MEMORY_LIMIT = 1536 * 2**20  # address space: hnn sweep's own is some 700 MB before it reads the file
+EACH_FILE = """
+import contextlib, io, json, sys
+from hnn.cli import main
+
+said = []
+for path in sys.argv[1:]:
+    with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()) as err:
+        try:
+            status = main(["sweep", "--params-file", path, "--out", path + ".runs"])
+        except Exception as error:  # MemoryError, RecursionError: what the traceback would have ended with
+            status = f"{type(error).__name__}: {error}"[:500]
+    said.append((status, out.getvalue(), err.getvalue()))
+print(json.dumps(said))
+"""
+
+
+@pytest.fixture(scope="module")
+def huge_or_deep(tmp_path_factory) -> dict:
+    """Each file of HUGE_OR_DEEP given to `hnn sweep` in one process (each costs seconds of torch's import) under the
+    memory limit: what it returned (or raised) and printed, by case."""
+    folder = tmp_path_factory.mktemp("huge")
+    paths = [folder / f"{i}.yml" for i in range(len(HUGE_OR_DEEP))]
+    for path, (text, _) in zip(paths, HUGE_OR_DEEP.values()):
+        path.write_text(text)
+    done = subprocess.run(
+        [sys.executable, "-c", EACH_FILE, *map(str, paths)], capture_output=True, text=True, timeout=300,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT)),
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {case: (path, *said) for case, path, said in zip(HUGE_OR_DEEP, paths, json.loads(done.stdout))}
+
+
+@pytest.mark.parametrize("case", list(HUGE_OR_DEEP))
+def test_a_parameter_file_that_would_take_gigabytes_or_the_whole_stack_gets_one_line(case, huge_or_deep):
+    path, status, stdout, stderr = huge_or_deep[case]
+    line = HUGE_OR_DEEP[case][1]
+    assert (status, stdout, stderr.count("\n")) == (2, "", 1), stderr[-2000:]
+    written_out = re.fullmatch(f"hnn sweep: error: --params-file {re.escape(str(path))} {line}\n", stderr)
+    assert written_out, stderr
+    if "aliases" in line:  # the "lol"s alone, three characters each
+        assert int(written_out.group(1)) >= 3 * 9 ** int(case.split()[0])
+    assert not Path(f"{path}.runs").exists()
 
 
 @pytest.mark.parametrize("command", ["diagrams", "sweep"])
@@ -517,3 +623,26 @@ def test_a_lock_left_by_a_killed_sweep_is_taken_and_removed(tmp_path):
     with sweep._locked(tmp_path):
         assert (tmp_path / sweep.LOCK).exists()
     assert not (tmp_path / sweep.LOCK).exists()
+
+
+def test_the_lock_needs_no_fcntl_which_windows_lacks(tmp_path):
+    """Where importing fcntl fails, as on Windows, a second sweep into the same folder still refuses, and the lock goes
+    when the first is done."""
+    script = f"""
+import sys, warnings
+sys.modules["fcntl"] = None  # an import of it now fails
+warnings.filterwarnings("ignore", "only soft file lock")  # filelock's lock where there is neither fcntl nor Windows
+from pathlib import Path
+from hnn.classroom import sweep
+out = Path({str(tmp_path)!r})
+with sweep._locked(out):
+    try:
+        with sweep._locked(out):
+            print("a second sweep took the lock")
+    except ValueError as error:
+        print(error)
+print(sorted(path.name for path in out.iterdir()))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    refused = f"another hnn sweep is writing into {tmp_path} (it holds {tmp_path / sweep.LOCK}); wait for it or choose another"
+    assert (done.stdout, done.stderr) == (f"{refused} --out\n[]\n", "")

@@ -1,8 +1,10 @@
 """Worksheets: the PDF's own text (pdftotext) has blanks where the answer key has a plain-float replay's values;
 the page prints on A4 and Letter; same bytes every time; bad input writes nothing."""
+import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -124,6 +126,25 @@ def test_the_same_bytes_every_time(tmp_path):
     for name in worksheet.FILES:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
         assert time.strftime("%Y%m%d", time.gmtime()).encode() not in (first / name).read_bytes()
+
+
+def test_the_same_bytes_in_every_time_zone_and_a_valid_table_of_offsets(tmp_path):
+    """cairo dates the PDF in local time (D:…+14'00 in Kiritimati, UTC+14): the page there is the page here."""
+    command = [sys.executable, "-m", "hnn", "worksheet", "--out", str(tmp_path / "kiritimati"), "--epoch", "2"]
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "TZ": "Pacific/Kiritimati"}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    here = make(tmp_path, hnn.Config(), 2)
+    for name in worksheet.FILES:
+        pdf = (tmp_path / "kiritimati" / name).read_bytes()
+        assert pdf == (here / name).read_bytes(), name
+        assert re.findall(rb"/CreationDate \(([^)]*)\)", pdf) == [b"D:20000101000000Z"]
+        # The cross-reference table points at each object, and startxref at the table, as a PDF reader looks for them.
+        start = int(re.search(rb"startxref\n(\d+)\n%%EOF", pdf).group(1))
+        count = int(re.match(rb"xref\n0 (\d+)\n", pdf[start:]).group(1))
+        lines = pdf[start:].split(b"\n")[2:2 + count]
+        for number, line in enumerate(lines):
+            offset, _, kind = line.split()
+            assert kind == b"f" or pdf[int(offset):].startswith(b"%d 0 obj" % number), number
 
 
 def test_the_command_writes_what_write_does_with_the_whole_run(tmp_path, hnn_cli):

@@ -6,10 +6,10 @@ import ast
 import contextlib
 import csv
 import dataclasses
-import fcntl
 import io
 import itertools
 import json
+import logging
 import math
 import os
 import shutil
@@ -23,6 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import NamedTuple
 
+import filelock
 import nbformat
 import papermill
 import yaml
@@ -31,9 +32,10 @@ from jupyter_core.utils import ensure_event_loop
 from nbclient.exceptions import DeadKernelError
 from tqdm import tqdm
 
+from hnn.classroom import strict_yaml
 from hnn.classroom.links import WALKTHROUGH
-from hnn.config import Config
-from hnn.files import FILE_MODE, check_targets, create, directory, write_all, write_atomically
+from hnn.config import Config, excerpt
+from hnn.files import check_targets, create, directory, write_all, write_atomically
 from hnn.notebook import setup
 from hnn.trace import State
 from hnn.training import train
@@ -67,34 +69,6 @@ class Outcome(NamedTuple):
     curve: tuple[array.array, array.array]  # epochs and losses, the last the final one's, as plots.envelope keeps them
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML's safe loader, stricter where a silent choice would surprise: a key given twice is an error (plain YAML
-    keeps the last value), and so is a whole number too long for Python to read (its 4300-digit limit)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<:` merges are meant to be overridden
-                continue
-            key = self.construct_object(key_node, deep=True)
-            with contextlib.suppress(TypeError):  # an unhashable key: the base class says so
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(None, None, f"{key!r} is given twice", key_node.start_mark)
-                seen.add(key)
-        return super().construct_mapping(node, deep)
-
-    def construct_yaml_int(self, node):
-        try:
-            return super().construct_yaml_int(node)
-        except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion"
-            raise yaml.constructor.ConstructorError(
-                None, None, f"a whole number of {len(node.value)} digits is longer than the 4300 Python reads", node.start_mark
-            ) from None
-
-
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
-
-
 def parameter_sets(params: list[str] | None, params_file: Path | None) -> list[dict]:
     """The runs asked for, each a mapping of notebook parameter to value, in a stable order."""
     if params_file is None:
@@ -108,7 +82,11 @@ def parameter_sets(params: list[str] | None, params_file: Path | None) -> list[d
             grid[name] = [_scalar(value) for value in values.split(",")]
         return _grid(grid)
     try:
-        data = yaml.load(params_file.read_text(encoding="utf-8"), Loader=_Loader)
+        with open(params_file, "rb") as file:
+            raw = file.read(strict_yaml.MAX_SIZE + 1)  # no more: a parameter file is small, whatever stands at its path
+        if len(raw) > strict_yaml.MAX_SIZE:
+            raise strict_yaml.TooLarge(f"is more than {strict_yaml.MAX_SIZE} bytes long; a parameter file may be at most that")
+        data = strict_yaml.load(raw.decode("utf-8"))
     except OSError as error:
         raise ValueError(f"cannot read --params-file {params_file}: {error.strerror}") from None
     except UnicodeDecodeError as error:
@@ -116,6 +94,8 @@ def parameter_sets(params: list[str] | None, params_file: Path | None) -> list[d
             f"--params-file {params_file} must be UTF-8 text, but byte {error.object[error.start]:#04x} at position"
             f" {error.start} is not"
         ) from None
+    except strict_yaml.TooLarge as error:
+        raise ValueError(f"--params-file {params_file} {error}") from None
     except yaml.YAMLError as error:
         raise ValueError(f"--params-file {params_file} is not valid YAML: {_yaml_problem(error)}") from None
     if isinstance(data, dict):  # a grid: name → value or list of values
@@ -194,7 +174,7 @@ def notebook_defaults(notebook: Path) -> dict:
                 raise ValueError
             defaults[target.id] = ast.literal_eval(node.value)
         except ValueError:  # also literal_eval's "malformed node", for a name, a call, or `x: int` with no value
-            raise ValueError(f"--notebook {notebook}: {plain}, not {ast.get_source_segment(source, node)!r}") from None
+            raise ValueError(f"--notebook {notebook}: {plain}, not {excerpt(ast.get_source_segment(source, node))}") from None
     return defaults
 
 
@@ -207,7 +187,7 @@ def plan(sets: list[dict], defaults: dict) -> list[Job]:
     for given in sets:
         unknown = [name for name in given if name not in defaults]
         if unknown:
-            raise ValueError(f"unknown parameter {unknown[0]!r}; accepted: {', '.join(defaults)}")
+            raise ValueError(f"unknown parameter {excerpt(unknown[0])}; accepted: {', '.join(defaults)}")
         values = {**defaults, **given}
         config, display = setup(**values)
         values.update(config.to_dict(), **dataclasses.asdict(display))  # as checked: "1e-3" → 0.001, 12.0 → 12
@@ -277,39 +257,41 @@ def sweep(
         if todo and not signals.received:
             # Absolute: papermill's writes chdir the whole process, under the other runs' threads, to the folder it saw as
             # current when its run began; a relative path would then be read from wherever that is.
-            _execute_all(notebook, out.absolute(), todo, jobs, signals.received_one, errors, outcomes, points)
+            with _quiet("papermill"):
+                _execute_all(notebook, out.absolute(), todo, jobs, signals.received_one, errors, outcomes, points)
         write_all({
             out / "summary.csv": _summary_csv(runs, outcomes, errors),
             out / "summary.png": _summary_png(runs, outcomes, errors),
         })
-    failed = sum(error is not None for error in errors.values())
-    skipped = f" ({len(done)} complete already)" if done else ""
-    if signals.received:
-        print(
-            f"hnn sweep: stopped by {signal.Signals(signals.received).name}: {len(errors)} of {len(runs)} runs finished"
-            f"{skipped}, {failed} failed: {out / 'summary.csv'}; --resume runs the rest", file=sys.stderr,
-        )
-        return 128 + signals.received
+        failed = sum(error is not None for error in errors.values())
+        skipped = f" ({len(done)} complete already)" if done else ""
+        if signals.received:  # said while a second signal is still only remembered: nothing cuts the line short
+            print(
+                f"hnn sweep: stopped by {signal.Signals(signals.received).name}: {len(errors)} of {len(runs)} runs"
+                f" finished{skipped}, {failed} failed: {out / 'summary.csv'}; --resume runs the rest", file=sys.stderr,
+            )
+            return 128 + signals.received
     print(f"{len(runs)} runs{skipped}, {failed} failed: {out / 'summary.csv'}, {out / 'summary.png'}")
     return 1 if failed else 0
 
 
 def complete(path: Path, notebook: Path, run: Job) -> bool:
-    """Whether path holds this run executed to its end without an error: its parameters cell is the one this run
-    writes into the notebook, and papermill's record of every code cell's status says so."""
+    """Whether path holds this run executed to its end without an error: its cells are the notebook's, every one, with
+    this run's values in the parameters cell, and papermill's record of every code cell's status says so."""
     try:
         nb = nbformat.read(path, as_version=4)
     except (OSError, ValueError):
         return False
     record = nb.metadata.get("papermill", {})
     return (
-        not record.get("exception") and _parameters_cell(nb) == _parameters_cell(with_parameters(notebook, run.parameters))
+        not record.get("exception") and _cells(nb) == _cells(with_parameters(notebook, run.parameters))
         and all(cell.metadata.get("papermill", {}).get("status") == "completed" for cell in nb.cells if cell.cell_type == "code")
     )
 
 
-def _parameters_cell(nb) -> str | None:
-    return next((cell.source for cell in nb.cells if "parameters" in cell.metadata.get("tags", [])), None)
+def _cells(nb) -> list[tuple[str, str]]:
+    """What a notebook is, for --resume: each cell's kind and source, in order."""
+    return [(cell.cell_type, cell.source) for cell in nb.cells]
 
 
 def with_parameters(notebook: Path, parameters: dict) -> nbformat.NotebookNode:
@@ -317,54 +299,55 @@ def with_parameters(notebook: Path, parameters: dict) -> nbformat.NotebookNode:
     would inject below it: that cell would override the one a student edits, and they would get the variant's values."""
     nb = nbformat.read(notebook, as_version=4)
     cell = next(cell for cell in nb.cells if "parameters" in cell.metadata.get("tags", []))
-    lines = cell.source.split("\n")
-    assignments = [node for node in ast.parse(cell.source).body if isinstance(node, (ast.Assign, ast.AnnAssign))]
+    source = cell.source
+    assignments = [node for node in ast.parse(source).body if isinstance(node, (ast.Assign, ast.AnnAssign))]
     for node in reversed(assignments):  # from the end, so that the positions of the earlier ones stay right
         name = (node.target if isinstance(node, ast.AnnAssign) else node.targets[0]).id
-        if name in parameters:  # each value is one literal on its line, as notebook_defaults reads it
-            value, line = node.value, lines[node.value.lineno - 1]
+        if name in parameters:  # each value is one literal, as notebook_defaults reads it
             literal = json.dumps(parameters[name]) if isinstance(parameters[name], str) else repr(parameters[name])
-            lines[value.lineno - 1] = _replace_utf8(line, value.col_offset, value.end_col_offset, literal)
-    cell.source = "\n".join(lines)
+            source = _replace(source, node.value, literal)
+    cell.source = source
     return nb
 
 
-def _replace_utf8(line: str, start: int, end: int, text: str) -> str:
-    """The line with bytes start:end replaced: ast counts columns in UTF-8 bytes, and a comment may hold a '≈'."""
-    data = line.encode("utf-8")
+def _replace(source: str, node: ast.expr, text: str) -> str:
+    """source with node's text replaced by text. ast counts lines from 1 and columns in UTF-8 bytes (a comment may hold
+    a '≈'), and a value may run over several lines: `("tan"\n "h")`."""
+    data = source.encode("utf-8")
+    lines = data.split(b"\n")
+
+    def offset(line: int, column: int) -> int:
+        return sum(len(before) + 1 for before in lines[:line - 1]) + column
+
+    start, end = offset(node.lineno, node.col_offset), offset(node.end_lineno, node.end_col_offset)
     return (data[:start] + text.encode("utf-8") + data[end:]).decode("utf-8")
 
 
 @contextlib.contextmanager
 def _locked(out: Path, create: bool = True):
-    """Hold out's lock file while this sweep writes there; a second sweep into the same folder refuses. The lock is
-    the kernel's (flock), so a sweep that was killed leaves a file that no process holds, which the next one takes.
-    With create=False only look: a lock file that is not there is no sweep, and nothing is written."""
+    """Hold out's lock file while this sweep writes there; a second sweep into the same folder refuses. The lock is the
+    operating system's, taken with filelock (flock on Unix, Windows' own file lock there), so a sweep that was killed
+    leaves a file that no process holds, which the next one takes. With create=False only look: a lock file that is
+    not there is no sweep, and nothing is written."""
     path = out / LOCK
-    while True:
-        try:
-            fd = os.open(path, os.O_RDWR | (os.O_CREAT if create else 0), FILE_MODE)
-        except FileNotFoundError:
-            yield
-            return
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise ValueError(
-                f"another hnn sweep is writing into {out} (it holds {path}); wait for it or choose another --out"
-            ) from None
-        with contextlib.suppress(FileNotFoundError):
-            if os.path.samestat(os.fstat(fd), os.stat(path)):  # not a file that the sweep before just removed
-                break
-        os.close(fd)
+    if not create and not path.exists():
+        yield
+        return
+    lock = filelock.FileLock(path, timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise ValueError(
+            f"another hnn sweep is writing into {out} (it holds {path}); wait for it or choose another --out"
+        ) from None
     try:
         yield
     finally:
-        if create:
-            with contextlib.suppress(FileNotFoundError):  # --out was removed meanwhile
-                os.unlink(path)
-        os.close(fd)
+        if create and isinstance(lock, filelock.UnixFileLock):
+            # Removed while still held, so that a sweep which opened it meanwhile finds its lock on a removed file
+            # (which filelock refuses) and one that starts later makes its own; elsewhere filelock removes it.
+            path.unlink(missing_ok=True)
+        lock.release()
 
 
 class _Signals:
@@ -388,6 +371,19 @@ class _Signals:
     def __exit__(self, *exc):
         for signum, handler in self.previous.items():
             signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def _quiet(name: str):
+    """The named logger silent while the block runs: what papermill would log of a run (a kernel that did not start,
+    or that a stopped sweep killed), the sweep says in that run's one line, or the stop says for all."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 class _Kernel(AsyncKernelManager):
@@ -421,21 +417,37 @@ def _execute_all(notebook: Path, out: Path, runs: list[Job], jobs: int, stopping
         for i, run in enumerate(runs)
     }
     pending, written = set(futures), []
+
+    def collect(future) -> None:  # a finished run: its numbers or its error, and a line on stderr
+        run = futures[future]
+        try:
+            errors[run.name], outcomes[run.name] = future.result()
+        except OSError:  # the output could not be written: a full disk, an I/O error
+            raise
+        except Exception as error:  # the kernel did not start: there is no executed notebook
+            errors[run.name] = _one_line(f"{type(error).__name__}: {error}")
+        written.append(out / f"{run.name}.ipynb")
+        said = f"failed: {errors[run.name]}" if errors[run.name] else "done"
+        bar.write(f"hnn sweep: {run.name}: {said}", file=sys.stderr)
+        bar.update()
+
     try:
-        while pending and not stopping.is_set():
-            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            for future in finished:
-                run = futures[future]
-                try:
-                    errors[run.name], outcomes[run.name] = future.result()
-                except OSError:  # the output could not be written: a full disk, an I/O error
-                    raise
-                except Exception as error:  # the kernel did not start: there is no executed notebook
-                    errors[run.name] = _one_line(f"{type(error).__name__}: {error}")
-                written.append(out / f"{run.name}.ipynb")
-                said = f"failed: {errors[run.name]}" if errors[run.name] else "done"
-                bar.write(f"hnn sweep: {run.name}: {said}", file=sys.stderr)
-                bar.update()
+        try:
+            while pending and not stopping.is_set():
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    collect(future)
+        finally:
+            stopping.set()  # what has not started does not start
+            pool.shutdown(wait=False, cancel_futures=True)
+            under_way = {future for future in pending if not future.cancelled()}  # a cancelled one is never done to wait()
+            pending, deadline = under_way, time.monotonic() + STOP_SECONDS
+            while pending and time.monotonic() < deadline:
+                _Kernel.kill_all()  # again each time: a run may have been starting its kernel
+                _, pending = wait(pending, timeout=0.2)
+        for future in under_way - pending:  # ended as the sweep stopped: one that wrote its notebook has finished
+            if future.exception() is None and future.result()[0] != "stopped":
+                collect(future)
     except BaseException:  # a fault: this sweep's set of files is not written at all
         for path in written:
             with contextlib.suppress(FileNotFoundError):
@@ -443,12 +455,6 @@ def _execute_all(notebook: Path, out: Path, runs: list[Job], jobs: int, stopping
         raise
     finally:
         bar.close()
-        stopping.set()  # what has not started does not start
-        pool.shutdown(wait=False, cancel_futures=True)
-        deadline = time.monotonic() + STOP_SECONDS
-        while pending and time.monotonic() < deadline:
-            _Kernel.kill_all()  # again each time: a run may have been starting its kernel
-            _, pending = wait(pending, timeout=0.2)
         shutil.rmtree(staging, ignore_errors=True)
 
 
@@ -466,7 +472,7 @@ def execute(notebook: Path, executed: Path, output: Path, parameters: dict, stop
     try:
         papermill.execute_notebook(
             with_parameters(notebook, parameters), executed, progress_bar=False, extra_arguments=KERNEL_QUIET,
-            kernel_manager_class=_Kernel,
+            kernel_manager_class=_Kernel, record_timing=False,  # nbclient's times: never the same twice
             # The kernel starts in the notebook's folder, as in JupyterLab. Not papermill's cwd=: that would chdir
             # this whole process, under the other runs' threads.
             resources={"metadata": {"path": str(notebook.parent)}},
@@ -482,9 +488,21 @@ def execute(notebook: Path, executed: Path, output: Path, parameters: dict, stop
     finally:
         loop.close()
     nb = nbformat.read(executed, as_version=4)
-    nb.metadata.papermill.output_path = str(output)  # papermill recorded the temporary file
+    _same_record(nb, notebook, output)
     write_atomically(output, nbformat.writes(nb).encode("utf-8"))
     return error
+
+
+PAPERMILL_TIMES = ("start_time", "end_time", "duration")  # of the run and of each cell
+
+
+def _same_record(nb: nbformat.NotebookNode, notebook: Path, output: Path) -> None:
+    """papermill's record in nb made the same bytes for the same run: without its times, and with the notebooks'
+    names where it recorded the temporary file it wrote and a whole copy of the notebook it was handed."""
+    nb.metadata.papermill.update(input_path=notebook.name, output_path=output.name)
+    for record in (nb.metadata.papermill, *(cell.metadata.get("papermill", {}) for cell in nb.cells)):
+        for name in PAPERMILL_TIMES:
+            record.pop(name, None)
 
 
 def _mark_dead(executed: Path, error: str) -> None:

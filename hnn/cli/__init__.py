@@ -172,6 +172,7 @@ examples:
 
 def sweep_epilog() -> str:
     """--help's text for `hnn sweep`: the parameters and what they accept, the YAML forms, the files, the statuses."""
+    from hnn.classroom.strict_yaml import MAX_DEPTH, MAX_SIZE
     defaults = Config()
     names = {**{name: f"{accepted(name)}; default {value}" for name, value in defaults.to_dict().items()}, **DISPLAY}
     width = max(map(len, names)) + 2
@@ -185,6 +186,8 @@ def sweep_epilog() -> str:
   a mapping of name to value(s), one run per combination:
                                         learning_rate: [0.01, 0.1, 1]
                                         epochs: 50
+  read as YAML 1.2 (010 is 10; 1:30 and no are text), at most {MAX_SIZE} bytes and {MAX_DEPTH} levels deep,
+  also with its aliases written out
 
 files written into --out:
   learning_rate=0.1,epochs=20.ipynb   each run's executed notebook, named by its own parameters
@@ -346,21 +349,30 @@ class Stopped(BaseException):
         self.signum = signum
 
 
+STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextlib.contextmanager
-def _stopped_by(signum: int):
-    """Raise Stopped when signum arrives, while the block runs; the handler before it is put back after."""
+def _stopped_once():
+    """Ctrl-C (SIGINT) or SIGTERM stops the command once, while the block runs: the first raises KeyboardInterrupt or
+    Stopped where the command is, and any signal after it is ignored, so that neither the cleanup on the way out nor the
+    line that says so is cut short (GNU timeout sends SIGTERM to the command and again to its process group). The
+    handlers before are put back after."""
     if threading.current_thread() is not threading.main_thread():  # only the main thread may set a handler
         yield
         return
 
     def stop(received, frame):
-        raise Stopped(received)
+        for signum in STOPPING:
+            signal.signal(signum, signal.SIG_IGN)
+        raise KeyboardInterrupt if received == signal.SIGINT else Stopped(received)
 
-    previous = signal.signal(signum, stop)
+    previous = {signum: signal.signal(signum, stop) for signum in STOPPING}
     try:
         yield
     finally:
-        signal.signal(signum, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -368,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     if unrecognized:  # said by the command's own parser, whose usage lists what it accepts
         usage = " ".join(args.parser.format_usage().split()[1:])
         args.parser.error(f"unrecognized arguments: {' '.join(unrecognized)}; usage: {usage}")
-    with warnings.catch_warnings(), _stopped_by(signal.SIGTERM):  # both put back when done, for callers of main()
+    with warnings.catch_warnings(), _stopped_once():  # both put back when done, for callers of main()
         warnings.simplefilter("always")
         warnings.showwarning = lambda message, *_: print(f"hnn: warning: {message}", file=sys.stderr)
         try:

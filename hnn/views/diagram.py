@@ -12,7 +12,7 @@ from pathlib import Path
 
 import graphviz
 
-from hnn.config import whole
+from hnn.config import excerpt, whole
 from hnn.files import check_targets, directory, staged
 from hnn.formula import MINUS, NUMBERS, TEXT, Style, formula, num, product, written
 from hnn.graph import Graph
@@ -327,7 +327,7 @@ class Display:
 
     def __post_init__(self):
         if not isinstance(self.view, str) or self.view not in VIEWS:
-            raise ValueError(f"view must be one of {', '.join(VIEWS)}, got {self.view!r}")
+            raise ValueError(f"view must be one of {', '.join(VIEWS)}, got {excerpt(self.view)}")
         object.__setattr__(self, "max_diagrams", whole("max_diagrams", self.max_diagrams, 2, MAX_DIAGRAMS))
 
     def shown(self, epochs: int) -> list[int]:

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import io
+import math
+import textwrap
 from array import array
 from collections.abc import Sequence
 
 import matplotlib
 import numpy as np
 import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
@@ -53,7 +56,9 @@ LINE_STYLES = ("-", "--", ":", "-.")  # when the colours run out, the next curve
 SKY, YELLOW = "#56B4E9", "#F0E442"
 CYCLE = tuple(zip((BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, BLACK, YELLOW), "os^Dv<>P"))  # colour and marker
 PARAMETER_CYCLE = tuple(zip((ORANGE, GREEN, PURPLE, SKY, VERMILLION, BLUE, BLACK, YELLOW), "os^Dv<>P"))  # w1, w2, b: as before
-LEGEND_CHARACTERS = 110  # characters of legend text that fit across the figure at the small legend size
+LEGEND_BELOW = 12  # runs whose legend goes below the summary plot; more get a table beside it, the figure widened
+WIDEST_INCHES = 32  # the summary's widest, 3200 pixels: a table of more runs makes it taller instead
+LABEL_CHARACTERS = 40  # a longer label breaks at its commas, so that a legend of one column always fits
 
 
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -300,13 +305,35 @@ def loss_curves(curves: Sequence[tuple[str, Sequence[int], Sequence[float]]], ti
     for i, (label, epochs, losses) in enumerate(curves):
         colour, shape = CYCLE[i % len(CYCLE)]
         linestyle = LINE_STYLES[i // len(CYCLE) % len(LINE_STYLES)]
-        ax.plot(epochs, losses, marker=_marker(len(losses), shape), linestyle=linestyle, color=colour, label=label)
+        ax.plot(epochs, losses, marker=_marker(len(losses), shape), linestyle=linestyle, color=colour,
+                label=textwrap.fill(label, LABEL_CHARACTERS))
     ax.set_title(title, wrap=True)
     ax.set_xlabel("epoch  (last point: the trained network)")
     if curves:
         _loss_axis(ax, [loss for _, _, losses in curves for loss in losses])
-        # Below the axis, never over a curve, in as many columns as the longest label leaves room for.
-        longest = max(len(label) for label, *_ in curves)
-        columns = max(1, min(len(curves), LEGEND_CHARACTERS // (longest + 6)))
-        fig.legend(loc="outside lower center", ncols=columns, fontsize="small")
+        _legend(fig, len(curves))
     return fig
+
+
+def _legend(fig: Figure, runs: int) -> None:
+    """A legend of every run that fits, whatever their number, measured as drawn since labels differ in length: below
+    the plot, never over a curve, in as many columns as the figure's width takes; past LEGEND_BELOW runs, or when that
+    would take a third of the figure's height, a table beside the plot, the figure widened to hold it (up to
+    WIDEST_INCHES, then made taller)."""
+    renderer = FigureCanvasAgg(fig).get_renderer()
+
+    def legend(where: str, columns: int):
+        drawn = fig.legend(loc=f"outside {where}", ncols=columns, fontsize="small")
+        return drawn, drawn.get_window_extent(renderer)
+
+    if runs <= LEGEND_BELOW:
+        for columns in range(runs, 0, -1):
+            below, box = legend("lower center", columns)
+            if box.width <= fig.bbox.width and box.height <= fig.bbox.height / 3:
+                return
+            below.remove()
+    one_column, box = legend("right upper", 1)
+    one_column.remove()
+    widest = max(1, int((WIDEST_INCHES - FIGURE_INCHES[0]) * fig.dpi // box.width))
+    _, box = legend("right upper", min(widest, math.ceil(box.height / fig.bbox.height)))
+    fig.set_size_inches(FIGURE_INCHES[0] + box.width / fig.dpi, max(FIGURE_INCHES[1], box.height / fig.dpi + 0.2))

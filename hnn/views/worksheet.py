@@ -22,8 +22,9 @@ from hnn.views.render import FONT, render
 PAGE = (11.0, 210 / 25.4)  # inches, as Graphviz measures
 MARGIN = 0.5  # inches of white on every side, wider than any printer's unprintable edge
 FILES = ("worksheet.pdf", "answers.pdf")
-DATES = re.compile(rb"(/(?:CreationDate|ModDate) \(D:)\d{14}")  # cairo stamps the time of rendering
-FIXED_DATE = rb"\g<1>20000101000000"  # same length, so the PDF's table of byte offsets stays right
+# cairo stamps the time of rendering in the local time zone: D:20240101120000Z, or D:20240101120000+14'00 in Kiritimati.
+DATES = re.compile(rb"(/(?:CreationDate|ModDate) \(D:)\d{14}[^)]*\)")
+FIXED_DATE = b"20000101000000Z)"
 
 
 def check_epoch(epoch, epochs: int) -> int:
@@ -121,7 +122,27 @@ def pdf(sheet: graphviz.Digraph) -> bytes:
     fitted = sheet.copy()
     fitted.graph_attr.update(margin="0", viewport=f"{PAGE[0] * 72:.2f},{PAGE[1] * 72:.2f},{zoom:.6f},"
                                                   f"{width * 36:.2f},{height * 36:.2f}")  # 72 points an inch
-    return DATES.sub(FIXED_DATE, render([fitted.source], "pdf")[0])
+    return _fixed_dates(render([fitted.source], "pdf")[0])
+
+
+def _fixed_dates(pdf: bytes) -> bytes:
+    """The PDF with cairo's dates replaced by one fixed date in UTC, whatever the time and time zone, and with the
+    byte offsets of its cross-reference table and startxref moved by what that changed before each: same bytes for the
+    same page, everywhere."""
+    moved = []  # where each date ended in the PDF as cairo wrote it, and how many bytes longer it is now
+
+    def fix(date: re.Match) -> bytes:
+        moved.append((date.end(), len(date.group(1)) + len(FIXED_DATE) - len(date.group(0))))
+        return date.group(1) + FIXED_DATE
+
+    def moved_by(number: re.Match) -> int:  # an offset into the PDF as cairo wrote it, where that byte is now
+        return int(number.group(0)) + sum(longer for end, longer in moved if end <= int(number.group(0)))
+
+    pdf = DATES.sub(fix, pdf)
+    table = re.search(rb"\nxref\n0 \d+\n(.*?)trailer", pdf, re.DOTALL)  # 20 bytes a line: "0000028358 00000 n \n"
+    entries = re.sub(rb"^\d{10}(?= \d{5} n)", lambda n: b"%010d" % moved_by(n), table.group(1), flags=re.MULTILINE)
+    pdf = pdf[:table.start(1)] + entries + pdf[table.end(1):]
+    return re.sub(rb"(?<=\nstartxref\n)\d+", lambda n: b"%d" % moved_by(n), pdf)
 
 
 def write(trace: Trace, out_dir, epoch=1) -> list[Path]:
