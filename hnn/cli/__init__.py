@@ -176,9 +176,9 @@ each kernel starts in DIR and needs only hnn.
 examples:
   hnn notebooks hnn-notebooks && jupyter lab hnn-notebooks
   hnn notebooks . --force                   put fresh copies over edited ones""",
-    "classroom-links": """Binder builds environment.yml from the repository and opens the walkthrough; nobody installs
-anything. A JupyterHub with nbgitpuller (and hnn) installed clones the repository into each student's home on
-the first click and merges updates on later clicks, keeping the student's changes.
+    "classroom-links": """Binder builds binder/ (pinned versions, the CPU build of torch) and opens the walkthrough;
+nobody installs anything. A JupyterHub with nbgitpuller (and hnn) installed clones the repository into each
+student's home on the first click and merges updates on later clicks, keeping the student's changes.
 
 examples:
   hnn classroom-links --repo https://github.com/you/hnn
