@@ -550,6 +550,12 @@ def test_a_bad_roster_is_one_line(hnn_cli, course_folder, roster, message):
     assert (result.returncode, result.stderr) == (2, f"hnn grade: error: {message}\n")
 
 
+def test_grading_needs_the_roster_and_the_secret(hnn_cli, course_folder):
+    result = hnn_cli("grade", "--roster", "roster.csv", "s001.ipynb", "--out", "g.csv")
+    assert (result.returncode, result.stderr) == (2, "hnn grade: error: grading needs --roster ROSTER.csv and --secret-file"
+                                                     " FILE: each student's network comes from them\n")
+
+
 def test_a_short_secret_is_refused_and_says_how_to_make_one(hnn_cli, course_folder):
     (course_folder / "course.secret").write_text("hunter2\n")
     result = hnn_cli("grade", "--roster", "roster.csv", "--secret-file", "course.secret", "s001.ipynb", "--out", "g.csv")

@@ -238,6 +238,8 @@ def grade_class(roster: Path, secret_file: Path, paths: list[Path], out: Path, *
     matched = match(found, students)
     feedback = directory(feedback if feedback is not None else out.parent / "feedback", "--feedback")
     layouts = {name: out.with_name(f"{out.stem}.{name}.csv") for name in dict.fromkeys(lms)}
+    if unsafe and sys.platform == "win32":  # --unsafe reads a pipe with select(), which Windows has for sockets alone
+        raise NoSandbox("grading on Windows needs WSL (the Windows Subsystem for Linux), where bubblewrap makes the sandbox")
     if not unsafe:
         for option, path in (("--roster", roster), ("--secret-file", secret_file), ("--out", out), ("--feedback", feedback),
                              *(("a submission", path) for path in found)):

@@ -256,6 +256,8 @@ def grade(args: argparse.Namespace) -> int:
     from hnn.classroom import jobs_limit
     from hnn.classroom.grade import NoSandbox, grade_class, timeout
 
+    if args.roster is None or args.secret_file is None:
+        raise ValueError("grading needs --roster ROSTER.csv and --secret-file FILE: each student's network comes from them")
     seconds, jobs = timeout(args.timeout), jobs_limit(args.jobs)
     try:
         return grade_class(args.roster, args.secret_file, args.submission, args.out, assignment=args.assignment, jobs=jobs,
