@@ -1,6 +1,10 @@
 """hnn for a class: the exercises and their grading, variants of the walkthrough (sweeps), and the notebooks and links
 handed to students."""
+import contextlib
 import os
+from pathlib import Path
+
+from hnn.files import create, write_all
 
 
 def jobs_limit(jobs) -> int:
@@ -15,3 +19,16 @@ def jobs_limit(jobs) -> int:
     if isinstance(jobs, (bool, float)) or number < 1:
         raise ValueError(accepted)
     return number
+
+
+def write_into(folders: dict[str, Path], files: dict[Path, bytes]) -> None:
+    """Every file or none, into folders made if missing (each named by its option for an error); a folder made here
+    goes again if the writing fails."""
+    made = [folder for option, path in folders.items() for folder in create(path, option)]
+    try:
+        write_all(files)
+    except BaseException:
+        for folder in made:
+            with contextlib.suppress(OSError):  # not empty: a file of someone else's arrived meanwhile
+                folder.rmdir()
+        raise

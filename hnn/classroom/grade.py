@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 import nbformat
+from tqdm import tqdm
 
-from hnn.classroom import course, gradebook, sandbox, variants
+from hnn.classroom import course, gradebook, sandbox, variants, write_into
 from hnn.classroom.capture import WIDTH, printable
 from hnn.classroom.exercises import TASKS, Checks, overall
 from hnn.classroom.variants import Student
-from hnn.files import create, directory, write_all
+from hnn.files import directory
 
 LARGEST = 50 << 20  # bytes: a notebook larger than this is not run
 PRELUDE = "import math"  # what the notebook's setup cell gives its answer cells; the checks it also makes stay outside
@@ -216,6 +217,41 @@ def _run(path: Path, seconds: float, slots: queue.Queue, stopping: threading.Eve
         slots.put(slot)
 
 
+def _grade_all(matched: dict[str, Path], students: dict[str, Student], secret: bytes, assignment: str, points: dict,
+               jobs: int, seconds: float, unsafe: bool) -> dict[str, Grade]:
+    """Every submission run, jobs at once, each judged here as it finishes; a bar on a terminal. Ctrl-C, SIGTERM or a
+    fault ends every sandbox before it goes on up."""
+    slots, stopping, grades = queue.Queue(), threading.Event(), {}
+    for slot in range(jobs):
+        slots.put(slot)
+    bar = tqdm(total=len(matched), unit="submission", file=sys.stderr, disable=None)  # None: only on a terminal
+    with ThreadPoolExecutor(jobs) as pool:
+        futures = {pool.submit(_run, path, seconds, slots, stopping, unsafe): student_id for student_id, path in matched.items()}
+        try:
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in done:
+                    student_id = futures[future]
+                    student, path, (run_plan, messages, stopped) = students[student_id], matched[student_id], future.result()
+                    if run_plan is None:  # not a notebook: nothing ran
+                        tasks = {task: TaskGrade("error", 0, (f"✗ not graded: the file {stopped}",)) for task in TASKS}
+                        grades[student_id] = Grade(student, path, "error", stopped, tasks)
+                    else:
+                        network = variants.network(secret, assignment, student_id)
+                        grades[student_id] = judge(student, path, run_plan, messages, stopped, network, points)
+                    bar.update()
+        except BaseException:  # nothing is written, and no sandbox outlives the grader
+            stopping.set()
+            for future in futures:
+                future.cancel()
+            sandbox.kill_all()
+            raise
+        finally:
+            bar.close()
+    return grades
+
+
 def check_out(out: Path, found: list[Path]) -> None:
     """--out must be a new or existing .csv file in an existing folder, and none of the submissions."""
     if out.suffix.lower() != ".csv" or out.is_dir():
@@ -252,45 +288,12 @@ def grade_class(roster: Path, secret_file: Path, paths: list[Path], out: Path, *
     jobs = min(jobs or os.cpu_count() or 1, len(matched) or 1, MAX_JOBS)
     points = course.points()
     grades = {s.student_id: Grade(s, None, "not submitted", "", {}) for s in students}
-    slots, stopping = queue.Queue(), threading.Event()
-    for slot in range(jobs):
-        slots.put(slot)
-    with ThreadPoolExecutor(jobs) as pool:
-        futures = {pool.submit(_run, path, seconds, slots, stopping, unsafe): student_id for student_id, path in matched.items()}
-        by_id = {s.student_id: s for s in students}
-        try:
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                for future in done:
-                    student = by_id[futures[future]]
-                    run_plan, messages, stopped = future.result()
-                    path = matched[student.student_id]
-                    if run_plan is None:
-                        grades[student.student_id] = Grade(student, path, "error", stopped,
-                                                           {t: TaskGrade("error", 0, (f"✗ not graded: the file {stopped}",))
-                                                            for t in TASKS})
-                    else:
-                        network = variants.network(secret, assignment, student.student_id)
-                        grades[student.student_id] = judge(student, path, run_plan, messages, stopped, network, points)
-        except BaseException:  # Ctrl-C, SIGTERM or a fault: nothing is written, and no sandbox outlives the grader
-            stopping.set()
-            for future in futures:
-                future.cancel()
-            sandbox.kill_all()
-            raise
+    grades.update(_grade_all(matched, {s.student_id: s for s in students}, secret, assignment, points, jobs, seconds, unsafe))
     ordered = [grades[s.student_id] for s in students]
     files = {out: gradebook.plain(ordered, points)}
     files.update({path: gradebook.LAYOUTS[name](ordered, points, assignment) for name, path in layouts.items()})
     files.update({feedback / f"{g.student.student_id}.html": gradebook.page(g, points, assignment) for g in ordered})
-    made = create(feedback, "--feedback")
-    try:
-        write_all(files)
-    except BaseException:
-        for folder in made:
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-        raise
+    write_into({"--feedback": feedback}, files)
     failed = [g for g in ordered if g.status in ("error", "not graded")]
     for g in failed:
         print(f"hnn grade: {g.student.student_id} ({_shown(g.submission)}): {g.note}", file=sys.stderr)

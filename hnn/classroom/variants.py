@@ -7,7 +7,6 @@ the next attempt number, which is part of the HMAC's message, so the draw stays 
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import hmac
@@ -21,9 +20,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import hnn
-from hnn.classroom import course
+from hnn.classroom import course, write_into
 from hnn.classroom.exercises import GOAL_LOSS, SIGNIFICANT, Checks
-from hnn.files import check_targets, create, directory, write_all
+from hnn.files import check_targets, directory
 
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")  # safe as a file name, and no spreadsheet formula
 ID_RULE = "letters, digits and . _ @ + -, starting with a letter or digit, at most 100 characters"
@@ -193,18 +192,6 @@ def _targets(students: list[Student], out: Path, keys: Path | None, suffix: str,
     return folders
 
 
-def _write_class(files: dict[Path, bytes], folders: dict[str, Path]) -> None:
-    """Every file or none: a folder made here goes again if the writing fails."""
-    made = [folder for option, path in folders.items() for folder in create(path, option)]
-    try:
-        write_all(files)
-    except BaseException:
-        for folder in made:
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
-
-
 def write_exercises(roster: Path, secret_file: Path, out: Path, keys: Path | None = None,
                     assignment: str = "exercises", force: bool = False) -> int:
     """Each student's copy of the exercises, DIR/<student_id>.ipynb, and with keys each one's key; how many students."""
@@ -216,7 +203,7 @@ def write_exercises(roster: Path, secret_file: Path, out: Path, keys: Path | Non
         files[folders["--out"] / f"{student.student_id}.ipynb"] = course.notebook_bytes(course.student_copy(mine))
         if "--keys" in folders:
             files[folders["--keys"] / f"{student.student_id}.ipynb"] = course.notebook_bytes(course.key(mine))
-    _write_class(files, folders)
+    write_into(folders, files)
     return len(students)
 
 
@@ -238,5 +225,5 @@ def write_worksheets(roster: Path, secret_file: Path, out: Path, keys: Path | No
             files[folders["--out"] / f"{student.student_id}.pdf"] = sheet.read_bytes()
             if "--keys" in folders:
                 files[folders["--keys"] / f"{student.student_id}.pdf"] = answers.read_bytes()
-    _write_class(files, folders)
+    write_into(folders, files)
     return len(students)
