@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from hnn.classroom import course, sandbox, variants
+from hnn.classroom import course, grade, sandbox, variants
 from hnn.classroom.exercises import NETWORK
 from tests import plain
 from tests.conftest import processes
@@ -428,6 +428,24 @@ def test_a_formula_as_a_file_or_a_name_is_text_in_every_csv(graded):
         assert not any(cell[:1] in ("=", "+", "-", "@") for cell in cells), name
         assert "'=1+2" in cells
     assert "<code>=HYPERLINK(&quot;evil.example&quot;,&quot;x&quot;).ipynb</code>" in page(graded, "formula")
+
+
+def test_the_sandbox_runs_what_the_setup_cell_gives_the_answer_cells_and_not_its_checks():
+    setup = next(c.source for c in course.template().cells if course.grade_id(c) == "setup")
+    assert setup.startswith(grade.PRELUDE + "\n\nfrom hnn.classroom.exercises import Checks\n\nex = Checks(")
+    assert grade.GIVEN == {"setup", "a", "b", "c", "d", "e"}
+
+
+def test_a_notebook_with_odd_marks_or_no_cell_ids_is_read(tmp_path):
+    nb = notebook(network("s001"), {"a-answer": "n = 1\no = 2"})
+    nb.nbformat_minor = 4
+    for cell in nb.cells:
+        del cell["id"]
+    nb.cells[1].metadata["nbgrader"] = ["not", "a", "mapping"]  # the setup cell's mark, broken: it runs as the student's
+    nbformat.write(nb, tmp_path / "s001.ipynb", version=nbformat.NO_CONVERT)
+    steps = grade.plan(tmp_path / "s001.ipynb", 10)["cells"]
+    assert steps[0]["source"] == nb.cells[1].source and "task" not in steps[0]
+    assert steps[1] == {"source": "n = 1\no = 2", "task": "a", "kind": "value", "names": ["n", "o"]}
 
 
 # A small class, graded at --jobs 1 and --jobs 2, against files written by hand.

@@ -10,6 +10,7 @@ import os
 import queue
 import sys
 import threading
+import warnings
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import NamedTuple
@@ -119,12 +120,14 @@ def plan(path: Path, seconds: float) -> dict:
     try:
         if path.stat().st_size > LARGEST:
             raise Ungraded(f"is larger than {LARGEST >> 20} MB")
-        nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+        with warnings.catch_warnings():  # a notebook from an older Jupyter (no cell ids) is read all the same
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
         cells = []
         for cell in nb.cells:
             if cell.get("cell_type") != "code" or not isinstance(cell.get("source"), str):
                 continue
-            grade_id = course.grade_id(cell) if isinstance(cell.get("metadata"), dict) else ""
+            grade_id = _grade_id(cell)
             if grade_id in GIVEN:
                 continue
             task = grade_id.removesuffix("-answer") if grade_id.endswith("-answer") else None
@@ -139,6 +142,13 @@ def plan(path: Path, seconds: float) -> dict:
     except Exception as error:  # nbformat raises JSON, validation and version errors, each its own type
         raise Ungraded(f"is not a notebook ({type(error).__name__})") from None
     return {"prelude": PRELUDE, "cells": cells, "limits": sandbox.limits(seconds)}
+
+
+def _grade_id(cell) -> str:
+    """The nbgrader id a submission's cell carries, "" where its metadata has none (or is not what nbgrader writes)."""
+    marks = cell.get("metadata", {}).get("nbgrader") if isinstance(cell.get("metadata"), dict) else None
+    grade_id = marks.get("grade_id") if isinstance(marks, dict) else None
+    return grade_id if isinstance(grade_id, str) else ""
 
 
 def _entry(entry) -> dict | None:
