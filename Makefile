@@ -14,7 +14,8 @@ PARAMS ?=
 # What running hnn needs comes from pip alone: Graphviz arrives inside the pygraphviz wheel.
 setup: $(VENV)/.installed
 
-# The tests also need pytest, nbval and playwright, and Chromium for the browser tests (from apt, as root).
+# The tests also need pytest, nbval and playwright, and from apt (as root) Chromium for the browser tests and bubblewrap for
+# the grading sandbox.
 setup-test: $(VENV)/.installed-test
 	@scripts/install-system-deps
 

@@ -5,8 +5,8 @@ the median of REPEATS runs after one warm-up run, and the notebook runs take tur
 so that a busy spell slows all three alike. The table is Markdown: benchmarks/README.md is a copy of it.
 
     python benchmarks/run.py                     # everything (~10 minutes on 2 cores), then benchmarks/results.json
-    python benchmarks/run.py diagrams explorer   # some of: notebooks explorer hidden diagrams writing stepper playground warm
-                                                 # imports memory tests; prints, writes nothing
+    python benchmarks/run.py diagrams explorer   # some of: notebooks explorer hidden diagrams writing stepper playground
+                                                 # warm imports memory grading tests; prints, writes nothing
 """
 from __future__ import annotations
 
@@ -426,10 +426,49 @@ def imports() -> list[dict]:
                 seconds=without, floor_seconds=bare)]
 
 
+def grading() -> list[dict]:
+    """`hnn grade` on a class of 30 right submissions (each student's key) at --jobs 1 and 2, against 30 bare sandboxes
+    one after another; and a sandbox's start (bwrap, Python, IPython, no cell) against the same process without bwrap."""
+    import threading
+
+    from hnn.classroom import sandbox
+
+    if sandbox.unavailable():
+        return [row("`hnn grade`, 30 submissions", f"not measured: {sandbox.unavailable()}")]
+    hnn_command = str(Path(sys.executable).parent / "hnn")
+    with tempfile.TemporaryDirectory(prefix="hnn-bench-") as folder:
+        folder = Path(folder)
+        (folder / "roster.csv").write_text("student_id\n" + "".join(f"s{k:03d}\n" for k in range(30)))
+        (folder / "course.secret").write_text("5a" * 32)
+        class_files = ["--roster", "roster.csv", "--secret-file", "course.secret"]
+        subprocess.run([hnn_command, "exercises", *class_files, "--out", "copies", "--keys", "keys"], cwd=folder, check=True,
+                       capture_output=True)
+
+        def grade(jobs: str) -> None:
+            subprocess.run([hnn_command, "grade", *class_files, "keys", "--out", "grades.csv", "--jobs", jobs], cwd=folder,
+                           check=True, capture_output=True)
+
+        grade("2")  # warm-up: the page cache, IPython's first start
+        one, two = (statistics.median(seconds(lambda: grade(jobs), repeats=1, warm_up=False)) for jobs in ("1", "2"))
+        empty = {"prelude": "", "cells": [], "limits": sandbox.limits(60)}
+        bare = seconds(lambda: [sandbox.run(empty, 60, 0, threading.Event()) for _ in range(30)], repeats=1)[0]
+    python = sandbox.command(0)
+    python[-2:] = ["-c", "pass"]  # the sandbox's Python, started and nothing else
+    start, plain = (statistics.median(seconds(lambda: subprocess.run(command, check=True, stdin=subprocess.DEVNULL), 15))
+                    for command in (python, [sys.executable, "-I", "-c", "pass"]))
+    against = f"{bare:.1f} s: 30 bare sandboxes (bwrap, Python, IPython, no cell) one after another"
+    return [
+        row("`hnn grade`, 30 submissions, `--jobs 1`", f"{one:.1f} s", against, f"{one / bare:.2f}×", seconds=[one]),
+        row("`hnn grade`, 30 submissions, `--jobs 2`", f"{two:.1f} s", against, f"{two / bare:.2f}×", seconds=[two]),
+        row("`python -c pass` in a sandbox", f"{start * 1000:.0f} ms", f"{plain * 1000:.0f} ms: the same without bwrap",
+            f"+{(start - plain) * 1000:.0f} ms"),
+    ]
+
+
 SECTIONS = {"notebooks": notebooks, "explorer": explorer, "hidden": hidden_layer, "diagrams": diagrams, "writing": writing,
             "stepper": stepper, "playground": playground,
             "warm": warm,
-            "imports": imports, "memory": memory, "tests": tests}
+            "imports": imports, "memory": memory, "grading": grading, "tests": tests}
 
 
 def table(rows: list[dict]) -> str:

@@ -36,11 +36,12 @@ def test_make_test_adds_the_test_extra_and_the_system_programs():
 
 
 def test_the_system_programs_are_for_the_tests_only():
-    """No Graphviz: the diagrams need none. Chromium drives the browser tests, pdftotext reads the worksheets."""
+    """No Graphviz: the diagrams need none. Chromium drives the browser tests, pdftotext reads the worksheets, bwrap is the
+    sandbox the grading tests grade a class in."""
     import re
 
     script = (ROOT / "scripts" / "install-system-deps").read_text()
-    assert re.findall(r'missing="\$missing (\S+)"', script) == ["chromium", "poppler-utils"]
+    assert re.findall(r'missing="\$missing (\S+)"', script) == ["chromium", "poppler-utils", "bubblewrap"]
     assert "graphviz" not in script and "dot" not in script.split()
 
 

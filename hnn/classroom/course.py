@@ -1,45 +1,112 @@
-"""The exercises' student and solutions copies, made from one nbgrader source by nbgrader's own preprocessors.
+"""The exercises notebook for one network: the student's copy and its key, both made from one template.
 
-The source, exercises_source.ipynb, lives inside the package, so that `hnn exercises` works wherever hnn is
-installed, not only in a source checkout. Its answer cells hold `### BEGIN SOLUTION` regions and its check cells
-`### BEGIN HIDDEN TESTS` regions (an assert that fails a wrong answer, for nbgrader's autograde); both are marked
-with nbgrader cell metadata, so a course can also put it through `nbgrader generate_assignment` as it is.
+The template, exercises_template.ipynb, travels inside the package, so that `hnn exercises` works wherever hnn is
+installed, and it holds no answer: its answer cells hold `...`, and {{name}} fields stand where the network's numbers
+go (the table, the givens of (c) to (e), the setup cell's Checks). A key is the student's copy with every answer filled
+in from an hnn trace of the network, each inside nbgrader's solution region, and a hidden test in each check cell: a
+course can also put a key through `nbgrader generate_assignment` and `autograde` as it is.
 """
 from __future__ import annotations
 
 import importlib.resources
+import re
+import statistics
 from pathlib import Path
 
 import nbformat
 
+import hnn
+from hnn.classroom.exercises import GOAL_LOSS, NETWORK, TASKS, Checks
 from hnn.files import write_atomically
 
-SOURCE = importlib.resources.files("hnn.classroom") / "exercises_source.ipynb"
-# Each solution region stands inside parentheses, `n = (...)`, so that its stub leaves `n = ...` for the student.
-CODE_STUB = {"python": "..."}
-INSTALL = "pip install 'hnn[course]' (or pip install nbgrader==0.9.6)"
+TEMPLATE = importlib.resources.files("hnn.classroom") / "exercises_template.ipynb"
+FIELD = re.compile(r"\{\{(\w+)\}\}")
+# Each answer's working, as a key states it beside the value: the formulas the task and the check's hints give.
+FORMULAS = {
+    "n": "x1*w1 + x2*w2 + b, epoch 1",
+    "o": "tanh(n), epoch 1",
+    "dL_db": "(o - target) * (1 - o**2) * 1, epoch 1",
+    "loss": "½(o - target)² with epoch 1's updated w1, w2 and b",
+    "w1": "w1 - learning_rate * x1 * dL/dn, epoch 2",
+}
 
 
-class NbgraderMissing(RuntimeError):
-    """nbgrader, the course extra, is not installed: the copies need its preprocessors."""
+def template() -> nbformat.NotebookNode:
+    return nbformat.reads(TEMPLATE.read_text(encoding="utf-8"), as_version=4)
 
 
-def _preprocessors(student: bool) -> list:
-    try:
-        from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
-    except ImportError:
-        raise NbgraderMissing(f"writing the exercises needs nbgrader, which is not installed: {INSTALL}") from None
-    if student:
-        return [ClearSolutions(code_stub=CODE_STUB), ClearHiddenTests(), ClearOutput()]
-    return [ClearOutput()]  # the source as it is: solutions and hidden tests in their regions, for generate_assignment
+def grade_id(cell) -> str:
+    """The nbgrader id the template gives a cell: "a-answer" for (a)'s answer cell, "a" for its check."""
+    return cell.metadata.get("nbgrader", {}).get("grade_id", "")
 
 
-def copy(student: bool) -> nbformat.NotebookNode:
-    """The student copy (answers replaced by `...`, hidden tests removed) or the solutions copy, without outputs."""
-    nb = nbformat.reads(SOURCE.read_text(encoding="utf-8"), as_version=4)
-    resources: dict = {}
-    for preprocessor in _preprocessors(student):
-        nb, resources = preprocessor.preprocess(nb, resources)
+def points() -> dict[str, float]:
+    """What each exercise is worth, as the template's check cells state it (and their headings repeat)."""
+    return {grade_id(c): c.metadata["nbgrader"]["points"] for c in template().cells if grade_id(c) in TASKS}
+
+
+def fields(network: hnn.Config) -> dict[str, str]:
+    """The text of each {{field}} for this network, as Python writes the numbers: its values, and the givens of
+    (c) to (e), read off its trace and rounded as the tasks print them."""
+    trace = hnn.train(network)
+    first, second = trace.epoch(1), trace.epoch(2)
+    values = {name: repr(value) for name, value in network.to_dict().items() if name != "activation"}
+    givens = {"loss_1": first.loss, "w1_1": first.updated.w1, "w2_1": first.updated.w2, "b_1": first.updated.b,
+              "dL_dn_2": second.grad.n}
+    return {**values, **{name: f"{value:.6f}" for name, value in givens.items()},
+            "final_loss": f"{trace.final.loss:.2g}", "goal_loss": f"{GOAL_LOSS:g}"}
+
+
+def _filled(nb: nbformat.NotebookNode, network: hnn.Config) -> nbformat.NotebookNode:
+    """nb with every field filled in. In Markdown's prose a negative number takes a true minus sign; in code, and in
+    Markdown's `code`, it stays as Python writes it, for a student to copy."""
+    texts = fields(network)
+    code = lambda m: texts[m.group(1)]  # noqa: E731
+    prose = lambda m: texts[m.group(1)].replace("-", "−")  # noqa: E731
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            cell.source = FIELD.sub(code, cell.source)
+            continue
+        pieces = re.split(r"(`[^`]*`)", cell.source)  # the odd pieces are code spans
+        cell.source = "".join(FIELD.sub(code if i % 2 else prose, piece) for i, piece in enumerate(pieces))
+    return nb
+
+
+def student_copy(network: hnn.Config = NETWORK) -> nbformat.NotebookNode:
+    """The copy a student gets: the network's numbers in the text and the checks, `...` in every answer cell."""
+    return _filled(template(), network)
+
+
+def answers(network: hnn.Config) -> dict[str, tuple[float, str]]:
+    """Each answer of the exercises for this network, and its working: the values of its trace, and for (e) the
+    middle one of the learning rates that reach the goal."""
+    checks = Checks(**network.to_dict())
+    found = {name: (question.expected, FORMULAS[name]) for name, question in checks.questions.items()}
+    rates = checks.learning_rates()
+    rate = statistics.median_low(rates)
+    found["learning_rate"] = (rate, f"the loss after {network.epochs} epochs is {checks.final_loss(rate):.2g};"
+                                    f" any of {', '.join(map(str, rates))} is right")
+    return found
+
+
+def key(network: hnn.Config = NETWORK) -> nbformat.NotebookNode:
+    """The student's copy solved: each answer inside nbgrader's solution region (its ClearSolutions, with the code stub
+    `...`, gives the student's copy back), and each check cell with a hidden test that fails a wrong answer."""
+    nb, solved = student_copy(network), answers(network)
+    for cell in nb.cells:
+        exercise = grade_id(cell).removesuffix("-answer")
+        if exercise not in TASKS:
+            continue
+        names = TASKS[exercise].names
+        if grade_id(cell).endswith("-answer"):
+            cell.source = "\n".join(
+                f"{name} = (\n    ### BEGIN SOLUTION\n    {solved[name][0]!r}  # {solved[name][1]}\n    ### END SOLUTION\n)"
+                for name in names
+            )
+        else:
+            arguments = ", ".join(f"{name}={name}" for name in names)
+            test = f'assert ex.verdict("{exercise}", {arguments}).status == "ok"'
+            cell.source += f"\n### BEGIN HIDDEN TESTS\n{test}\n### END HIDDEN TESTS"
     return nb
 
 
@@ -53,6 +120,10 @@ def check_target(path: Path, force: bool) -> None:
         raise ValueError(f"{path.parent} is not a folder; a copy is written into an existing one")
 
 
+def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
+    return nbformat.writes(nb).encode("utf-8")
+
+
 def write(path: Path, nb: nbformat.NotebookNode) -> Path:
     """Write a copy atomically: an interrupted write leaves no half notebook."""
-    return write_atomically(path, nbformat.writes(nb).encode("utf-8"))
+    return write_atomically(path, notebook_bytes(nb))

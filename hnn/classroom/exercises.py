@@ -1,28 +1,36 @@
-"""The exercises' network and their checks: each says right, or which mistake the answer looks like and a hint,
-but never the answer. Every expected value is read off an hnn trace of the network, none is computed here."""
+"""The exercises' tasks and their checks: each says right, or which mistake the answer looks like and a hint, but never
+the answer. Every expected value is read off an hnn trace of the student's network, none is computed here.
+
+The notebook's setup cell makes the checks for the network in its table, `ex = Checks(x1=1.5, …)`; the grader makes
+them for the network the roster gives the student, and judges what the sandbox captured with the same functions.
+"""
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
-import numbers
-import reprlib
+import warnings
 from typing import NamedTuple
 
-from hnn.config import Config
-from hnn.training import train
+import hnn
+from hnn.classroom.capture import answer as described
 
-# Not the walkthrough's values, so that no answer is printed anywhere a student reads first.
-NETWORK = Config(x1=1.5, x2=-0.5, w1=0.8, w2=-0.6, b=-0.25, target=0.25, learning_rate=0.1, epochs=10)
+# The committed copy's network: not the walkthrough's, so that no answer is printed anywhere a student reads first.
+NETWORK = hnn.Config(x1=1.5, x2=-0.5, w1=0.8, w2=-0.6, b=-0.25, target=0.25, learning_rate=0.1, epochs=10)
 SIGNIFICANT = 5  # the precision the notebook asks for
 CLOSE = 0.01  # off by less than this share of the quantity, yet not right: a value was rounded on the way
 GOAL_LOSS = 0.01  # exercise (e): the loss to get below within the network's epochs
+RATES = tuple(round(0.1 * k, 1) for k in range(1, 21))  # learning rates 0.1 … 2.0 that a key's answer to (e) is chosen from
 
-# Each exercise and the notebook variables that hold its answers, in the notebook's order.
-EXERCISES = {"a": ("n", "o"), "b": ("dL_db",), "c": ("loss",), "d": ("w1",), "e": ("learning_rate",)}
 
-_short = reprlib.Repr()  # a huge or long answer, such as 10**400, is shown cut down to one line
-_short.maxlong = _short.maxstring = _short.maxother = 40
+class Task(NamedTuple):
+    """One exercise: the notebook variables its answer cell leaves, and what kind of answer that is."""
+
+    names: tuple[str, ...]
+    kind: str = "value"  # the values the cell leaves in names; a task whose answer is code would name a function
+
+
+# Each exercise, by the letter of its check cell (its answer cell is "<letter>-answer"), in the notebook's order.
+TASKS = {"a": Task(("n", "o")), "b": Task(("dL_db",)), "c": Task(("loss",)), "d": Task(("w1",)), "e": Task(("learning_rate",))}
 
 
 class Mistake(NamedTuple):
@@ -33,8 +41,7 @@ class Mistake(NamedTuple):
     hint: str
 
 
-@dataclasses.dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     """One answer the notebook asks for."""
 
     name: str  # the notebook's variable
@@ -52,159 +59,181 @@ class Verdict(NamedTuple):
     feedback: str
 
 
-@functools.cache
-def _questions() -> dict[str, Question]:
-    """Every question, its expected value and its mistakes, read off traces of NETWORK."""
-    trace = train(NETWORK)
-    sigmoid = train(NETWORK.replace(activation="sigmoid"))
-    first, second = trace.epoch(1), trace.epoch(2)
-    x2, learning_rate, target = NETWORK.x2, NETWORK.learning_rate, NETWORK.target
-    step = second.updated.w1 - second.w1  # what epoch 2's update did to w1
-    questions = [
-        Question("n", first.n, abs(first.n), "", "n = x1*w1 + x2*w2 + b, with the values in the table.", (
-            Mistake(first.n - first.b, "the bias b is left out", "n adds b to the weighted inputs."),
-            Mistake(first.n - x2 * first.w2, "the x2*w2 term is left out", "both inputs count, each times its weight."),
-            Mistake(first.w1 + first.w2 + first.b, "the inputs x1 and x2 are left out", "each weight multiplies its input."),
-        )),
-        Question("o", first.o, abs(first.o), "", "o = tanh(n); math.tanh computes it.", (
-            Mistake(first.n, "n itself: the activation is left out", "o = tanh(n)."),
-            Mistake(sigmoid.epoch(1).o, "sigmoid(n), not tanh(n)", "this network's activation is tanh."),
-        )),
-        Question("dL_db", first.grad.b, abs(first.grad.b), "",
-                 "dL/db = dL/do * do/dn * dn/db, with dL/do = o - target, do/dn = 1 - o**2 and dn/db = 1.", (
-            Mistake(-first.grad.b, "the sign is flipped", "dL/do = o - target, not target - o."),
-            Mistake(2 * first.grad.b, "twice the gradient", "L = ½(o - target)², so dL/do = o - target, no factor 2."),
-            Mistake(first.grad.o, "dL/do alone: do/dn is left out", "the chain goes through n: multiply by do/dn."),
-            Mistake(first.local["do/dn"], "do/dn alone: dL/do is left out", "the chain starts at L: multiply by dL/do."),
-            Mistake(first.grad.o * (1 - first.o), "the wrong activation derivative, 1 - o",
-                    "tanh's derivative is 1 - tanh(n)**2 = 1 - o**2."),
-            Mistake(first.grad.o * first.o * (1 - first.o), "the wrong activation derivative, sigmoid's o*(1 - o)",
-                    "tanh's derivative is 1 - o**2."),
-        )),
-        Question("loss", second.loss, abs(second.loss), "",
-                 "with the updated w1, w2 and b: n = x1*w1 + x2*w2 + b, o = tanh(n), L = ½(o - target)².", (
-            Mistake(first.loss, "the loss before the update, not after it",
-                    "work out n and o again from the updated parameters."),
-            Mistake(2 * second.loss, "twice the loss", "L = ½(o - target)²: the ½ is part of it."),
-            Mistake(second.o, "o, not the loss", "the loss is ½(o - target)²."),
-            Mistake(second.o - target, "o - target, not the loss", "the loss is ½(o - target)²."),
-        )),
-        Question("w1", second.updated.w1, abs(step), " of the step",
-                 "new w1 = w1 - learning_rate * dL/dw1, and dL/dw1 = x1 * dL/dn.", (
-            Mistake(second.w1, "w1 before the update: no step taken", "new w1 = w1 - learning_rate * dL/dw1."),
-            Mistake(second.w1 - step, "a step in the wrong direction", "subtract the gradient: it points uphill."),
-            Mistake(second.w1 - learning_rate * second.grad.n, "the input factor x1 is left out",
-                    "dL/dw1 = dn/dw1 * dL/dn, and dn/dw1 = x1."),
-            Mistake(second.w1 - second.grad.w1, "the learning rate is left out",
-                    "the step is learning_rate * dL/dw1."),
-            Mistake(step, "the step alone, not w1 after it", "add the step to w1 before the update."),
-        )),
-    ]
-    return {q.name: q for q in questions}
-
-
-def _finite(value) -> bool:
-    """Whether value is a real number a float can hold: 10**400 is not, nor nan, True or '0.88'."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return False
-    try:
-        return math.isfinite(float(value))
-    except OverflowError:
-        return False
-
-
 def _rounds_to(value: float, expected: float, digits: int) -> bool:
     """Whether value is expected rounded to this many significant figures (or closer)."""
     unit = 10.0 ** (math.floor(math.log10(abs(expected))) - digits + 1)
     return abs(value - expected) <= unit / 2 * (1 + 1e-9)  # a hair over half a unit, for the float of a decimal
 
 
-def judge(name: str, answer) -> tuple[str, str]:
-    """The status and the feedback line for one answer; the feedback never holds the expected value."""
-    if answer is ...:
+class Checks:
+    """The exercises' checks for one network, given as hnn.Config's keywords: x1, x2, w1, w2, b, target, learning_rate,
+    epochs."""
+
+    def __init__(self, **network):
+        self.network = hnn.Config(**network)
+
+    def __repr__(self) -> str:
+        return f"Checks({', '.join(f'{k}={v!r}' for k, v in self.network.to_dict().items())})"
+
+    @functools.cached_property
+    def questions(self) -> dict[str, Question]:
+        """Every question, its expected value and its mistakes, read off traces of the network."""
+        trace = hnn.train(self.network)
+        with warnings.catch_warnings():  # a negative target is out of sigmoid's reach: its first epoch is all we need
+            warnings.simplefilter("ignore", hnn.UnreachableTargetWarning)
+            sigmoid = hnn.train(hnn.Config(**{**self.network.to_dict(), "activation": "sigmoid"}))
+        first, second = trace.epoch(1), trace.epoch(2)
+        x2, learning_rate, target = self.network.x2, self.network.learning_rate, self.network.target
+        step = second.updated.w1 - second.w1  # what epoch 2's update did to w1
+        questions = [
+            Question("n", first.n, abs(first.n), "", "n = x1*w1 + x2*w2 + b, with the values in the table.", (
+                Mistake(first.n - first.b, "the bias b is left out", "n adds b to the weighted inputs."),
+                Mistake(first.n - x2 * first.w2, "the x2*w2 term is left out", "both inputs count, each times its weight."),
+                Mistake(first.w1 + first.w2 + first.b, "the inputs x1 and x2 are left out", "each weight multiplies its input."),
+            )),
+            Question("o", first.o, abs(first.o), "", "o = tanh(n); math.tanh computes it.", (
+                Mistake(first.n, "n itself: the activation is left out", "o = tanh(n)."),
+                Mistake(sigmoid.epoch(1).o, "sigmoid(n), not tanh(n)", "this network's activation is tanh."),
+            )),
+            Question("dL_db", first.grad.b, abs(first.grad.b), "",
+                     "dL/db = dL/do * do/dn * dn/db, with dL/do = o - target, do/dn = 1 - o**2 and dn/db = 1.", (
+                Mistake(-first.grad.b, "the sign is flipped", "dL/do = o - target, not target - o."),
+                Mistake(2 * first.grad.b, "twice the gradient", "L = ½(o - target)², so dL/do = o - target, no factor 2."),
+                Mistake(first.grad.o, "dL/do alone: do/dn is left out", "the chain goes through n: multiply by do/dn."),
+                Mistake(first.local["do/dn"], "do/dn alone: dL/do is left out", "the chain starts at L: multiply by dL/do."),
+                Mistake(first.grad.o * (1 - first.o), "the wrong activation derivative, 1 - o",
+                        "tanh's derivative is 1 - tanh(n)**2 = 1 - o**2."),
+                Mistake(first.grad.o * first.o * (1 - first.o), "the wrong activation derivative, sigmoid's o*(1 - o)",
+                        "tanh's derivative is 1 - o**2."),
+            )),
+            Question("loss", second.loss, abs(second.loss), "",
+                     "with the updated w1, w2 and b: n = x1*w1 + x2*w2 + b, o = tanh(n), L = ½(o - target)².", (
+                Mistake(first.loss, "the loss before the update, not after it",
+                        "work out n and o again from the updated parameters."),
+                Mistake(2 * second.loss, "twice the loss", "L = ½(o - target)²: the ½ is part of it."),
+                Mistake(second.o, "o, not the loss", "the loss is ½(o - target)²."),
+                Mistake(second.o - target, "o - target, not the loss", "the loss is ½(o - target)²."),
+            )),
+            Question("w1", second.updated.w1, abs(step), " of the step",
+                     "new w1 = w1 - learning_rate * dL/dw1, and dL/dw1 = x1 * dL/dn.", (
+                Mistake(second.w1, "w1 before the update: no step taken", "new w1 = w1 - learning_rate * dL/dw1."),
+                Mistake(second.w1 - step, "a step in the wrong direction", "subtract the gradient: it points uphill."),
+                Mistake(second.w1 - learning_rate * second.grad.n, "the input factor x1 is left out",
+                        "dL/dw1 = dn/dw1 * dL/dn, and dn/dw1 = x1."),
+                Mistake(second.w1 - second.grad.w1, "the learning rate is left out",
+                        "the step is learning_rate * dL/dw1."),
+                Mistake(step, "the step alone, not w1 after it", "add the step to w1 before the update."),
+            )),
+        ]
+        return {q.name: q for q in questions}
+
+    def final_loss(self, learning_rate: float) -> float:
+        """The loss after the network's epochs with this learning rate."""
+        return hnn.train(hnn.Config(**{**self.network.to_dict(), "learning_rate": learning_rate})).final.loss
+
+    def learning_rates(self, enough: int = len(RATES)) -> list[float]:
+        """The learning rates of RATES that answer exercise (e), the loss getting below GOAL_LOSS within the epochs:
+        all of them, or the first `enough` found."""
+        found = []
+        for rate in RATES:
+            if len(found) < enough and self.final_loss(rate) < GOAL_LOSS:
+                found.append(rate)
+        return found
+
+    def judge(self, name: str, entry: dict) -> tuple[str, str]:
+        """The status and the feedback line for one answer, described as capture.answer() describes it; the feedback
+        never holds the expected value, nor more of the answer than capture.WIDTH characters."""
+        not_a_number = _not_a_number(name, entry)
+        if not_a_number:
+            return not_a_number
+        if name == "learning_rate":
+            return self._learning_rate(entry["number"])
+        question = self.questions[name]  # trained only now: a placeholder or a word needs no network
+        value, expected = entry["number"], question.expected
+        if _rounds_to(value, expected, SIGNIFICANT):
+            return "ok", f"✓ {name} is right"
+        coarse = [d for d in range(1, SIGNIFICANT) if float(f"{expected:.{d}g}") == value]
+        if coarse:
+            return "wrong", (
+                f"✗ {name} is right to {coarse[-1]} significant figures, but the exercise asks for {SIGNIFICANT}:"
+                f" keep more digits (print({name}) shows them all)"
+            )
+        error = abs(value - expected)
+        near = [m for m in question.mistakes if abs(value - m.value) <= CLOSE * question.size and abs(value - m.value) < error]
+        if near:
+            mistake = min(near, key=lambda m: abs(value - m.value))
+            return "wrong", f"✗ {name} looks like {mistake.looks_like}. Hint: {mistake.hint}"
+        if error <= CLOSE * question.size:
+            return "wrong", (
+                f"✗ {name} looks like a value was rounded too early: it is close, but not right to {SIGNIFICANT}"
+                " significant figures. Hint: keep every digit until the end, in variables rather than copied numbers."
+            )
+        if value * expected < 0:
+            return "wrong", f"✗ {name} has the wrong sign. Hint: {question.hint}"
+        direction = "too high" if value > expected else "too low"
+        off = error / question.size  # relative to the quantity asked for, so it tells the size of the mistake
+        return "wrong", f"✗ {name} is {direction}, off by about {off:.0%}{question.size_name}. Hint: {question.hint}"
+
+    def _learning_rate(self, learning_rate: float) -> tuple[str, str]:
+        """Exercise (e): trains the network with the answer and says whether the loss got below GOAL_LOSS, or why not."""
+        try:
+            trace = hnn.train(hnn.Config(**{**self.network.to_dict(), "learning_rate": learning_rate}))
+        except ValueError as error:  # the Config's own message says what a learning rate must be
+            return "wrong", f"✗ {error}"
+        epochs, losses, shown = self.network.epochs, trace.losses(), f"{learning_rate:g}"
+        if losses[-1] < GOAL_LOSS:
+            return "ok", f"✓ right: with learning_rate = {shown} the loss after {epochs} epochs is {losses[-1]:.2g}"
+        if all(later < earlier for earlier, later in zip(losses, losses[1:])):
+            hint = "the loss falls every epoch, but too slowly: try a larger learning rate."
+        else:
+            hint = "the loss rose at least once, so the steps overshoot: try a smaller learning rate."
+        return "wrong", (
+            f"✗ with learning_rate = {shown} the loss after {epochs} epochs is {losses[-1]:.2g},"
+            f" not below {GOAL_LOSS}. Hint: {hint}"
+        )
+
+    def judged(self, exercise: str, entries: dict) -> list[tuple[str, str, str]]:
+        """Each answer of one exercise, judged: (name, status, feedback line)."""
+        return [(name, *self.judge(name, entries[name])) for name in TASKS[exercise].names]
+
+    def verdict(self, exercise: str, **answers) -> Verdict:
+        """One exercise judged: wrong if any answer is wrong, else unanswered if any is missing, else ok."""
+        judged = self.judged(exercise, {name: described(value) for name, value in answers.items()})
+        return Verdict(overall(status for _, status, _ in judged), "\n".join(line for _, _, line in judged))
+
+    def check_n_and_o(self, n, o) -> None:
+        """Exercise (a): the forward pass of epoch 1."""
+        print(self.verdict("a", n=n, o=o).feedback)
+
+    def check_dL_db(self, dL_db) -> None:
+        """Exercise (b): the gradient of the loss with respect to b in epoch 1."""
+        print(self.verdict("b", dL_db=dL_db).feedback)
+
+    def check_loss(self, loss) -> None:
+        """Exercise (c): the loss after epoch 1's update."""
+        print(self.verdict("c", loss=loss).feedback)
+
+    def check_w1(self, w1) -> None:
+        """Exercise (d): w1 after epoch 2's update."""
+        print(self.verdict("d", w1=w1).feedback)
+
+    def check_learning_rate(self, learning_rate) -> None:
+        """Exercise (e): a learning rate that brings the loss below GOAL_LOSS within the network's epochs."""
+        print(self.verdict("e", learning_rate=learning_rate).feedback)
+
+
+def _not_a_number(name: str, entry: dict) -> tuple[str, str] | None:
+    """The status and feedback of an answer that is no number: never set, still `...`, or of another type."""
+    if "unset" in entry:
+        return "unanswered", f"✗ {name} is not set: its answer cell must assign it"
+    if "placeholder" in entry:
         return "unanswered", f"Not answered yet: replace the ... of {name} with your answer, then run that cell and this one"
-    if not _finite(answer):
-        return "wrong", f"✗ {name} should be a finite number, got {_short.repr(answer)}"
-    question = _questions()[name]  # trained only now: a placeholder or a word needs no network
-    value, expected = float(answer), question.expected
-    if _rounds_to(value, expected, SIGNIFICANT):
-        return "ok", f"✓ {name} is right"
-    coarse = [d for d in range(1, SIGNIFICANT) if float(f"{expected:.{d}g}") == value]
-    if coarse:
-        return "wrong", (
-            f"✗ {name} is right to {coarse[-1]} significant figures, but the exercise asks for {SIGNIFICANT}:"
-            f" keep more digits (print({name}) shows them all)"
-        )
-    error = abs(value - expected)
-    near = [m for m in question.mistakes if abs(value - m.value) <= CLOSE * question.size and abs(value - m.value) < error]
-    if near:
-        mistake = min(near, key=lambda m: abs(value - m.value))
-        return "wrong", f"✗ {name} looks like {mistake.looks_like}. Hint: {mistake.hint}"
-    if error <= CLOSE * question.size:
-        return "wrong", (
-            f"✗ {name} looks like a value was rounded too early: it is close, but not right to {SIGNIFICANT}"
-            " significant figures. Hint: keep every digit until the end, in variables rather than copied numbers."
-        )
-    if value * expected < 0:
-        return "wrong", f"✗ {name} has the wrong sign. Hint: {question.hint}"
-    direction = "too high" if value > expected else "too low"
-    off = error / question.size  # relative to the quantity asked for, so it tells the size of the mistake
-    return "wrong", f"✗ {name} is {direction}, off by about {off:.0%}{question.size_name}. Hint: {question.hint}"
+    if "number" not in entry:
+        return "wrong", f"✗ {name} should be a finite number, got {entry['shown']}"
+    return None
 
 
-def _learning_rate(learning_rate) -> tuple[str, str]:
-    """Exercise (e): trains NETWORK with the answer and says whether the loss got below GOAL_LOSS, or why not."""
-    if learning_rate is ...:
-        return "unanswered", (
-            "Not answered yet: replace the ... of learning_rate with your answer, then run that cell and this one"
-        )
-    try:
-        trace = train(NETWORK.replace(learning_rate=learning_rate))
-    except ValueError as error:  # the Config's own message says what a learning rate must be
-        return "wrong", f"✗ {error}"
-    epochs, losses = NETWORK.epochs, trace.losses()
-    if losses[-1] < GOAL_LOSS:
-        return "ok", f"✓ right: with learning_rate = {learning_rate!r} the loss after {epochs} epochs is {losses[-1]:.2g}"
-    if all(later < earlier for earlier, later in zip(losses, losses[1:])):
-        hint = "the loss falls every epoch, but too slowly: try a larger learning rate."
-    else:
-        hint = "the loss rose at least once, so the steps overshoot: try a smaller learning rate."
-    return "wrong", (
-        f"✗ with learning_rate = {learning_rate!r} the loss after {epochs} epochs is {losses[-1]:.2g},"
-        f" not below {GOAL_LOSS}. Hint: {hint}"
-    )
-
-
-def verdict(exercise: str, **answers) -> Verdict:
-    """One exercise judged: wrong if any answer is wrong, else unanswered if any is missing, else ok."""
-    if exercise == "e":
-        return Verdict(*_learning_rate(answers["learning_rate"]))
-    judged = [judge(name, answers[name]) for name in EXERCISES[exercise]]
-    statuses = {status for status, _ in judged}
-    status = next(s for s in ("wrong", "unanswered", "ok") if s in statuses)
-    return Verdict(status, "\n".join(line for _, line in judged))
-
-
-def check_n_and_o(n, o) -> None:
-    """Exercise (a): the forward pass of epoch 1."""
-    print(verdict("a", n=n, o=o).feedback)
-
-
-def check_dL_db(dL_db) -> None:
-    """Exercise (b): the gradient of the loss with respect to b in epoch 1."""
-    print(verdict("b", dL_db=dL_db).feedback)
-
-
-def check_loss(loss) -> None:
-    """Exercise (c): the loss after epoch 1's update."""
-    print(verdict("c", loss=loss).feedback)
-
-
-def check_w1(w1) -> None:
-    """Exercise (d): w1 after epoch 2's update."""
-    print(verdict("d", w1=w1).feedback)
-
-
-def check_learning_rate(learning_rate) -> None:
-    """Exercise (e): a learning rate that brings the loss below GOAL_LOSS within the network's epochs."""
-    print(verdict("e", learning_rate=learning_rate).feedback)
+def overall(statuses) -> str:
+    """An exercise's status from its answers': wrong if any is, else unanswered if any is, else ok."""
+    statuses = set(statuses)
+    return next(s for s in ("wrong", "unanswered", "ok") if s in statuses)

@@ -41,7 +41,8 @@ def _repository(repo: str) -> tuple[str, str]:
 
 
 def binder_link(repo: str, branch: str) -> str:
-    """mybinder.org builds environment.yml from the repository at branch, then opens the walkthrough in JupyterLab."""
+    """mybinder.org builds binder/ (its pinned requirements.txt) from the repository at branch, then opens the
+    walkthrough in JupyterLab."""
     url, _ = _repository(repo)
     parts = urlsplit(url)
     if parts.netloc.lower() in ("github.com", "www.github.com"):  # Binder's short form: owner/name

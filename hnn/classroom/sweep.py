@@ -32,7 +32,7 @@ from jupyter_core.utils import ensure_event_loop
 from nbclient.exceptions import DeadKernelError
 from tqdm import tqdm
 
-from hnn.classroom import strict_yaml
+from hnn.classroom import jobs_limit, strict_yaml
 from hnn.classroom.links import WALKTHROUGH
 from hnn.config import Config, excerpt
 from hnn.files import check_targets, create, directory, write_all, write_atomically
@@ -213,20 +213,6 @@ def check_size(runs: list[Job], allow_long: bool) -> None:
             f"{len(runs)} runs with {epochs} epochs in all take long (beyond {LONG_RUNS} runs or {LONG_EPOCHS} epochs);"
             " pass --allow-long to start them"
         )
-
-
-def jobs_limit(jobs) -> int:
-    """How many runs may execute at once: --jobs as a whole number of at least 1, or one per core when None."""
-    if jobs is None:
-        return os.cpu_count() or 1
-    accepted = f"--jobs must be a whole number of at least 1, got {jobs!r}"
-    try:
-        number = int(jobs)
-    except (TypeError, ValueError):
-        raise ValueError(accepted) from None
-    if isinstance(jobs, (bool, float)) or number < 1:
-        raise ValueError(accepted)
-    return number
 
 
 def sweep(

@@ -122,6 +122,10 @@ def classroom_links(args: argparse.Namespace) -> None:
 def worksheet(args: argparse.Namespace) -> int:
     from hnn.views import worksheet  # here, like sweep: the other commands need not import it
 
+    if args.roster is not None:
+        return worksheets_for_a_class(args)
+    if args.secret_file or args.keys:
+        raise ValueError("--secret-file and --keys go with --roster: each student's own worksheet")
     config = config_from(args)
     epoch = worksheet.check_epoch(args.epoch, config.epochs)  # before training: a bad --epoch costs no time
     with warnings.catch_warnings():  # config_from has said any warning once
@@ -133,6 +137,22 @@ def worksheet(args: argparse.Namespace) -> int:
         print(f"hnn worksheet: error: cannot write to {args.out}: {error.strerror or error}", file=sys.stderr)
         return 1
     print(f"wrote {', '.join(str(path) for path in paths)}")
+    return 0
+
+
+def worksheets_for_a_class(args: argparse.Namespace) -> int:
+    """`hnn worksheet --roster`: each student's own network, epoch --epoch, one PDF each, and the keys apart."""
+    from hnn.classroom import variants
+
+    given = [f"--{name.replace('_', '-')}" for name in Config().to_dict() if getattr(args, name) is not None]
+    if given:
+        raise ValueError(f"{given[0]} cannot go with --roster, which gives each student a network of their own")
+    if args.secret_file is None:
+        raise ValueError("--roster needs --secret-file: the file of the secret each student's network is drawn with")
+    count = variants.write_worksheets(args.roster, args.secret_file, args.out, args.keys, args.assignment, args.epoch,
+                                      args.force)
+    keys = f", and their answer pages to {os.path.join(args.keys, '')}" if args.keys else ""
+    print(f"wrote {count} worksheets to {os.path.join(args.out, '')}{keys}")
     return 0
 
 
@@ -153,16 +173,17 @@ EXAMPLES = {
   hnn diagrams --out graph --view graph --format svg the computation graph, SVG only""",
     "worksheet": """examples:
   hnn worksheet --out sheets                             epoch 1 of the original notebook's run
-  hnn worksheet --out sheets --epoch 3 --learning-rate 0.5""",
+  hnn worksheet --out sheets --epoch 3 --learning-rate 0.5
+  hnn worksheet --roster roster.csv --secret-file course.secret --out sheets --keys keys""",
     "notebooks": """The walkthrough, the exercises and every other notebook installed with hnn, ready for JupyterLab;
 each kernel starts in DIR and needs only hnn.
 
 examples:
   hnn notebooks hnn-notebooks && jupyter lab hnn-notebooks
   hnn notebooks . --force                   put fresh copies over edited ones""",
-    "classroom-links": """Binder builds environment.yml from the repository and opens the walkthrough; nobody installs
-anything. A JupyterHub with nbgitpuller (and hnn) installed clones the repository into each student's home on
-the first click and merges updates on later clicks, keeping the student's changes.
+    "classroom-links": """Binder builds binder/ (pinned versions, the CPU build of torch) and opens the walkthrough;
+nobody installs anything. A JupyterHub with nbgitpuller (and hnn) installed clones the repository into each
+student's home on the first click and merges updates on later clicks, keeping the student's changes.
 
 examples:
   hnn classroom-links --repo https://github.com/you/hnn
@@ -208,50 +229,126 @@ examples:
 OUT_HELP = "directory to write into (created if missing)"
 # `hnn exercises` and `hnn grade`: the exercises notebook for a class, and grading the class's copies of it.
 def exercises(args: argparse.Namespace) -> int:
-    from hnn.classroom import course  # nbgrader, which makes the copies, is needed by this command alone
+    from hnn.classroom import course
 
-    targets = [(path, student) for path, student in ((args.student, True), (args.solutions, False)) if path]
+    if args.roster is not None:
+        return exercises_for_a_class(args)
+    if args.secret_file or args.out or args.keys:
+        raise ValueError("--secret-file, --out and --keys go with --roster: each student's own copy")
+    targets = [(path, copy) for path, copy in ((args.student, course.student_copy), (args.solutions, course.key)) if path]
     if not targets:
-        raise ValueError("give --student OUT.ipynb, --solutions OUT.ipynb or both")
+        raise ValueError("give --student OUT.ipynb, --solutions OUT.ipynb or both, or --roster for a class")
     for path, _ in targets:
         course.check_target(path, args.force)
-    try:
-        copies = [(path, course.copy(student)) for path, student in targets]
-    except course.NbgraderMissing as error:
-        print(f"hnn exercises: error: {error}", file=sys.stderr)
-        return 1
-    for path, nb in copies:
-        course.write(path, nb)
+    for path, copy in targets:
+        course.write(path, copy())
         print(f"wrote {path}")
     return 0
 
 
-def grade(args: argparse.Namespace) -> int:
-    from hnn.classroom.grade import grade_all, timeout  # nbclient starts kernels; only `hnn grade` needs it
+def exercises_for_a_class(args: argparse.Namespace) -> int:
+    """`hnn exercises --roster`: each student's copy on a network of their own, and with --keys each one's key."""
+    from hnn.classroom import variants
 
-    return grade_all(args.submission, args.out, timeout(args.timeout))
+    if args.student or args.solutions:
+        raise ValueError("--student and --solutions write the shared copy; with --roster, --out and --keys take their place")
+    if args.secret_file is None or args.out is None:
+        raise ValueError("--roster needs --secret-file (the secret each student's network is drawn with) and --out DIR")
+    count = variants.write_exercises(args.roster, args.secret_file, args.out, args.keys, args.assignment, args.force)
+    keys = f", and their keys to {os.path.join(args.keys, '')}" if args.keys else ""
+    print(f"wrote {count} student copies to {os.path.join(args.out, '')}{keys}")
+    return 0
+
+
+def grade(args: argparse.Namespace) -> int:
+    from hnn.classroom import jobs_limit
+    from hnn.classroom.grade import NoSandbox, grade_class, timeout
+
+    if args.roster is None or args.secret_file is None:
+        raise ValueError("grading needs --roster ROSTER.csv and --secret-file FILE: each student's network comes from them")
+    seconds, jobs = timeout(args.timeout), jobs_limit(args.jobs)
+    try:
+        return grade_class(args.roster, args.secret_file, args.submission, args.out, assignment=args.assignment, jobs=jobs,
+                           seconds=seconds, feedback=args.feedback, lms=tuple(args.lms or ()), unsafe=args.unsafe)
+    except NoSandbox as error:  # the machine, not the input
+        print(f"hnn grade: error: {error}", file=sys.stderr)
+        return 1
+
+
+def add_class_options(parser: argparse.ArgumentParser, assignment: str) -> None:
+    """--roster, --secret-file and --assignment: what each student's own network is drawn from."""
+    parser.add_argument("--roster", type=Path, metavar="ROSTER.csv",
+                        help="the class: a CSV file with a student_id column and, if you like, a name column")
+    parser.add_argument("--secret-file", type=Path, metavar="FILE",
+                        help="a file of at least 16 random bytes that only you keep; make one with: "
+                             "python3 -c \"import secrets; print(secrets.token_hex(32))\" > FILE")
+    parser.add_argument("--assignment", default=assignment, metavar="NAME",
+                        help=f"what the networks are drawn for: the same name gives the same networks (default {assignment})")
+
+
+EXERCISES_EPILOG = """examples:
+  hnn exercises --student exercises.ipynb                the shared copy (notebooks/exercises.ipynb)
+  hnn exercises --solutions key.ipynb                    its key, in nbgrader's solution regions
+  hnn exercises --roster roster.csv --secret-file course.secret --out copies --keys keys
+                                                         copies/<student_id>.ipynb, each on a network of its own"""
+
+GRADE_EPILOG = """Each submission is matched to its student by its file name (<student_id>.ipynb) or the nearest folder
+above it named by a student_id (nbgrader's submitted/<student_id>/<assignment>/). Its cells run in a bubblewrap
+sandbox of their own: no network, none of your files but the Python that runs hnn, read-only, and limits on
+time, memory, processes and output. The answers each answer cell leaves are judged here, against the network
+the roster and the secret give that student, whatever the notebook's own numbers say.
+
+files written:
+  OUT.csv                 student_id, name, the points of each exercise, total, max, status, note
+  OUT.canvas.csv          with --lms canvas: Canvas's gradebook import (students by SIS User ID)
+  OUT.moodle.csv          with --lms moodle: Moodle's CSV grade import (map ID number to the users)
+  feedback/<id>.html      each student's feedback, exercise by exercise (--feedback DIR elsewhere)
+
+exit status:
+  0  every submission ran to its end
+  1  some did not (each has one line on stderr and its row says why), or no sandbox can be made here
+  2  bad input: nothing was run and nothing written
+
+examples:
+  hnn grade --roster roster.csv --secret-file course.secret submitted/ --out grades.csv --lms canvas
+  hnn grade --roster roster.csv --secret-file course.secret alice.ipynb bob.ipynb --out grades.csv --jobs 4"""
 
 
 def add_course_commands(commands) -> None:
     exercises_parser = commands.add_parser(
-        "exercises", help="write the exercises notebook's student copy or solutions copy",
-        description="Write the exercises notebook's student copy (answers replaced by ..., hidden tests removed)"
-        " or its solutions copy (the nbgrader source, for generate_assignment). Needs nbgrader: pip install 'hnn[course]'.",
+        "exercises", help="write the exercises notebook: the shared copy and its key, or a copy for each student",
+        description="Write the exercises notebook's student copy (answers replaced by ...) or its key (answers in"
+        " nbgrader's solution regions, hidden tests in the checks), or, with --roster, a copy and a key for each"
+        " student on a network of their own.",
+        epilog=EXERCISES_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    exercises_parser.add_argument("--student", type=Path, metavar="OUT.ipynb", help="write the student copy here")
-    exercises_parser.add_argument("--solutions", type=Path, metavar="OUT.ipynb", help="write the solutions copy here")
-    exercises_parser.add_argument("--force", action="store_true", help="overwrite a file that exists")
+    exercises_parser.add_argument("--student", type=Path, metavar="OUT.ipynb", help="write the shared student copy here")
+    exercises_parser.add_argument("--solutions", type=Path, metavar="OUT.ipynb", help="write the shared copy's key here")
+    add_class_options(exercises_parser, "exercises")
+    exercises_parser.add_argument("--out", type=Path, metavar="DIR", help="with --roster: the students' copies go here")
+    exercises_parser.add_argument("--keys", type=Path, metavar="DIR", help="with --roster: their keys go here, apart")
+    exercises_parser.add_argument("--force", action="store_true", help="overwrite files that exist")
     exercises_parser.set_defaults(handler=exercises, parser=exercises_parser)
     grade_parser = commands.add_parser(
-        "grade", help="run each submitted exercises notebook in its own kernel and write grades.csv",
-        description="Execute each submission in a kernel of its own, with a time limit, and judge the answers it"
-        " leaves: one CSV row per submission and exercise (submission, exercise, status, feedback).",
+        "grade", help="grade a class's exercises, each submission in a sandbox, into a gradebook CSV",
+        description="Run each submitted exercises notebook in a sandbox of its own and judge the answers its answer"
+        " cells leave against the student's own network: grades.csv, the LMS layouts and a feedback page per student.",
+        epilog=GRADE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     grade_parser.add_argument("submission", nargs="+", type=Path, metavar="SUBMISSION",
-                              help="a submitted notebook, or a folder of them")
-    grade_parser.add_argument("--out", required=True, type=Path, metavar="FILE.csv", help="the grades to write")
+                              help="a submitted notebook, or a folder of them (searched below)")
+    add_class_options(grade_parser, "exercises")
+    grade_parser.add_argument("--out", required=True, type=Path, metavar="OUT.csv", help="the gradebook to write")
+    grade_parser.add_argument("--lms", action="append", choices=("canvas", "moodle"),
+                              help="also write that system's import layout beside --out; give it twice for both")
+    grade_parser.add_argument("--feedback", type=Path, metavar="DIR",
+                              help="the folder of feedback pages (default: feedback/ beside --out)")
+    grade_parser.add_argument("--jobs", metavar="N",
+                              help="at most N submissions at once, a whole number of at least 1 (default: one per core)")
     grade_parser.add_argument("--timeout", default="120", metavar="SECONDS",
                               help="how long one submission may run, all its cells together (default 120)")
+    grade_parser.add_argument("--unsafe", action="store_true",
+                              help="where no sandbox can be made: run each submission as a plain process with your rights")
     grade_parser.set_defaults(handler=grade, parser=grade_parser)
 
 
@@ -321,6 +418,11 @@ def parser() -> Parser:
     worksheet_parser.add_argument("--out", required=True, metavar="DIR", help=OUT_HELP)
     add_hyperparameters(worksheet_parser)
     worksheet_parser.add_argument("--epoch", default="1", metavar="K", help="the epoch to fill in, from 1 (default 1)")
+    group = worksheet_parser.add_argument_group(
+        "a class (DIR/<student_id>.pdf for each student on the roster, on a network of their own)")
+    add_class_options(group, "worksheet")
+    group.add_argument("--keys", metavar="DIR", help="with --roster: the answer pages go here, apart from --out")
+    group.add_argument("--force", action="store_true", help="with --roster: overwrite files that exist")
     worksheet_parser.set_defaults(handler=worksheet)
     notebooks_parser = command("notebooks", "copy the notebooks installed with hnn into a folder",
                                "Copy the notebooks installed with hnn into DIR (created if missing).", EXAMPLES["notebooks"])
