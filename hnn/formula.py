@@ -104,9 +104,13 @@ def written(value: Value, style: Style, numbers: Mapping[Value, float] | None = 
 
 def product(factors: list[Value], style: Style, sign: str, numbers: Mapping[Value, float] | None = None) -> str:
     """Factors written side by side with sign between them, each in parentheses where it binds more loosely than a
-    product: (o − target) · (1 − o²) · x1."""
-    written = [_written(factor, style, numbers) for factor in factors]
-    return sign.join(f"({text})" if precedence < PRODUCT else text for text, precedence in written)
+    product, or is a quotient after the first: (o − target) · (1 − o²) · x1, sign(o − t) · (1 / (1 + |n|)²)."""
+    parts = []
+    for i, factor in enumerate(factors):
+        text, precedence = _written(factor, style, numbers)
+        quotient = i > 0 and factor.op is not None and factor.op.name == "÷" and factor.name is None
+        parts.append(f"({text})" if precedence < PRODUCT or quotient else text)
+    return sign.join(parts)
 
 
 def formula(value: Value, style: Style, numbers: Mapping[Value, float] | None = None) -> str:

@@ -146,7 +146,8 @@ class _Recorder:
             return [Run(c, state) for c, state in zip(self.configs, states)]
         table.update(checks)
         runs = {name: column.T.contiguous().numpy() for name, column in table.items()}  # [run, epoch]: a row a run
-        return [Trace(c, Epochs(c, {name: array("d", numbers[r].tobytes()) for name, numbers in runs.items()}), state)
+        # From a list, an array takes 8 bytes a number and no more; from bytes, it keeps room to grow.
+        return [Trace(c, Epochs(c, {name: array("d", numbers[r].tolist()) for name, numbers in runs.items()}), state)
                 for r, (c, state) in enumerate(zip(self.configs, states))]
 
 
