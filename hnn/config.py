@@ -12,6 +12,7 @@ import warnings
 from hnn.graph import Graph, Network
 from hnn.lessons import neuron
 from hnn.ops import ACTIVATIONS, Op, sub
+from hnn.rules import Rule, gradient_descent
 
 LIMIT = 1e6  # with MAX_LEARNING_RATE, keeps every value of every activation finite (relu peaks near 1e66)
 MAX_LEARNING_RATE = 100.0
@@ -31,11 +32,19 @@ class Config:
 
     def __init__(self, network: Network | None = None, /, **settings):
         net = network or neuron
-        accepted = (*net.kinds, *DEFAULTS, *net.options)
+        rule = settings.get("update", gradient_descent)
+        if not isinstance(rule, Rule):
+            raise ValueError(f"update must be an update rule (hnn.gradient_descent, or a function declared with @hnn.update), got"
+                             f" {excerpt(rule)}")
+        accepted = (*net.kinds, *DEFAULTS, *net.options, "update", *rule.settings)
         unknown = [name for name in settings if name not in accepted]
         if unknown:
             raise ValueError(f"unknown hyperparameter {excerpt(unknown[0])}; accepted: {', '.join(accepted)}")
-        given = {**net.defaults, **DEFAULTS, **net.options, **settings}
+        given = {**net.defaults, **DEFAULTS, **net.options, **rule.settings, **settings}
+        unset = [name for name in net.kinds if name not in given]
+        if unset:
+            raise ValueError(f"{unset[0]} has no value: the network gives it none, so give it one (Config({unset[0]}=…),"
+                             " or in the Parameters cell)")
         checked = {name: _leaf(name, given[name]) for name in net.kinds}
         checked["learning_rate"] = _number("learning_rate", given["learning_rate"])
         if not 0 < checked["learning_rate"] <= MAX_LEARNING_RATE:
@@ -43,6 +52,8 @@ class Config:
                              f" got {checked['learning_rate']!r}")
         checked["epochs"] = whole("epochs", given["epochs"], 0, MAX_EPOCHS)
         checked.update({name: _option(name, given[name], default) for name, default in net.options.items()})
+        checked["update"] = rule
+        checked.update({name: _number(name, given[name]) for name in rule.settings})
         object.__setattr__(self, "network", net)
         object.__setattr__(self, "_settings", checked)
         _warn_unreachable(self)
@@ -52,7 +63,9 @@ class Config:
             value = object.__getattribute__(self, "_settings")[name]
         except (KeyError, AttributeError):
             raise AttributeError(f"a Config has no {name!r}") from None
-        return value.name if isinstance(value, Op) else value
+        if isinstance(value, (Op, Rule)):
+            return value.name
+        return value.__name__ if callable(value) else value  # an activation written as a function: by its name
 
     def __setattr__(self, name, value):
         raise AttributeError("a Config cannot change: config.replace(name=value) makes another")
@@ -63,23 +76,38 @@ class Config:
         return self.network.graph(**{name: self._settings[name] for name in self.network.options})
 
     @property
+    def rule(self) -> Rule:
+        """The update rule: how each parameter steps."""
+        return self._settings["update"]
+
+    @property
+    def rule_settings(self) -> dict[str, float]:
+        """The update rule's hyperparameters beside the learning rate (momentum's beta)."""
+        return {name: self._settings[name] for name in self.rule.settings}
+
+    @property
     def leaves(self) -> dict[str, float]:
         """Where each leaf starts: inputs, parameters and constants, in the network's order."""
         return {name: self._settings[name] for name in self.network.kinds}
 
     def to_dict(self) -> dict:
-        """Every setting as a plain value: the leaves, learning_rate, epochs, then the options (an activation by name)."""
-        return {name: getattr(self, name) for name in self._settings}
+        """Every setting as a plain value: the leaves, learning_rate, epochs, the options (an activation by name), then
+        the update rule by name and its hyperparameters, unless it is plain gradient descent."""
+        default = self.rule.name == gradient_descent.name  # hnn's, or the walkthrough's own cell of it
+        return {name: getattr(self, name) for name in self._settings if name != "update" or not default}
 
     def replace(self, **changes) -> Config:
-        """This run with some settings changed, checked again."""
-        return Config(self.network, **{**self._settings, **changes})
+        """This run with some settings changed, checked again; another update rule comes with its own hyperparameters."""
+        kept = {name: value for name, value in self._settings.items() if "update" not in changes or name not in
+                self.rule.settings}
+        return Config(self.network, **{**kept, **changes})
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, Config) and (self.network, self.to_dict()) == (other.network, other.to_dict())
+        return isinstance(other, Config) and (self.network, self.rule, self.to_dict()) == (other.network, other.rule,
+                                                                                             other.to_dict())
 
     def __hash__(self) -> int:
-        return hash((self.network, tuple(self.to_dict().items())))
+        return hash((self.network, self.rule, tuple(self.to_dict().items())))
 
     def __repr__(self) -> str:
         net = "" if self.network is neuron else f"{self.network.name}, "
@@ -120,9 +148,10 @@ def whole(name: str, value, low: int, high: int) -> int:
 
 
 def _option(name: str, value, default):
-    """A network's option, of its default's kind: an activation (by name, or an activation of one's own), a switch."""
+    """A network's option, of its default's kind: an activation (by name, an operation, or a function of a value written
+    with operations, softsign's n / (1 + abs(n))), a switch."""
     if isinstance(default, Op):
-        if isinstance(value, Op) and value.activation:
+        if isinstance(value, Op) or callable(value) and not isinstance(value, type):
             return value
         if isinstance(value, str) and value in ACTIVATIONS:
             return ACTIVATIONS[value]

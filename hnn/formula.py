@@ -14,6 +14,7 @@ PRODUCT = 2  # the precedence of a product
 FUNCTION = 9  # an operation written as a function, tanh(n), |n|: its operands stand in its own brackets
 FRACTIONS = {0.5: ("½", r"\tfrac{1}{2}")}  # numbers written in the network that a reader knows by another shape
 HYPERPARAMETERS = {"learning_rate": ("lr", r"\eta")}  # a hyperparameter's name in the log, and in LaTeX
+GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "lambda", "mu", "rho", "tau"}  # names LaTeX writes as letters
 
 
 def num(x: float) -> str:
@@ -39,9 +40,14 @@ def factor(text: str) -> str:
 
 def symbol(name: str) -> str:
     """A name as LaTeX writes it: x1 → x_1, nh1 → n_{h1}, v_w1 → v_{w1}, dL/dw1 → ∂L/∂w_1 as a fraction, do/dn → do/dn
-    as a fraction, learning_rate → η; a longer word upright."""
+    as a fraction, learning_rate → η, beta → β; a longer word upright; a value an update rule computes by the name it
+    takes once assigned (new v_w1 → v_{w1}), as v ← β·v + ∂L/∂w reads."""
     if name in HYPERPARAMETERS:
         return HYPERPARAMETERS[name][1]
+    if name in GREEK:
+        return "\\" + name
+    if name.startswith("new "):
+        return symbol(name.removeprefix("new "))
     if "/" in name:  # a derivative: dL/dw1, or a local one, do/dn
         top, bottom = name.split("/")
         if top == "dL":
@@ -56,10 +62,11 @@ def symbol(name: str) -> str:
 
 
 def code_name(name: str) -> str:
-    """A name as the original notebook's code wrote it: learning_rate → lr, dL/dw1 → w1.grad."""
+    """A name as the original notebook's code wrote it: learning_rate → lr, dL/dw1 → w1.grad; and a value an update
+    rule computes by the name it takes once assigned: new v_w1 → v_w1."""
     if name in HYPERPARAMETERS:
         return HYPERPARAMETERS[name][0]
-    return f"{name[4:]}.grad" if name.startswith("dL/d") else name
+    return f"{name[4:]}.grad" if name.startswith("dL/d") else name.removeprefix("new ")
 
 
 def _literal(x: float, shape: int | None) -> str:

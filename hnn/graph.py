@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from hnn.formula import TEXT, formula
-from hnn.ops import ACTIVATIONS, NetworkError, Op, Value, add, literal, mul, neg, power, sub
+from hnn.ops import ACTIVATIONS, NetworkError, Op, Value, add, div, literal, mul, neg, power, sub
 
 KINDS = ("input", "parameter", "constant")  # a network's leaves: data, what training changes, what it compares with
 
@@ -49,15 +49,18 @@ class Network:
         self.function, self.name, self.symbols = function, function.__name__, symbols
         self.__doc__ = function.__doc__
         arguments = inspect.signature(function).parameters
-        missing = [name for name, argument in arguments.items() if argument.default is inspect.Parameter.empty]
+        empty = inspect.Parameter.empty
+        unsure = [name for name, argument in arguments.items() if argument.default is empty and name not in kinds]
         undeclared = [name for name in kinds if name not in arguments]
-        if missing or undeclared:
-            problem = (f"argument {missing[0]} has no default, where its starting value goes" if missing
+        if unsure or undeclared:
+            problem = (f"{unsure[0]} is no input, parameter or constant, so it needs a default (an option)" if unsure
                        else f"{undeclared[0]} is declared but is not an argument of {self.name}")
             raise NetworkError(f"network {self.name}: {problem}")
         self.kinds = {name: kinds[name] for name in arguments if name in kinds}  # in the function's order
-        self.defaults = {name: arguments[name].default for name in self.kinds}  # where training starts
+        # Where training starts, for the leaves that say: the others take their values from each run's settings.
+        self.defaults = {name: arguments[name].default for name in self.kinds if arguments[name].default is not empty}
         self.options = {name: a.default for name, a in arguments.items() if name not in kinds}  # activation, switches
+        self.graph()  # a slip in the function is said here, where the network is written, not where it is first used
 
     def graph(self, **options) -> Graph:
         """The graph this network builds with these options (the defaults for the rest)."""
@@ -72,6 +75,8 @@ def _graph(net: Network, options: tuple) -> Graph:
     leaves = {name: Value(name=name, kind=kind, symbol=net.symbols.get(name)) for name, kind in net.kinds.items()}
     chosen = {name: ACTIVATIONS.get(value, value) if isinstance(value, str) else value for name, value in options}
     loss, names = traced(net.function, {**leaves, **chosen})
+    if loss is None:
+        raise NetworkError(f"network {net.name} returns nothing: end it with `return L`, L its loss")
     if not isinstance(loss, Value) or loss.op is None:
         raise NetworkError(f"network {net.name} must return its loss, computed from its values; it returned {loss!r}")
     return Graph(net, dict(options), leaves, loss, names)
@@ -109,7 +114,8 @@ def _where(error: Exception, function: Callable) -> str:
     lines = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.name == function.__name__]
     if not lines:
         return ""
-    code = f", `{lines[-1].line}`" if lines[-1].line else ""  # a cell's source, as IPython keeps it, or a file's
+    line = lines[-1].line.split("  #")[0].rstrip()  # a cell's source, as IPython keeps it, or a file's; without a comment
+    code = f", `{line}`" if line else ""
     return f"line {lines[-1].lineno} of {function.__name__}{code}: "
 
 
@@ -355,7 +361,8 @@ def evaluate(expression: Value, known: Mapping[Value, object]):
 def simplified(x: Value) -> Value:
     """x with the arithmetic of numbers done, a product's numbers gathered in front of it, and the factors of 1 and
     terms of 0 left out, as a reader writes a derivative: ½ · (2 · (o − t)) · 1 is o − t, and ½ · 2(t − o) · (−1) is
-    −(t − o). A named value stays itself."""
+    −(t − o), and a minus sign taken to the front of a quotient or product and a sum of a negative written as a
+    difference: 1 / (1 + |n|) − n / (1 + |n|)² · sign(n). A named value stays itself."""
     if x.op is None or x.name is not None:
         return x
     operands = tuple(simplified(operand) for operand in x.operands)
@@ -364,6 +371,11 @@ def simplified(x: Value) -> Value:
         return literal(x.op.forward(*numbers))
     if x.op is mul:
         return _product(operands)
+    negated = [o.op is neg and o.name is None for o in operands]  # −a / b is −(a / b); a + (−b) is a − b
+    if x.op is div and negated[0]:
+        return Value(neg, (Value(div, (operands[0].operands[0], operands[1])),))
+    if x.op is add and negated[1]:
+        return Value(sub, (operands[0], operands[1].operands[0]))
     a, b = (numbers + [None])[:2]
     if x.op is add and 0 in (a, b):
         return operands[1] if a == 0 else operands[0]
@@ -386,6 +398,9 @@ def _product(operands: tuple[Value, ...]) -> Value:
         elif node.op is mul and node.name is None:
             for operand in node.operands:
                 gather(operand)
+        elif node.op is neg and node.name is None:
+            coefficient = -coefficient
+            gather(node.operands[0])
         else:
             factors.append(node)
 

@@ -131,7 +131,7 @@ class Op:
 
     def __post_init__(self):
         text = self.text or f"{self.name}({{0}})"
-        latex = self.latex or rf"\operatorname{{{self.name}}}({{0}})"
+        latex = self.latex or rf"\operatorname{{{{{self.name}}}}}({{0}})"  # braces doubled: a template
         object.__setattr__(self, "templates", {
             "text": text, "numbers": self.numbers or text, "latex": latex, "latex numbers": self.latex_numbers or latex,
             "code": self.code or (text.replace("−", "-") if isinstance(text, str) else text),

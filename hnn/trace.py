@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from hnn.config import Config
 from hnn.graph import Graph
+from hnn.ops import Value
+from hnn.rules import Rule
 
 
 class Named(Mapping):
@@ -69,18 +71,21 @@ class Epoch:
         return getattr(self.values, name)
 
 
-def columns(graph: Graph) -> dict[str, tuple[str, ...]]:
+def columns(graph: Graph, rule: Rule) -> dict[str, tuple[str, ...]]:
     """What a run records of each epoch, as the names of its columns, in groups: the parameters before the update and
-    the computed values, the gradients three ways, the local derivatives shown on their own, the parameters after,
-    and the values the network did not name (for the computation graph; their gradients are among the hand ones)."""
+    the computed values, the update rule's state before the update, the gradients three ways, the local derivatives
+    shown on their own, the parameters and the state after, and the values the network did not name (for the
+    computation graph; their gradients are among the hand ones)."""
+    state = [f"{s}_{p}" for p in graph.parameters for s in rule.state]
     return {
         "values": (*graph.parameters, *graph.named),
+        "state": tuple(state),
         "grad": tuple(f"dL/d{name}" for name in graph.graded),
         "hand": tuple(f"hand dL/d{name}" for name in (*graph.graded, *graph.unnamed)),
         "fd": tuple(f"fd dL/d{name}" for name in graph.graded),
         "local": tuple(graph.locals),
         "terms": tuple(graph.terms),
-        "updated": tuple(f"new {name}" for name in graph.parameters),
+        "updated": tuple(f"new {name}" for name in (*graph.parameters, *state)),
         "unnamed": tuple(graph.unnamed),
     }
 
@@ -95,7 +100,7 @@ class Epochs(Sequence):
 
     @functools.cached_property
     def _groups(self) -> dict[str, tuple[str, ...]]:
-        return columns(self.config.graph)
+        return columns(self.config.graph, self.config.rule)
 
     def __len__(self) -> int:
         return len(self.table[self.config.graph.loss.name])
@@ -106,8 +111,8 @@ class Epochs(Sequence):
         i = range(len(self))[k]  # from the end when negative, IndexError out of range: as a tuple indexes
         groups = self._groups
         at = lambda names, prefix="": Named({n.removeprefix(prefix): self.table[n][i] for n in names})  # noqa: E731
-        values = State({**self.config.leaves, **{n: self.table[n][i] for n in (*groups["values"], *groups["unnamed"])}},
-                       self.config.graph.loss.name)
+        kept = (*groups["values"], *groups["state"], *groups["unnamed"])
+        values = State({**self.config.leaves, **{n: self.table[n][i] for n in kept}}, self.config.graph.loss.name)
         return Epoch(i + 1, values, at(groups["grad"], "dL/d"), at(groups["hand"], "hand dL/d"),
                      at(groups["fd"], "fd dL/d"), at(groups["local"]), at(groups["terms"]), at(groups["updated"], "new "))
 
@@ -147,6 +152,16 @@ class Trace:
     def state(self, k: int) -> State:
         """What diagram ae{k} shows (0-based): the network before epoch k + 1, or after the last one."""
         return self.final if k == len(self.epochs) else self.epochs[k].values
+
+    def step(self, parameter: str, values: Mapping, grad: Mapping, updated: Mapping) -> tuple[dict[str, Value], dict]:
+        """The update rule written for one parameter (its state first, "new v_w1", then "new w1"), and the numbers an
+        epoch put in each of its values: the parameter, its gradient, the state before and after, the settings."""
+        computed, leaves = self.config.rule.formulas(parameter)
+        settings = {"learning_rate": self.config.learning_rate, **self.config.rule_settings}
+        numbers = {leaf: (values[name] if leaf.kind in ("parameter", "state") else
+                          grad[parameter] if leaf.kind == "gradient" else settings[name]) for name, leaf in leaves.items()}
+        numbers.update({value: updated[name.removeprefix("new ")] for name, value in computed.items()})
+        return computed, numbers
 
     def series(self, name: str) -> list[float]:
         """A value before each epoch's update, then the trained network's: one per state, ae0 … aeN."""

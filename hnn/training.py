@@ -4,15 +4,14 @@ and against finite differences."""
 from __future__ import annotations
 
 import contextlib
-import functools
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import torch
 
 from hnn.config import Config
 from hnn.formula import TEXT, written
-from hnn.graph import Graph, evaluate, traced
+from hnn.graph import Graph, evaluate
 from hnn.ops import NetworkError, Value
 from hnn.trace import Epochs, Run, State, Trace, columns
 
@@ -23,23 +22,6 @@ STEP = 1e-6  # a finite difference's step, relative to the value's size: float64
 
 class GradientMismatch(NetworkError):
     """Autograd and backpropagation by hand disagree: an operation's local derivative is wrong."""
-
-
-def sgd(w, dL_dw, learning_rate):
-    """Gradient descent: each parameter steps against its gradient, as far as the learning rate says."""
-    return w - learning_rate * dL_dw
-
-
-@functools.cache
-def update_of(rule: Callable, parameter: str) -> tuple[Value, tuple[Value, ...]]:
-    """The update rule written for one parameter, new w1 = w1 − learning_rate · dL/dw1, as a formula of values; and
-    its leaves: the parameter, its gradient, the hyperparameters."""
-    w, dL_dw, *settings = rule.__code__.co_varnames[:rule.__code__.co_argcount]
-    leaves = {w: Value(name=parameter, kind="parameter"), dL_dw: Value(name=f"dL/d{parameter}", kind="gradient"),
-              **{name: Value(name=name, kind="hyperparameter") for name in settings}}
-    new, _ = traced(rule, leaves)
-    new.name = f"new {parameter}"
-    return new, tuple(leaves.values())
 
 
 def train(config: Config | None = None) -> Trace:
@@ -65,32 +47,21 @@ def train_many(configs: Sequence[Config], record: bool = True) -> list[Trace] | 
     return results
 
 
-def descend(configs: list[Config], record: bool = True) -> list[Trace] | list[Run]:
+def descend(configs: list[Config], keep: bool = True) -> list[Trace] | list[Run]:
     """Gradient descent on runs of one graph for the same epochs, all at once: each leaf is a float64 tensor with one
-    number per run. Runs are independent, so each run's gradient is its own loss's."""
-    graph, epochs = configs[0].graph, configs[0].epochs
-    leaves = {name: _column(configs, name).requires_grad_(leaf.kind != "constant") for name, leaf in graph.leaves.items()}
-    learning_rate = _column(configs, "learning_rate")
-    graded = [graph.values[name] for name in graph.graded]
-    each = torch.ones(len(configs), dtype=torch.float64)  # dL/dL of each run
-    recorder = _Recorder(configs, record)
-    for _ in range(epochs):
+    number per run. Runs are independent, so each run's gradient is its own loss's. Checked after the loop."""
+    graph, rule = configs[0].graph, configs[0].rule
+    record = Record(configs, keep)
+    leaves, state = record.start()
+    for _ in range(configs[0].epochs):
         # forward: every value of the network, from its leaves
         values = graph.forward(leaves)
         # backward: autograd applies the chain rule from the loss back to every named value
-        grads = dict(zip(graph.graded, torch.autograd.grad(values[graph.loss], [values[v] for v in graded], each)))
+        grads = record.backward(values)
         # update: each parameter steps against its gradient, as the update rule says
-        with torch.no_grad():
-            updated = {p: _step(p, leaves[p], grads[p], learning_rate) for p in graph.parameters}
-        recorder.add(values, grads, updated)
-        leaves.update({p: value.requires_grad_() for p, value in updated.items()})
-    with torch.no_grad():
-        return recorder.results(graph.forward(leaves))
-
-
-def _step(parameter: str, value, gradient, learning_rate):
-    """The update rule applied to one parameter's numbers."""
-    return sgd(value, gradient, learning_rate)  # the rule's formula, update_of's, computed on numbers
+        new = {p: rule.step(leaves[p], grads[p], state[p], record.learning_rate, record.settings) for p in graph.parameters}
+        leaves, state = record.epoch(values, grads, new)
+    return record.results(leaves)
 
 
 @contextlib.contextmanager
@@ -109,36 +80,87 @@ def _column(configs: list[Config], name: str) -> torch.Tensor:
     return torch.tensor([getattr(c, name) for c in configs], dtype=torch.float64)
 
 
-class _Recorder:
-    """Every epoch's numbers, one row after another in an array of float64 (8 bytes each, where a list of floats takes
-    32); with keep=False only a chunk of epochs at a time, checked, then forgotten."""
+class Record:
+    """What a run keeps as it trains, for every view to read, and what it checks: one or more runs of one network,
+    every epoch's numbers one row after another in an array of float64 (8 bytes each, where a list of floats takes
+    32); with keep=False only a chunk of epochs at a time, checked, then forgotten.
 
-    def __init__(self, configs: list[Config], keep: bool):
-        self.configs, self.keep, self.graph = configs, keep, configs[0].graph
-        groups = columns(self.graph)
+        record = Record(config)
+        leaves, state = record.start()
+        for epoch in range(config.epochs):
+            values = graph.forward(leaves)
+            grads = record.backward(values)
+            new = {p: config.rule.step(leaves[p], grads[p], state[p], record.learning_rate, record.settings) …}
+            leaves, state = record.epoch(values, grads, new)
+        trace = record.trace(leaves)
+    """
+
+    def __init__(self, configs: Config | list[Config], keep: bool = True):
+        self.configs = [configs] if isinstance(configs, Config) else list(configs)
+        self.keep, self.graph, self.rule = keep, self.configs[0].graph, self.configs[0].rule
+        groups = columns(self.graph, self.rule)
         self.values = [self.graph.values[name] for name in groups["values"]]
-        self.names = (*groups["values"], *groups["grad"], *groups["updated"])
+        self.states = [(p, s) for p in self.graph.parameters for s in self.rule.state]
+        self.names = (*groups["values"], *groups["state"], *groups["grad"], *groups["updated"])
         self.rows, self.checked = array("d"), 0
+        self.learning_rate = _column(self.configs, "learning_rate")
+        self.settings = {name: _column(self.configs, name) for name in self.rule.settings}
+        self.each = torch.ones(len(self.configs), dtype=torch.float64)  # dL/dL of each run
+        self.graded = [self.graph.values[name] for name in self.graph.graded]
+        self.state = {}
 
-    def add(self, values: dict, grads: dict, updated: dict) -> None:
-        graph = self.graph
-        row = [values[value] for value in self.values]
-        row += [grads[name] for name in graph.graded] + [updated[p] for p in graph.parameters]
-        with torch.no_grad():  # the bytes of the numbers, not a Python float for each
-            self.rows.frombytes(torch.stack(row).numpy().tobytes())
+    def start(self) -> tuple[dict, dict]:
+        """Each leaf as a float64 tensor, one number per run (inputs and parameters take gradients), and the update
+        rule's state for each parameter, where it starts."""
+        leaves = {name: _column(self.configs, name).requires_grad_(leaf.kind != "constant")
+                  for name, leaf in self.graph.leaves.items()}
+        self.state = {p: tuple(torch.full((len(self.configs),), float(start), dtype=torch.float64)
+                               for start in self.rule.state.values()) for p in self.graph.parameters}
+        return leaves, self.state
+
+    def backward(self, values: dict) -> dict:
+        """dL/d(value) for every named value of the forward pass, by autograd."""
+        return dict(zip(self.graph.graded, torch.autograd.grad(values[self.graph.loss], [values[v] for v in self.graded],
+                                                               self.each)))
+
+    def epoch(self, values: dict, grads: dict, new: dict) -> tuple[dict, dict]:
+        """Keep one epoch's numbers: its forward pass, its gradients, and each parameter's new value (with a rule that
+        keeps a state, the new value and the new state); the leaves and the state for the next epoch."""
+        graph, order = self.graph, list(self.rule.state)
+        stepped = {p: new[p] if isinstance(new[p], tuple) else (new[p], ()) for p in graph.parameters}
+        with torch.no_grad():
+            row = [values[value] for value in self.values]
+            row += [self.state[p][order.index(s)] for p, s in self.states]  # each state before the step
+            row += [grads[name] for name in graph.graded] + [stepped[p][0] for p in graph.parameters]
+            row += [stepped[p][1][order.index(s)] for p, s in self.states]  # and after it
+            self.rows.frombytes(torch.stack(row).numpy().tobytes())  # the numbers' bytes, not a Python float each
         if not self.keep and len(self.rows) == CHUNK * len(self.names) * len(self.configs):
             _checked(self.graph, self.configs, self._table(), self.checked)
             self.checked += CHUNK
             self.rows = array("d")
+        leaves = {**{name: values[leaf] for name, leaf in graph.leaves.items() if leaf.op is None},
+                  **{p: stepped[p][0].detach().requires_grad_() for p in graph.parameters}}
+        self.state = {p: tuple(s.detach() for s in stepped[p][1]) for p in graph.parameters}
+        return leaves, self.state
 
     def _table(self) -> dict[str, torch.Tensor]:
         """The rows as one tensor[epoch, run] per column name."""
         flat = torch.frombuffer(self.rows, dtype=torch.float64) if self.rows else torch.empty(0, dtype=torch.float64)
         return dict(zip(self.names, flat.reshape(-1, len(self.names), len(self.configs)).unbind(1)))
 
-    def results(self, final: dict) -> list[Trace] | list[Run]:
-        graph, table = self.graph, self._table()
-        checks = _checked(graph, self.configs, table, self.checked, complete=self.keep)
+    def trace(self, leaves: dict) -> Trace:
+        """The run's trace, checked: what every view reads."""
+        (trace,) = self.results(leaves)
+        return trace
+
+    def results(self, leaves: dict) -> list[Trace] | list[Run]:
+        """Each run's trace (or with keep=False its final forward pass), checked: autograd's gradients of every epoch
+        against backpropagation by hand, GradientMismatch at the first that disagrees."""
+        graph = self.graph
+        with torch.no_grad():
+            final = graph.forward({name: tensor.detach() for name, tensor in leaves.items()})
+            table = self._table()
+            checks = _checked(graph, self.configs, table, self.checked, complete=self.keep)
         named = {**graph.values, **graph.unnamed}
         states = [State({**c.leaves, **{name: float(final[node][r]) for name, node in named.items()}}, graph.loss.name)
                   for r, c in enumerate(self.configs)]
@@ -157,6 +179,7 @@ def _checked(graph: Graph, configs: list[Config], table: dict, first: int, compl
     at the first epoch where they disagree. complete: also the columns a record keeps beside autograd's, the hand
     gradients, the finite differences and the local derivatives shown on their own."""
     epochs = next(iter(table.values())).shape[0]
+    _check_update(graph, configs, table, first)
     leaves = {name: table[name] if name in graph.parameters else _column(configs, name).expand(epochs, -1)
               for name in graph.leaves}
     values = graph.forward(leaves)
@@ -164,9 +187,9 @@ def _checked(graph: Graph, configs: list[Config], table: dict, first: int, compl
     order = [*graph.backward, *graph.parameters, *graph.inputs]  # from the loss down: the first wrong is the cause
     for name in order:
         autograd, by_hand = table[f"dL/d{name}"], hand[graph.values[name]]
-        wrong = (autograd - by_hand).abs() > TOLERANCE * by_hand.abs().clamp(min=1.0)
-        if wrong.any():
-            epoch, run = min(wrong.nonzero().tolist())
+        at = _disagreeing(autograd, by_hand)
+        if at:
+            epoch, run = at
             raise GradientMismatch(f"epoch {first + epoch + 1}: dL/d{name} is {float(autograd[epoch, run])!r} by autograd"
                                    f" but {float(by_hand[epoch, run])!r} by backpropagation by hand"
                                    f"{_culprit(graph, graph.values[name], values, (epoch, run))}")
@@ -186,6 +209,31 @@ def _checked(graph: Graph, configs: list[Config], table: dict, first: int, compl
                  graph.forward(leaves, changed={node: values[node] + s * h}) for s in (1, -1)]
         checks[f"fd dL/d{name}"] = (moved[0][graph.loss] - moved[1][graph.loss]) / (2 * h)
     return checks
+
+
+def _disagreeing(got: torch.Tensor, expected: torch.Tensor) -> tuple[int, int] | None:
+    """The first (epoch, run) where two columns differ by more than rounding, or None."""
+    wrong = (got - expected).abs() > TOLERANCE * expected.abs().clamp(min=1.0)
+    return tuple(min(wrong.nonzero().tolist())) if wrong.any() else None
+
+
+def _check_update(graph: Graph, configs: list[Config], table: dict, first: int) -> None:
+    """Each epoch's new parameters and state against the update rule's, every epoch at once: a loop written in a
+    notebook may step otherwise than the rule the views write out, and then they would show a step that did not run."""
+    rule = configs[0].rule
+    learning_rate = _column(configs, "learning_rate")
+    settings = {name: _column(configs, name) for name in rule.settings}
+    for p in graph.parameters:
+        state = tuple(table[f"{s}_{p}"] for s in rule.state)
+        new, new_state = rule.step(table[p], table[f"dL/d{p}"], state, learning_rate, settings)
+        for name, expected in ((p, new), *((f"{s}_{p}", x) for s, x in zip(rule.state, new_state))):
+            ran = table[f"new {name}"]
+            at = _disagreeing(ran, expected)
+            if at:
+                epoch, run = at
+                raise NetworkError(f"epoch {first + epoch + 1}: the loop made {name} {float(ran[epoch, run])!r}, but the"
+                                   f" update rule {rule.name} gives {float(expected[epoch, run])!r}; the views write out"
+                                   f" the rule, so change the rule (Config(update=…)) rather than the loop's step")
 
 
 def _culprit(graph: Graph, wrong: Value, values: dict, at: tuple[int, int]) -> str:

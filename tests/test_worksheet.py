@@ -208,9 +208,9 @@ def test_network_blanks_exactly_the_values_named():
     trace = hnn.train(OTHER)
     _, computed = replay(OTHER, 2)
     full = nodes(network(trace, 1).source)
-    assert diagram.computed(trace.graph) == ("n", "o", "L", "dL/do", "dL/dn", "dL/dw1", "dL/dw2", "dL/db", "dL/dx1", "dL/dx2",
+    assert diagram.computed(trace) == ("n", "o", "L", "dL/do", "dL/dn", "dL/dw1", "dL/dw2", "dL/db", "dL/dx1", "dL/dx2",
                                      "new w1", "new w2", "new b")  # in the order an epoch computes them
-    for name in diagram.computed(trace.graph):
+    for name in diagram.computed(trace):
         node, row = {"dL/do": ("o", "dL/do"), "dL/dn": ("n", "dL/dn")}.get(name, (name, name))
         if name.startswith("dL/d") and node == name:
             node = row = name[4:]  # a leaf's gradient: its own node and row

@@ -38,6 +38,9 @@ def diagnose(trace: Trace) -> list[str]:
     losses = trace.losses()
     rose = next((k for k in range(1, len(losses)) if losses[k] > losses[k - 1] * (1 + ROUNDING)), None)
     if rose is not None:
-        notes["rose"] = (rose, f"Note: epoch {rose}'s step raised the loss from {losses[rose - 1]:.6f} to {losses[rose]:.6f}:"
-                               " the learning rate is so large that the step overshoots; try a smaller one.")
+        why = (" the learning rate is so large that the step overshoots; try a smaller one" if
+               trace.config.rule.name == "gradient_descent" else f" the update rule {trace.config.rule.name} stepped"
+               " uphill, or past the lowest point")
+        notes["rose"] = (rose, f"Note: epoch {rose}'s step raised the loss from {losses[rose - 1]:.6f} to"
+                               f" {losses[rose]:.6f}:{why}.")
     return [line for _, line in sorted(notes.values(), key=lambda note: note[0])]  # by epoch

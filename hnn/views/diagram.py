@@ -18,7 +18,6 @@ from hnn.formula import MINUS, NUMBERS, TEXT, Style, formula, num, product, writ
 from hnn.graph import Graph
 from hnn.ops import Value, add, mul, sub
 from hnn.trace import Trace
-from hnn.training import sgd, update_of
 from hnn.views.render import CHUNK, FONT, FORMATS, apart, renders
 
 FONT_POINTS = 20  # legible from the back of a lecture room
@@ -41,10 +40,11 @@ BLANK = f'<FONT POINT-SIZE="{FONT_POINTS + 2}">{"_" * 10}</FONT>'  # a value lef
 STEP = Style("numbers", TEXT.name, lambda x, value: num(x), TEXT.literal)  # a step's numbers, each to 6 decimals
 
 
-def computed(graph: Graph) -> tuple[str, ...]:
+def computed(trace: Trace) -> tuple[str, ...]:
     """What an epoch computes, in the order it computes them: the names network(blank=…) takes."""
+    graph = trace.graph
     return (*graph.named, *(f"dL/d{name}" for name in (*graph.backward, *graph.parameters, *graph.inputs)),
-            *(f"new {name}" for name in graph.parameters))
+            *(name for p in graph.parameters for name in trace.config.rule.formulas(p)[0]))
 
 
 def kind_of(graph: Graph, value: Value) -> str:
@@ -195,9 +195,9 @@ def network(trace: Trace, k: int, blank=frozenset()) -> graphviz.Digraph:
     """Diagram ae{k}: inputs and parameters feed the neurons, the outputs the loss; every value and gradient shown,
     except those named in blank (from computed()), drawn as BLANK: a worksheet's gaps."""
     graph = trace.graph
-    unknown = sorted(set(blank) - set(computed(graph)))
+    unknown = sorted(set(blank) - set(computed(trace)))
     if unknown:
-        raise ValueError(f"blank must name values from {', '.join(computed(graph))}, got {unknown[0]!r}")
+        raise ValueError(f"blank must name values from {', '.join(computed(trace))}, got {unknown[0]!r}")
     state, grad, _, updated, title = _state(trace, k, blank)
     connections = weights(graph)
 
@@ -263,16 +263,19 @@ def boxes(graph: Graph) -> dict[Value, str]:
 
 
 def _parameter(trace: Trace, value: Value, state, grad, updated, blank, compact: bool = False) -> str:
-    """A parameter's label: its value, gradient and the step that follows; once trained, just its value. Compact: the
-    learning rate in the step as given, −0.5 rather than −0.500000."""
+    """A parameter's label: its value, gradient, what the update rule keeps (momentum's velocity, its arithmetic), and
+    the step that follows; once trained, just its value. Compact: the learning rate in the step as given, −0.5 rather
+    than −0.500000."""
     name = value.name
     if grad is None:
         return _label(name, num(state[name]))
-    new, (w, dL_dw, rate) = update_of(sgd, name)
-    numbers = {w: state[name], rate: trace.config.learning_rate}
-    if f"dL/d{name}" not in blank:
-        numbers[dL_dw] = grad[name]
-    rows = [(f"dL/d{name}", _shown(f"dL/d{name}", grad[name], blank)), ("step", step(new, w, numbers, compact)),
+    computed, numbers = trace.step(name, state, grad, updated)
+    shown = {v: x for v, x in numbers.items() if v.name not in blank}  # a blank is written by its name
+    *kept, new = computed.values()
+    rows = [(f"dL/d{name}", _shown(f"dL/d{name}", grad[name], blank)),
+            *((v.name, f"{formula(v, NUMBERS if compact else STEP, shown)} = {_shown(v.name, numbers[v], blank)}")
+              for v in kept),
+            ("step", step(new, trace.config.rule.formulas(name)[1][name], shown, compact)),
             ("→ new", _shown(f"new {name}", updated[name], blank))]
     return _label(name, num(state[name]), rows)
 
@@ -381,26 +384,28 @@ def _write_states(trace: Trace, view: str, formats: tuple[str, ...], states: ran
 CAPTION_CHARACTERS = 90  # of the small font, across the stepper's diagram
 
 
-def _value_rows(graph: Graph, value: Value) -> tuple[tuple[str, str], ...]:
+def _value_rows(graph: Graph, value: Value, state: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """A value's rows in the stepper, (label, slot): its own number, its gradient unless it is a constant or the loss,
-    a parameter's new value. A slot is the name of the number the row shows."""
+    a parameter's new state (momentum's velocity, v) and new value. A slot is the name of the number the row shows."""
     name, graded = value.name, value.kind in ("input", "parameter", "value") and value is not graph.loss
-    return ((name, name), *(((f"dL/d{name}", f"dL/d{name}"),) if graded else ()),
+    stepped = ((s, f"new {s}_{name}") for s in state) if value.kind == "parameter" else ()
+    return ((name, name), *(((f"dL/d{name}", f"dL/d{name}"),) if graded else ()), *stepped,
             *((("new", f"new {name}"),) if value.kind == "parameter" else ()))
 
 
-def stepper_rows(graph: Graph) -> dict[str, tuple[tuple[str, str], ...]]:
+def stepper_rows(trace: Trace) -> dict[str, tuple[tuple[str, str], ...]]:
     """For each box the stepper draws, its rows: a value's own, or where a network has several neurons, a neuron's
     weighted sum, its gradient, the activation's slope, then the activation's value and gradient (nh1 … dL/dh1)."""
+    graph, state = trace.graph, tuple(trace.config.rule.state)
     pairs, box = neurons(graph), boxes(graph)
     rows = {}
     for value in graph.values.values():
         slope = next(((name, name) for name, (v, operand, _) in graph.locals.items() if (operand, v) in pairs.items()
                       and operand is value), None)
         if box[value] != value.name:  # a weighted sum, drawn in its neuron's box
-            rows[box[value]] = (*_value_rows(graph, value), *((slope,) if slope else ()), *rows.get(box[value], ()))
+            rows[box[value]] = (*_value_rows(graph, value, state), *((slope,) if slope else ()), *rows.get(box[value], ()))
         else:
-            rows[value.name] = (*rows.get(value.name, ()), *_value_rows(graph, value))
+            rows[value.name] = (*rows.get(value.name, ()), *_value_rows(graph, value, state))
     return rows
 
 
@@ -425,7 +430,7 @@ def _rows(rows, slots: dict, heading: str = "", bold: str = "") -> str:
     return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(cells)}</TABLE>>'
 
 
-def stepper(graph: Graph, slots: dict[str, str], caption: str = "") -> graphviz.Digraph:
+def stepper(trace: Trace, slots: dict[str, str], caption: str = "") -> graphviz.Digraph:
     """The stepper's network, laid out with these texts in its slots (the widest each slot will show), and a caption
     below it, if any."""
     g = graphviz.Digraph(
@@ -436,7 +441,7 @@ def stepper(graph: Graph, slots: dict[str, str], caption: str = "") -> graphviz.
         edge_attr={"fontname": FONT, "fontsize": str(SMALL_POINTS), "color": "#555555", "penwidth": "2",
                    "arrowsize": "0.8"},
     )
-    rows = stepper_rows(graph)
+    graph, rows = trace.graph, stepper_rows(trace)
 
     def group(where, kind: str, values: tuple) -> None:
         if kind == "neuron" and len(neurons(graph)) > 1:  # one box
@@ -458,12 +463,12 @@ def stepper(graph: Graph, slots: dict[str, str], caption: str = "") -> graphviz.
     return g
 
 
-def tagged(svg: str, graph: Graph) -> str:
+def tagged(svg: str, trace: Trace) -> str:
     """The stepper diagram's SVG with data-node, data-edge and data-slot attributes, for the stepper's script.
 
     Graphviz writes each row's label, then its value, row by row, so a node's (2k+1)-th text is its k-th slot; an
     edge with a slot may have a heading (the activation's name) first. An edge's title reads "tail&#45;&gt;head"."""
-    rows = stepper_rows(graph)
+    graph, rows = trace.graph, stepper_rows(trace)
     edges = {(tail, head): (slot, graph.activation(graph.values[head]) is operand)
              for tail, head, operand, slot in stepper_edges(graph) if slot}
 

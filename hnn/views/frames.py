@@ -9,13 +9,11 @@ from hnn.formula import NUMBERS, TEXT, factor, formula, given, num, written
 from hnn.graph import Graph
 from hnn.ops import Value
 from hnn.trace import Epoch, Trace
-from hnn.training import sgd, update_of
 from hnn.views import diagram
 from hnn.views.diagram import Display
 from hnn.views.render import render
 
-STEP0, STEP1, STEP2, STEP3 = ("STEP 0: INITIAL VALUES", "STEP 1: FORWARD PASS", "STEP 2: BACK PROPAGATION",
-                              "STEP 3: OPTIMIZATION / GRADIENT DESCENT")
+STEP0, STEP1, STEP2 = "STEP 0: INITIAL VALUES", "STEP 1: FORWARD PASS", "STEP 2: BACK PROPAGATION"
 # Below the picture that stands in for the stepper where it cannot run: JupyterLab shows a widget only in a trusted
 # notebook, and GitHub and nbviewer run none.
 HOW_TO_STEP = ("To step through every frame, run this cell in JupyterLab (or trust the notebook), then use Previous,"
@@ -62,8 +60,9 @@ def _epoch_frames(trace: Trace, e: Epoch) -> list[dict]:
                        "read": list(dict.fromkeys(map(shapes, read))), "write": list(dict.fromkeys(map(shapes, write)))})
 
     settings = [f"{name} = {given(c.leaves[name])}" for name in (*graph.inputs, *graph.constants)]
-    settings.append(f"learning_rate = {given(c.learning_rate)}")
-    start = ", ".join(f"{name} = {num(e.values[name])}" for name in graph.parameters)
+    settings += [f"{name} = {given(x)}" for name, x in {"learning_rate": c.learning_rate, **c.rule_settings}.items()]
+    kept = [f"{s}_{p}" for s in c.rule.state for p in graph.parameters]  # what the update rule keeps: v_w1, …
+    start = ", ".join(f"{name} = {num(e.values[name])}" for name in (*graph.parameters, *kept))
     frame(STEP0, f"{', '.join(settings)}; {start}", {}, [*graph.inputs, *graph.parameters, *graph.constants], [])
     for name, value in graph.named.items():
         operands = [operand.name for operand in graph.reads(value)]
@@ -71,11 +70,13 @@ def _epoch_frames(trace: Trace, e: Epoch) -> list[dict]:
               {name: num(e.values[name])}, [*operands, *(f"{operand}-{name}" for operand in operands)], [name])
     for value in backward_order(graph):
         _gradient_frames(graph, e, value, numbers, frame)
-    for p in graph.parameters:
-        new, (w, dL_dw, rate) = update_of(sgd, p)
-        values = {w: e.values[p], dL_dw: e.grad[p], rate: c.learning_rate}
-        frame(STEP3, f"new {p} = {formula(new, TEXT)} = {formula(new, NUMBERS, values)} = {num(e.updated[p])}",
-              {f"new {p}": num(e.updated[p])}, [p], [p])
+    step = f"STEP 3: OPTIMIZATION / {c.rule.heading}"
+    for p in graph.parameters:  # each value the update rule computes: momentum's new velocity, then the parameter
+        computed, values = trace.step(p, e.values, e.grad, e.updated)
+        for name, value in computed.items():
+            result = num(e.updated[name.removeprefix("new ")])
+            frame(step, f"{name} = {formula(value, TEXT)} = {formula(value, NUMBERS, values)} = {result}",
+                  {name: result}, [p], [p])
     return frames
 
 
@@ -141,7 +142,7 @@ def _trained_frame(trace: Trace) -> dict:
     lines = [", ".join(f"{p} = {num(f[p])}" for p in graph.parameters), ", ".join(computed)]
     slots = {name: num(f[name]) for name in graph.values}
     return {"epoch": 0, "step": f"THE TRAINED NETWORK, after {len(trace.epochs)} epochs", "lines": lines,
-            "slots": slots, "read": [], "write": list(diagram.stepper_rows(graph))}
+            "slots": slots, "read": [], "write": list(diagram.stepper_rows(trace))}
 
 
 def frames(trace: Trace, display: Display) -> list[dict]:
@@ -150,24 +151,24 @@ def frames(trace: Trace, display: Display) -> list[dict]:
     return [frame for epoch in shown for frame in _epoch_frames(trace, trace.epoch(epoch))] + [_trained_frame(trace)]
 
 
-def _blank_slots(graph: Graph) -> dict[str, str]:
+def _blank_slots(trace: Trace) -> dict[str, str]:
     """Every slot of the stepper's diagram, empty."""
-    slots = {slot: "" for rows in diagram.stepper_rows(graph).values() for _, slot in rows}
-    return slots | {slot: "" for *_, slot in diagram.stepper_edges(graph) if slot}
+    slots = {slot: "" for rows in diagram.stepper_rows(trace).values() for _, slot in rows}
+    return slots | {slot: "" for *_, slot in diagram.stepper_edges(trace.graph) if slot}
 
 
 def template(trace: Trace, all_frames: list[dict]) -> str:
     """The stepper's diagram as tagged SVG, laid out around the widest text each slot shows in any frame."""
-    slots = _blank_slots(trace.graph)
+    slots = _blank_slots(trace)
     for frame in all_frames:
         for slot, text in frame["slots"].items():
             slots[slot] = max(slots[slot], text, key=len)
-    source = diagram.stepper(trace.graph, slots).source
-    return diagram.tagged(render([source], "svg")[0].decode(), trace.graph)
+    source = diagram.stepper(trace, slots).source
+    return diagram.tagged(render([source], "svg")[0].decode(), trace)
 
 
 def picture(trace: Trace, frame: dict) -> str:
     """One frame as an SVG, for where the stepper cannot run (an untrusted notebook, GitHub, nbviewer): the slots it
     shows filled in, the others blank, and below it the line on how to step."""
-    source = diagram.stepper(trace.graph, _blank_slots(trace.graph) | frame["slots"], caption=HOW_TO_STEP).source
+    source = diagram.stepper(trace, _blank_slots(trace) | frame["slots"], caption=HOW_TO_STEP).source
     return render([source], "svg")[0].decode()

@@ -5,7 +5,6 @@ from collections.abc import Iterator
 
 from hnn.formula import CODE, formula, product
 from hnn.trace import Epoch, State, Trace
-from hnn.training import sgd, update_of
 
 CORRECTIONS = """\
 Note: two corrections to the original notebook's log.
@@ -45,13 +44,16 @@ def epoch_text(trace: Trace, e: Epoch) -> str:
     graph, c = trace.graph, trace.config
     title = f"EPOCH {e.epoch}"
     meeting = [name for name in graph.backward if len(graph.consumers[graph.named[name]]) > 1]  # where paths add up
+    states = [f"{s}_{p}" for s in c.rule.state for p in graph.parameters]  # what the update rule keeps: v_w1, …
+    listed = lambda numbers, names: ["    " + ", ".join(f"{n} = {numbers[n]:.6f}" for n in names)] if names else []  # noqa: E731
     lines = [
         title,
         "-" * len(title),
         "STEP 0: INITIAL VALUES",
         "  initial values:",
         "    " + ", ".join(f"{name} = {c.leaves[name]}" for name in graph.inputs),
-        "    " + ", ".join(f"{name} = {e.values[name]:.6f}" for name in graph.parameters),
+        *listed(e.values, graph.parameters),
+        *listed(e.values, states),
         "STEP 1: FORWARD PASS",
         "  forward pass:",
         *_computed(trace, e.values, "    "),
@@ -59,15 +61,18 @@ def epoch_text(trace: Trace, e: Epoch) -> str:
         "  gradients (calculated during backward pass):",
         *(f"    {name}.grad = {e.grad[name]:.6f} (gradient of loss w.r.t {name}: dL/d{name} = {_chain(trace, name)})"
           for name in (*meeting, *graph.parameters)),
-        "STEP 3: OPTIMIZATION / GRADIENT DESCENT",
+        f"STEP 3: OPTIMIZATION / {c.rule.heading}",
     ]
-    for p in graph.parameters:
-        new, (w, dL_dw, rate) = update_of(sgd, p)
-        numbers = {w: e.values[p], dL_dw: e.grad[p], rate: c.learning_rate}
-        lines.append(f"    updated {p} = {e.updated[p]:.6f} ({p} = {formula(new, CODE)} = {formula(new, CODE, numbers)})")
+    for p in graph.parameters:  # each value the update rule computes, in the order it computes them
+        computed, numbers = trace.step(p, e.values, e.grad, e.updated)
+        for name, value in computed.items():
+            kept = name.removeprefix("new ")
+            lines.append(f"    updated {kept} = {e.updated[kept]:.6f} "
+                         f"({kept} = {formula(value, CODE)} = {formula(value, CODE, numbers)})")
     lines += [
         "  updated parameters:",
-        "    " + ", ".join(f"{p} = {e.updated[p]:.6f}" for p in graph.parameters),
+        *listed(e.updated, graph.parameters),
+        *listed(e.updated, states),
         "",
     ]
     return "\n".join(lines) + "\n"

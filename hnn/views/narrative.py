@@ -8,7 +8,6 @@ from hnn.formula import CODE, LATEX, LATEX_NUMBERS, formula, product, short, sym
 from hnn.graph import Graph
 from hnn.ops import Value
 from hnn.trace import Trace
-from hnn.training import sgd, update_of
 from hnn.views.diagram import neurons
 
 
@@ -166,7 +165,7 @@ def _epoch_one(trace: Trace, grad) -> str:
 
 
 def step(trace: Trace) -> str:
-    """Epoch 1's gradient descent step for each parameter, with its numbers."""
+    """Epoch 1's update of each parameter (and of what the update rule keeps), with its numbers."""
     graph, c = trace.graph, trace.config
     if not trace.epochs:
         stay = ", ".join(f"${_symbol(graph.values[p])} = {short(c.leaves[p])}$" for p in graph.parameters)
@@ -174,23 +173,28 @@ def step(trace: Trace) -> str:
     e = trace.epochs[0]
     steps = []
     for p in graph.parameters:  # one line each: side by side they run past a laptop's width
-        new, (w, dL_dw, rate) = update_of(sgd, p)
-        numbers = {w: e.values[p], dL_dw: e.grad[p], rate: c.learning_rate}
-        steps.append(f"{_symbol(graph.values[p])} &\\leftarrow {formula(new, LATEX_NUMBERS, numbers)} = {short(e.updated[p])}")
+        computed, numbers = trace.step(p, e.values, e.grad, e.updated)
+        for name, value in computed.items():
+            kept = name.removeprefix("new ")
+            steps.append(f"{symbol(kept) if kept != p else _symbol(graph.values[p])} &\\leftarrow "
+                         f"{formula(value, LATEX_NUMBERS, numbers)} = {short(e.updated[kept])}")
     aligned = " \\\\ ".join(steps)
-    return f"In epoch 1, with $\\eta = {short(c.learning_rate)}$:\n\n$$\\begin{{aligned}} {aligned} \\end{{aligned}}$$"
+    settings = ", ".join(f"${symbol(name)} = {short(x)}$" for name, x in
+                         {"learning_rate": c.learning_rate, **c.rule_settings}.items())
+    return f"In epoch 1, with {settings}:\n\n$$\\begin{{aligned}} {aligned} \\end{{aligned}}$$"
 
 
 def corrections(trace: Trace) -> str:
     """The two places where the log differs from the original notebook's, with this run's numbers."""
-    graph, c = trace.graph, trace.config
+    graph = trace.graph
     if not trace.epochs:
         return ("With `epochs = 0` there is no STEP 3, and the final output is the forward pass of the starting"
                 f" parameters: loss ${short(trace.final.loss)}$.")
     e, last = trace.epochs[0], trace.epochs[-1]
     p = graph.parameters[0]
-    new, (w, dL_dw, rate) = update_of(sgd, p)
-    line = f"{p} = {formula(new, CODE)} = {formula(new, CODE, {w: e.values[p], dL_dw: e.grad[p], rate: c.learning_rate})}"
+    computed, numbers = trace.step(p, e.values, e.grad, e.updated)
+    new = computed[f"new {p}"]
+    line = f"{p} = {formula(new, CODE)} = {formula(new, CODE, numbers)}"
     return (
         "1. **STEP 3** shows the value *before* the update on the right-hand side, so the line reads as the"
         f" calculation it is: `{line}`."

@@ -13,7 +13,6 @@ import graphviz
 from hnn.files import create, directory, write_atomically
 from hnn.formula import HTML, formula, num, written
 from hnn.trace import Trace
-from hnn.training import sgd, update_of
 from hnn.views.diagram import BLANK, FONT_POINTS, computed, network, neurons
 from hnn.views.frames import backward_order
 from hnn.views.render import FONT, render
@@ -42,7 +41,7 @@ def check_epoch(epoch, epochs: int) -> int:
 def page(trace: Trace, epoch: int, blank: frozenset | None = None) -> graphviz.Digraph:
     """One page: a heading, epoch's network diagram with the values in blank (default: every value the epoch
     computes) left out, and the formulas below."""
-    blank = frozenset(computed(trace.graph)) if blank is None else blank
+    blank = frozenset(computed(trace)) if blank is None else blank
     answers = not blank
     diagram = network(trace, epoch - 1, blank)
     diagram.name = "cluster_network"  # a cluster inside the page: its label is the heading, above the diagram
@@ -96,14 +95,12 @@ def _formulas(trace: Trace) -> str:
             else:  # dL/dw1 = dL/dn · x1
                 terms.append(f"dL/d{reader.name} · {written(local, HTML)}")
         chain.append(f"dL/d{value.name} = {' + '.join(terms)}" + "".join(f",   {slope}" for slope in slopes))
-    steps = [f"learning_rate = {num(c.learning_rate)}"]
-    for p in graph.parameters:
-        new, _ = update_of(sgd, p)
-        steps.append(f"new {p} = {formula(new, HTML)}")
+    steps = [f"{name} = {num(x)}" for name, x in {"learning_rate": c.learning_rate, **c.rule_settings}.items()]
+    steps += [f"{name} = {formula(value, HTML)}" for p in graph.parameters for name, value in c.rule.formulas(p)[0].items()]
     columns = {
         "1. Forward pass": [*forward, "", "<B>2. Loss</B>", f"{graph.loss.name} = {formula(graph.loss, HTML)}"],
         "3. Backward pass: the chain rule": chain,
-        "4. Gradient descent": steps,
+        f"4. {c.rule.heading.capitalize()}": steps,
     }
     titles = [f"<B>{title}</B>" for title in columns]
     lines = itertools.zip_longest(*columns.values(), fillvalue="")  # a table row a line: no line overlaps the next
