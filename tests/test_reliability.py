@@ -256,7 +256,8 @@ def test_negative_values_in_any_notation_are_values_not_options(capsys):
 
 PAPERMILL_CASES = {  # id → (papermill arguments, the files to put in its folder first, the ParameterError)
     "-p text for a number": (["-p", "learning_rate", "abc"], {}, "learning_rate must be a finite number, got 'abc'"),
-    "-p unknown name": (["-p", "lr", "0.1"], {}, f"unknown parameter 'lr'; accepted: {NOTEBOOK_ACCEPTED}"),
+    "-p unknown name": (["-p", "lr", "0.1"], {},
+                        f"unknown parameter 'lr' (papermill's -p, -y or -f); accepted: {NOTEBOOK_ACCEPTED}"),
     "-y fractional epochs": (["-y", "epochs: 2.5"], {}, "epochs must be a whole number from 0 to 100000, got 2.5"),
     "-f unknown activation": (["-f", "bad.yml"], {"bad.yml": "activation: softmax\nview: graph\n"},
                               "activation must be one of tanh, sigmoid, relu, got 'softmax'"),

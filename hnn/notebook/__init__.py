@@ -4,14 +4,18 @@ from __future__ import annotations
 import ast
 import base64
 import dataclasses
+import difflib
 import functools
 import html
 import inspect
 
+from hnn import training
 from hnn.config import DEFAULTS, Config, configs
 from hnn.graph import Network
 from hnn.lessons import neuron
 from hnn.notebook.outputs import fit_width, image_html
+from hnn.ops import NetworkError
+from hnn.rules import Rule, gradient_descent
 from hnn.trace import Trace
 from hnn.training import train_many
 from hnn.views import diagram, frames, narrative, plots
@@ -21,12 +25,15 @@ from hnn.views.log import epoch_text, final_text
 from hnn.views.render import RenderError, render
 
 DISPLAY_FIELDS = tuple(field.name for field in dataclasses.fields(Display))
+# What a Parameters cell's values are made of: numbers, strings, lists, and arithmetic on them.
+PLAIN = (ast.Constant, ast.UnaryOp, ast.BinOp, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.Load, ast.operator,
+         ast.unaryop)
 
 
-def parameters(network: Network) -> tuple[str, ...]:
-    """The names of a notebook's parameters cell for this network, in its order: its leaves, the hyperparameters, its
-    options, then how it is shown."""
-    return (*network.kinds, *DEFAULTS, *network.options, *DISPLAY_FIELDS)
+def parameters(network: Network, update: Rule = gradient_descent) -> tuple[str, ...]:
+    """The names of a notebook's parameters cell for this network, in its order: its leaves, the hyperparameters (the
+    update rule's too, momentum's beta), its options, then how it is shown."""
+    return (*network.kinds, *DEFAULTS, *update.settings, *network.options, *DISPLAY_FIELDS)
 
 
 class ParameterError(ValueError):
@@ -42,18 +49,26 @@ rejected: str | None = None
 FIX = "Fix the Parameters cell first: {}. Nothing below is shown until hn.setup accepts the values."
 
 
-def setup(network: Network = neuron, /, **values) -> tuple[Config, Display]:
-    """The validated Config and Display of a network (the walkthrough's neuron unless given), from the parameters
-    cell's values, passed by name."""
+def setup(network: Network = neuron, /, update: Rule = gradient_descent, **values) -> tuple[Config, Display]:
+    """The validated Config and Display of a network (the walkthrough's neuron unless given) and its update rule: in a
+    notebook, from the Parameters cell (the last cell of assignments the kernel ran before this one, and papermill's
+    below it), then any values passed by name."""
     global rejected
-    injected = papermill_injected_names()
-    accepted = parameters(network)
-    unknown = [name for name in (*values, *injected) if name not in accepted]
+    accepted, cell, injected = parameters(network, update), parameters_cell(), papermill_injected_names()
     try:
-        if unknown:
-            raise ValueError(f"unknown parameter {unknown[0]!r}; accepted: {', '.join(accepted)}")
-        config = Config(network, **{name: value for name, value in values.items() if name not in DISPLAY_FIELDS})
+        for name in [*cell, *values]:
+            if name not in accepted:
+                where = (" (papermill's -p, -y or -f)" if name in injected else " in the Parameters cell" if name in cell
+                         else "")
+                close = difflib.get_close_matches(name, accepted, n=1)
+                raise ValueError(f"unknown parameter {name!r}{where}" + (f" (did you mean {close[0]}?)" if close else "")
+                                 + f"; accepted: {', '.join(accepted)}")
+        values = {**cell, **values}
+        config = Config(network, update=update, **{name: value for name, value in values.items()
+                                                     if name not in DISPLAY_FIELDS})
         display = Display(**{name: value for name, value in values.items() if name in DISPLAY_FIELDS})
+    except NetworkError:  # the network's code, not its parameters: said as it is
+        raise
     except ValueError as error:
         rejected = str(error)
         _explain_missing_names()
@@ -64,6 +79,62 @@ def setup(network: Network = neuron, /, **values) -> tuple[Config, Display]:
         print(f"papermill set {', '.join(injected)} in the cell it injected below the Parameters cell, which overrides"
               " that cell: edit the values there.")
     return config, display
+
+
+def parameters_cell() -> dict:
+    """The values the Parameters cell assigned, by name, as the kernel holds them now: the last cell the kernel ran
+    that is nothing but names given values (`x1: float = 2.0`), with papermill's own "# Parameters" cell after it;
+    {} outside a kernel, or before such a cell ran."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    names = []
+    for source in reversed(_plain_cells if shell is not None else []):
+        names += _assigned(source)
+        if not source.startswith("# Parameters\n"):  # papermill's cell follows the notebook's own: read both
+            return {name: shell.user_ns[name] for name in dict.fromkeys(names) if name in shell.user_ns}
+    return {}
+
+
+# The last few cells of plain values the kernel ran since hnn.notebook was imported, newest last: where hn.setup finds
+# the Parameters cell. A hook keeps them, because IPython's own history is not kept when nbval runs a notebook.
+_plain_cells: list[str] = []
+
+
+def _remember(info) -> None:
+    if _assigned(info.raw_cell) is not None:
+        _plain_cells[:] = [*_plain_cells[-2:], info.raw_cell]
+
+
+def _listen() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # hnn runs without Jupyter too
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.events.register("pre_run_cell", _remember)
+
+
+_listen()  # from the import on: a notebook imports hnn.notebook before its Parameters cell
+
+
+def _assigned(source: str) -> list[str] | None:
+    """The names a cell assigns, if it is nothing but names given plain values (`x1: float = 2.0`, `lr = 1 / 10`): a
+    Parameters cell; None for any other cell (`trace = hnn.train(config)` calls something, so it is not one)."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return None
+    names = []
+    for node in body:
+        target = (node.target if isinstance(node, ast.AnnAssign) else
+                  node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
+        if not isinstance(target, ast.Name) or node.value is None or not all(
+                isinstance(part, PLAIN) for part in ast.walk(node.value)):
+            return None
+        names.append(target.id)
+    return names or None
 
 
 def _explain_missing_names() -> None:
@@ -82,6 +153,16 @@ def _explain_missing_names() -> None:
         # nothing of a custom handler's own, but still marks the cell failed, so that queued cells are cancelled
 
 
+class Record(training.Record):
+    """hnn.Record, for a notebook's own training loop: refused in one line while hn.setup rejects the Parameters cell,
+    so that the loop does not train the previous run again."""
+
+    def __init__(self, configs, keep: bool = True):
+        if rejected is not None:
+            raise ParameterError(FIX.format(rejected))
+        super().__init__(configs, keep)
+
+
 def after_setup(show):
     """A cell's function that prints the line to fix the parameters, and nothing else, while they are rejected."""
     @functools.wraps(show)
@@ -95,19 +176,13 @@ def after_setup(show):
 
 
 def papermill_injected_names() -> list[str]:
-    """The names papermill assigned in this kernel, read from its "# Parameters" cell in IPython's input history.
+    """The names papermill assigned in this kernel, read from its "# Parameters" cell, the last such cell it ran.
 
     papermill only warns about a name the parameters cell lacks (`-p lr 0.1`), and the run would then quietly use
-    the default: so the notebook looks for itself. The history manager's own list is read, not the `In` variable,
-    which a parameter named In would replace.
+    the default: so the notebook looks for itself.
     """
-    from IPython import get_ipython
-
-    shell = get_ipython()  # None outside a kernel, as when `hnn sweep` checks its runs
-    history = shell.history_manager.input_hist_raw if shell else []
-    injected = [source for source in history if source.startswith("# Parameters\n")]
-    body = ast.parse(injected[-1]).body if injected else []
-    return [target.id for node in body if isinstance(node, ast.Assign) for target in node.targets if isinstance(target, ast.Name)]
+    injected = [source for source in _plain_cells if source.startswith("# Parameters\n")]
+    return _assigned(injected[-1]) if injected else []
 
 
 def _show(bundle: dict) -> None:
@@ -206,14 +281,18 @@ def show_narrative(trace: Trace, passage: str) -> None:
     _show({"text/markdown": text, "text/plain": text})
 
 
+def show_loss_curve(trace: Trace) -> None:
+    """The loss per epoch."""
+    show_figure(plots.loss_curve(trace), f"Line chart of the loss per epoch over {len(trace.epochs)} epochs:"
+                                         f" {trace.state(0).loss:.6f} before training, {trace.final.loss:.6f} after.")
+
+
 @after_setup
 def show_figures(trace: Trace) -> None:
     """Loss per epoch, the outputs and parameters per epoch, and the descent path on the loss landscape."""
     graph, c, final = trace.graph, trace.config, trace.final
     start = trace.state(0)
-    epochs = len(trace.epochs)
-    show_figure(plots.loss_curve(trace), f"Line chart of the loss per epoch over {epochs} epochs:"
-                                         f" {start.loss:.6f} before training, {final.loss:.6f} after.")
+    show_loss_curve(trace)
     pairs = plots.outputs(graph)
     compared = ", ".join(f"{o} {start[o]:.6f} → {final[o]:.6f} ({target} {c.leaves[target]})" for o, target in pairs)
     moved = ", ".join(f"{p} {start[p]:.6f} → {final[p]:.6f}" for p in graph.parameters)
@@ -227,6 +306,23 @@ def show_figures(trace: Trace) -> None:
         f" ({start[across]:.6f}, {start[up]:.6f}), loss {start.loss:.6f}, to ({final[across]:.6f}, {final[up]:.6f}),"
         f" loss {final.loss:.6f}.",
     )
+
+
+@after_setup
+def show_run(trace: Trace, *passages: str) -> None:
+    """One run through every view, for a notebook that tries a change (hack_it.ipynb): the worked examples named
+    (forward, backward, step), the stepper, the first and the last epoch's diagram and log, the trained network, the
+    loss per epoch, and a line with the loss before and after."""
+    display = Display(max_diagrams=2)
+    for passage in passages:
+        show_narrative(trace, passage)
+    show_stepper(trace, display)
+    show_epochs(trace, display)
+    show_final(trace, display)
+    show_loss_curve(trace)
+    start, final = trace.state(0).loss, trace.final.loss
+    print(f"The loss: {start:.6f} before training, {final:.6f} after {len(trace.epochs)} epochs"
+          f" ({'down' if final < start else 'up' if final > start else 'unchanged'}).")
 
 
 @after_setup
