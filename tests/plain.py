@@ -170,3 +170,47 @@ def replay_two_two_one(epochs, learning_rate, activation="tanh", **start) -> lis
         epochs_out.append(epoch)
         v.update({p: epoch[f"new {p}"] for p in trained})
     return epochs_out
+
+
+def softsign(n):
+    return n / (1 + abs(n))
+
+
+def sign(x):
+    return float(x > 0) - float(x < 0)
+
+
+HACKS = {  # hack_it.ipynb's changes, by hand: an activation and do/dn, a loss and dL/do, an update of (w, g, v)
+    "softsign": (softsign, lambda n, o: 1 / (1 + abs(n)) ** 2),
+    "squared": (lambda o, t: 0.5 * (o - t) ** 2, lambda o, t: o - t),
+    "absolute": (lambda o, t: abs(o - t), lambda o, t: sign(o - t)),
+    "descent": lambda w, g, v, rate: (w - rate * g, v),
+    "momentum": lambda w, g, v, rate: (w - rate * (0.9 * v + g), 0.9 * v + g),
+    "ascent": lambda w, g, v, rate: (w + rate * g, v),
+}
+
+
+def replay_hack(activation="tanh", loss="squared", update="descent", epochs=10) -> tuple[list[dict], dict]:
+    """The seed's neuron with another activation, loss or update rule, epoch by epoch: each epoch's parameters and
+    velocities going in, forward pass, gradients, and what comes out; then the trained network."""
+    x1, x2, target, rate = SEED["x1"], SEED["x2"], SEED["target"], SEED["learning_rate"]
+    f, slope = HACKS[activation] if activation in HACKS else (ACTIVATION[activation], SLOPE[activation])
+    error, dL_do_of = HACKS[loss]
+    step = HACKS[update]
+    w = {"w1": SEED["w1"], "w2": SEED["w2"], "b": SEED["b"]}
+    v = dict.fromkeys(w, 0.0)
+    epochs_ = []
+    for _ in range(epochs):
+        n = x1 * w["w1"] + x2 * w["w2"] + w["b"]
+        o = f(n)
+        do_dn = slope(n, o)
+        dL_do = dL_do_of(o, target)
+        dL_dn = dL_do * do_dn
+        grads = {"w1": x1 * dL_dn, "w2": x2 * dL_dn, "b": dL_dn}
+        stepped = {p: step(w[p], grads[p], v[p], rate) for p in w}
+        epochs_.append({**w, **{f"v_{p}": v[p] for p in w}, "n": n, "o": o, "L": error(o, target), "do/dn": do_dn,
+                        "dL/do": dL_do, "dL/dn": dL_dn, **{f"dL/d{p}": g for p, g in grads.items()},
+                        **{f"new {p}": s[0] for p, s in stepped.items()}, **{f"new v_{p}": s[1] for p, s in stepped.items()}})
+        w, v = {p: s[0] for p, s in stepped.items()}, {p: s[1] for p, s in stepped.items()}
+    n = x1 * w["w1"] + x2 * w["w2"] + w["b"]
+    return epochs_, {**w, "n": n, "o": f(n), "L": error(f(n), target)}
