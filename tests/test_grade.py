@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import hnn
 from hnn.classroom import course, grade, sandbox, variants
 from hnn.classroom.exercises import NETWORK
 from tests import plain
@@ -583,8 +584,9 @@ def test_a_short_secret_is_refused_and_says_how_to_make_one(hnn_cli, course_fold
 
 
 def test_a_secret_the_sandbox_could_read_is_refused(hnn_cli, course_folder):
-    inside = sandbox.folders()[-1]
-    result = hnn_cli("grade", "--roster", "roster.csv", "--secret-file", str(inside / "__init__.py"), "s001.ipynb",
+    secret = Path(hnn.__file__)  # a file that exists in every installation, inside one of the folders a sandbox reads
+    inside = next(folder for folder in sandbox.folders() if folder in secret.resolve().parents)
+    result = hnn_cli("grade", "--roster", "roster.csv", "--secret-file", str(secret), "s001.ipynb",
                      "--out", "g.csv")
     assert result.returncode == 2
     assert result.stderr.endswith(f"is inside {inside}, which every sandbox can read: keep the class's files elsewhere\n")
