@@ -25,17 +25,18 @@ class UnreachableTargetWarning(UserWarning):
 
 class Config:
     """One run: a network (the original notebook's neuron unless given), the values its leaves start from, its
-    options, the learning rate and the epochs; Config(learning_rate=0.5) is the original run with one change."""
+    options, the learning rate and the epochs (the network's own, else DEFAULTS); Config(learning_rate=0.5) is the
+    original run with one change."""
 
     __slots__ = ("network", "_settings")
 
     def __init__(self, network: Network | None = None, /, **settings):
         net = network or neuron
         accepted = (*net.kinds, *DEFAULTS, *net.options)
-        unknown = [name for name in settings if name not in accepted]
+        unknown = [name for name in (*settings, *net.hyperparameters) if name not in accepted]
         if unknown:
             raise ValueError(f"unknown hyperparameter {excerpt(unknown[0])}; accepted: {', '.join(accepted)}")
-        given = {**net.defaults, **DEFAULTS, **net.options, **settings}
+        given = {**net.defaults, **DEFAULTS, **net.hyperparameters, **net.options, **settings}
         checked = {name: _leaf(name, given[name]) for name in net.kinds}
         checked["learning_rate"] = _number("learning_rate", given["learning_rate"])
         if not 0 < checked["learning_rate"] <= MAX_LEARNING_RATE:
@@ -128,6 +129,8 @@ def _option(name: str, value, default):
             return ACTIVATIONS[value]
         raise ValueError(f"{name} must be one of {', '.join(ACTIVATIONS)}, got {excerpt(value)}")
     if isinstance(default, bool):
+        if isinstance(value, str) and value.lower() in ("true", "false"):  # from the command line
+            return value.lower() == "true"
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be True or False, got {excerpt(value)}")
         return value
