@@ -119,11 +119,14 @@ def backward(trace: Trace) -> str:
     whose input is 0 never moves."""
     graph, grad = trace.graph, _gradient
     parameters = [graph.values[p] for p in graph.parameters]
-    meet = [graph.named[name] for name in graph.backward if len(graph.consumers[graph.named[name]]) > 1]
-    shown = [*meet, *parameters] if len(neurons(graph)) > 1 else parameters  # where paths meet, then what they give
-    pairs = [[i, i + 1][:len(shown) - i] for i in range(len(meet), len(shown), 2)]  # two parameters a row
-    rows = [[i] for i in range(len(meet))] + pairs if shown is not parameters else None  # a sum of paths is wide
-    lines = ["$$" + _display([(grad(v), _chain(graph, v)) for v in shown], rows) + "$$", ""]
+    chains = lambda values: [(grad(v), _chain(graph, v)) for v in values]  # noqa: E731
+    if len(neurons(graph)) > 1:  # where paths meet, a wide sum a row, then the parameters two a row
+        meet = [graph.named[name] for name in graph.backward if len(graph.consumers[graph.named[name]]) > 1]
+        blocks = [_display(chains(meet), [[i] for i in range(len(meet))])] if meet else []
+        blocks.append(_display(chains(parameters), [[i, i + 1][:len(parameters) - i] for i in range(0, len(parameters), 2)]))
+    else:
+        blocks = [_display(chains(parameters), None)]
+    lines = [" ".join(f"$${block}$$" for block in blocks), ""]
     said = []
     for n, o in neurons(graph).items():
         if o.op not in said:
