@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 
 NOTEBOOK := notebooks/hacking_neural_networks.ipynb
+# The lessons, in the order they are taught: what the handouts are made of.
+LESSONS := $(NOTEBOOK) notebooks/hidden_layer.ipynb
 PARAMS ?=
 
 .PHONY: setup setup-test run test notebooks diagrams html slides bench
@@ -46,14 +48,14 @@ notebooks: setup
 diagrams: setup
 	$(BIN)/hnn diagrams --out diagrams
 
-# Handouts from the committed notebook's outputs, for a class without Jupyter: one HTML page with every image and
-# MathJax inside (out/hacking_neural_networks.html), and reveal.js slides for a projector that open without a
-# network (out/hacking_neural_networks.slides.html beside out/slides_files). npm fetches their JavaScript once.
+# Handouts from the committed lessons' outputs, for a class without Jupyter: for each, one HTML page with every image
+# and MathJax inside (out/hacking_neural_networks.html, out/hidden_layer.html), and reveal.js slides for a projector
+# that open without a network (out/*.slides.html beside out/slides_files). npm fetches their JavaScript once.
 html: setup
-	$(BIN)/python scripts/export-handouts html $(NOTEBOOK) out
+	for lesson in $(LESSONS); do $(BIN)/python scripts/export-handouts html $$lesson out || exit 1; done
 
 slides: setup
-	$(BIN)/python scripts/export-handouts slides $(NOTEBOOK) out
+	for lesson in $(LESSONS); do $(BIN)/python scripts/export-handouts slides $$lesson out || exit 1; done
 
 test: setup-test
 	$(BIN)/ruff check .

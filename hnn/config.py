@@ -26,7 +26,8 @@ class UnreachableTargetWarning(UserWarning):
 
 class Config:
     """One run: a network (the original notebook's neuron unless given), the values its leaves start from, its
-    options, the learning rate and the epochs; Config(learning_rate=0.5) is the original run with one change."""
+    options, the learning rate and the epochs (the network's own, else DEFAULTS); Config(learning_rate=0.5) is the
+    original run with one change."""
 
     __slots__ = ("network", "_settings")
 
@@ -37,10 +38,10 @@ class Config:
             raise ValueError(f"update must be an update rule (hnn.gradient_descent, or a function declared with @hnn.update), got"
                              f" {excerpt(rule)}")
         accepted = (*net.kinds, *DEFAULTS, *net.options, "update", *rule.settings)
-        unknown = [name for name in settings if name not in accepted]
+        unknown = [name for name in (*settings, *net.hyperparameters) if name not in accepted]
         if unknown:
             raise ValueError(f"unknown hyperparameter {excerpt(unknown[0])}; accepted: {', '.join(accepted)}")
-        given = {**net.defaults, **DEFAULTS, **net.options, **rule.settings, **settings}
+        given = {**net.defaults, **DEFAULTS, **net.hyperparameters, **net.options, **rule.settings, **settings}
         unset = [name for name in net.kinds if name not in given]
         if unset:
             raise ValueError(f"{unset[0]} has no value: the network gives it none, so give it one (Config({unset[0]}=…),"
@@ -157,6 +158,8 @@ def _option(name: str, value, default):
             return ACTIVATIONS[value]
         raise ValueError(f"{name} must be one of {', '.join(ACTIVATIONS)}, got {excerpt(value)}")
     if isinstance(default, bool):
+        if isinstance(value, str) and value.lower() in ("true", "false"):  # from the command line
+            return value.lower() == "true"
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be True or False, got {excerpt(value)}")
         return value

@@ -16,10 +16,12 @@ from hnn.ops import ACTIVATIONS, NetworkError, Op, Value, add, div, literal, mul
 KINDS = ("input", "parameter", "constant")  # a network's leaves: data, what training changes, what it compares with
 
 
-def network(inputs: str = "", parameters: str = "", constants: str = "", symbols: Mapping[str, str] | None = None):
+def network(inputs: str = "", parameters: str = "", constants: str = "", symbols: Mapping[str, str] | None = None,
+            hyperparameters: Mapping[str, object] | None = None):
     """Declare a function as a network: which of its arguments are inputs, parameters and constants (space-separated
     names), each with its starting value as the argument's default; other arguments with defaults are options (an
-    activation, a switch). symbols: LaTeX for names the usual rule writes badly, {"target": "t"}.
+    activation, a switch). symbols: LaTeX for names the usual rule writes badly, {"target": "t"}. hyperparameters: the
+    run the network is taught with, where it differs from hnn's defaults, {"learning_rate": 0.5}.
 
         @network(inputs="x1 x2", parameters="w1 w2 b", constants="target", symbols={"target": "t"})
         def neuron(x1=2.0, x2=0.0, w1=-3.0, w2=1.0, b=6.8814, target=0.0, activation=tanh):
@@ -29,7 +31,7 @@ def network(inputs: str = "", parameters: str = "", constants: str = "", symbols
             return L
     """
     kinds = {name: kind for kind, names in zip(KINDS, (inputs, parameters, constants)) for name in names.split()}
-    return lambda function: Network(function, kinds, dict(symbols or {}))
+    return lambda function: Network(function, kinds, dict(symbols or {}), dict(hyperparameters or {}))
 
 
 def hold(*leaves: Value) -> None:
@@ -45,8 +47,10 @@ class Network:
     """A network written as a function: its leaves with their kinds and starting values, its options, and its graph
     for any choice of options."""
 
-    def __init__(self, function: Callable, kinds: dict[str, str], symbols: dict[str, str]):
+    def __init__(self, function: Callable, kinds: dict[str, str], symbols: dict[str, str],
+                 hyperparameters: dict | None = None):
         self.function, self.name, self.symbols = function, function.__name__, symbols
+        self.hyperparameters = hyperparameters or {}  # its own learning rate or epochs; Config checks them
         self.__doc__ = function.__doc__
         arguments = inspect.signature(function).parameters
         empty = inspect.Parameter.empty

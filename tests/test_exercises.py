@@ -18,6 +18,7 @@ import pytest
 import hnn
 from hnn.classroom import course
 from hnn.classroom import exercises as ex
+from tests import plain
 from tests.conftest import ROOT
 
 # The exercises' network, written again here, and its first two epochs worked out with the math module.
@@ -39,6 +40,12 @@ N_2, O_2, LOSS_2, _, _, DL_DN_2, AFTER_2 = epoch(*AFTER_1)
 W1_1, W1_2 = AFTER_1[0], AFTER_2[0]  # w1 when epoch 2 starts, and after its update
 STEP = W1_2 - W1_1
 SIGMOID_O = 1 / (1 + math.exp(-N))
+# Exercise (f): epoch 1 of Mazur's 2-2-2 network with the exercises' inputs, replayed in plain floats, and h1's delta by
+# its two paths; the mistakes below are worked out from the same numbers.
+HIDDEN = plain.replay_hidden_layer(1, 0.5, x1=X1, x2=X2)[0]
+PATHS = HIDDEN["w5"] * HIDDEN["dL/dno1"], HIDDEN["w7"] * HIDDEN["dL/dno2"]
+SLOPE_H1 = HIDDEN["h1"] * (1 - HIDDEN["h1"])
+DELTA_H1 = sum(PATHS) * SLOPE_H1
 
 
 def final_loss(learning_rate, epochs=EPOCHS):
@@ -80,14 +87,17 @@ def source() -> nbformat.NotebookNode:
 def test_the_notebook_states_the_network_and_each_exercises_givens():
     text = "\n".join(c.source for c in source().cells if c.cell_type == "markdown").replace("−", "-")
     assert f"| {X1} | {X2} | {W1} | {W2} | {B} | {TARGET} | {LEARNING_RATE} | {EPOCHS} | tanh |" in text
-    givens = {  # (c) starts from epoch 1's update and its loss; (d) from epoch 2's w1 and dL/dn
-        "c": [LOSS_1, *AFTER_1],
-        "d": [W1_1, DL_DN_2],
+    givens = {  # (c) starts from epoch 1's update and its loss; (d) from epoch 2's w1 and dL/dn; (f) from h1, o1 and
+        "c": ([LOSS_1, *AFTER_1], 6),  # the output deltas, to Mazur's 9 decimals
+        "d": ([W1_1, DL_DN_2], 6),
+        "f": ([HIDDEN["h1"], HIDDEN["o1"], HIDDEN["dL/dno1"], HIDDEN["dL/dno2"]], 9),
     }
-    for exercise, values in givens.items():
+    for exercise, (values, digits) in givens.items():
         task = next(c.source for c in source().cells if c.metadata["nbgrader"]["grade_id"] == f"{exercise}-task")
         for value in values:
-            assert f"{value:.6f}" in task.replace("−", "-"), (exercise, value)
+            assert f"{value:.{digits}f}" in task.replace("−", "-"), (exercise, value)
+    task = next(c.source for c in source().cells if c.metadata["nbgrader"]["grade_id"] == "f-task")
+    assert "$w_5 = 0.4$, $w_6 = 0.45$,\n$w_7 = 0.5$ and $w_8 = 0.55$" in task and "$x_2 = −0.5$" in task
     assert f"still about {final_loss(LEARNING_RATE):.2g}" in text
 
 
@@ -96,6 +106,7 @@ RIGHT = [
     (lambda: EX.check_dL_db(DL_DB), ["✓ dL_db is right"]),
     (lambda: EX.check_loss(LOSS_2), ["✓ loss is right"]),
     (lambda: EX.check_w1(W1_2), ["✓ w1 is right"]),
+    (lambda: EX.check_delta_h1(DELTA_H1), ["✓ delta_h1 is right"]),
 ]
 
 
@@ -111,14 +122,17 @@ def test_an_answer_worked_out_to_five_significant_figures_is_right(capsys):
     EX.check_dL_db(five(DL_DB))
     EX.check_loss(five(LOSS_2))
     EX.check_w1(five(W1_2))
-    assert capsys.readouterr().out.count("✓") == 5
+    EX.check_delta_h1(five(DELTA_H1))
+    assert capsys.readouterr().out.count("✓") == 6
 
 
 def test_an_answer_from_the_givens_as_printed_is_right(capsys):
     n = X1 * round(AFTER_1[0], 6) + X2 * round(AFTER_1[1], 6) + round(AFTER_1[2], 6)
     EX.check_loss(0.5 * (math.tanh(n) - TARGET) ** 2)
     EX.check_w1(round(W1_1, 6) - LEARNING_RATE * X1 * round(DL_DN_2, 6))
-    assert capsys.readouterr().out.splitlines() == ["✓ loss is right", "✓ w1 is right"]
+    h1 = round(HIDDEN["h1"], 9)
+    EX.check_delta_h1((0.4 * round(HIDDEN["dL/dno1"], 9) + 0.5 * round(HIDDEN["dL/dno2"], 9)) * h1 * (1 - h1))
+    assert capsys.readouterr().out.splitlines() == ["✓ loss is right", "✓ w1 is right", "✓ delta_h1 is right"]
 
 
 @pytest.mark.parametrize("digits", [2, 3, 4])
@@ -161,9 +175,19 @@ MISTAKES = [
     ("w1", STEP, "looks like the step alone, not w1 after it", W1_2),
     ("w1", W1_1 - LEARNING_RATE * X1 * round(DL_DN_2, 2), "looks like a value was rounded too early", W1_2),
     ("w1", W1_1 + STEP / 2, "is too high, off by about 50% of the step", W1_2),
+    ("delta_h1", PATHS[0] * SLOPE_H1, "looks like only the path through o1: the path through o2 is forgotten", DELTA_H1),
+    ("delta_h1", PATHS[1] * SLOPE_H1, "looks like only the path through o2: the path through o1 is forgotten", DELTA_H1),
+    ("delta_h1", sum(PATHS), "looks like dL/dh1: h1's slope is left out", DELTA_H1),
+    ("delta_h1", sum(PATHS) * HIDDEN["o1"] * (1 - HIDDEN["o1"]), "looks like the output's slope o1*(1 - o1) in place of h1's",
+     DELTA_H1),
+    ("delta_h1", (0.45 * HIDDEN["dL/dno1"] + 0.55 * HIDDEN["dL/dno2"]) * SLOPE_H1,
+     "looks like h2's weights w6 and w8 in place of h1's", DELTA_H1),
+    ("delta_h1", -DELTA_H1, "looks like the sign is flipped", DELTA_H1),
+    ("delta_h1", sum(PATHS) * (1 - HIDDEN["h1"] ** 2), "looks like tanh's slope 1 - h1**2 in place of sigmoid's", DELTA_H1),
+    ("delta_h1", (PATHS[0] + PATHS[1]) * round(SLOPE_H1, 3), "looks like a value was rounded too early", DELTA_H1),
 ]
 CHECKS = {"n": lambda v: EX.check_n_and_o(v, O), "o": lambda v: EX.check_n_and_o(N, v), "dL_db": EX.check_dL_db,
-          "loss": EX.check_loss, "w1": EX.check_w1}
+          "loss": EX.check_loss, "w1": EX.check_w1, "delta_h1": EX.check_delta_h1}
 
 
 @pytest.mark.parametrize("name, wrong, diagnosis, expected", MISTAKES, ids=lambda v: v if isinstance(v, str) else "")
@@ -271,13 +295,14 @@ def test_an_invalid_learning_rate_gets_the_configs_message(capsys):
 # The two copies.
 ANSWER_NAMES = {f"{exercise}-answer": task.names for exercise, task in ex.TASKS.items()}
 # Each answer of the exercises' network, worked out above with the math module, and (e)'s learning rates that work.
-EXPECTED = {"n": N, "o": O, "dL_db": DL_DB, "loss": LOSS_2, "w1": W1_2}
+EXPECTED = {"n": N, "o": O, "dL_db": DL_DB, "loss": LOSS_2, "w1": W1_2, "delta_h1": DELTA_H1}
 
 
 def written(value: float, text: str) -> bool:
-    """Whether text writes value at five significant figures as a number of its own: n = 1.25 is not in "441.25", a
-    coordinate of a diagram."""
-    return re.search(rf"(?<![\d.]){re.escape(f'{value:.5g}')}(?!\d)", text.replace("−", "-")) is not None
+    """Whether text writes value at five significant figures as a number of its own, where a reader sees it: n = 1.25
+    is not in "441.25", a diagram's coordinate, nor in stroke-width="1.25", an attribute of a drawing."""
+    seen = re.sub(r'[\w:-]+=\\?"[^"]*"', "", text).replace("−", "-")
+    return re.search(rf"(?<![\d.]){re.escape(f'{value:.5g}')}(?!\d)", seen) is not None
 
 
 def grade_id(cell) -> str:
@@ -315,7 +340,7 @@ def test_each_exercise_states_its_points_as_its_check_cell_is_marked():
         points = cells[exercise].metadata["nbgrader"]["points"]
         heading = cells[f"{exercise}-task"].source.splitlines()[0]
         assert heading.endswith(f" ({points} point{'s' if points != 1 else ''})"), heading
-    assert course.points() == {"a": 2, "b": 1, "c": 1, "d": 1, "e": 1}
+    assert course.points() == {"a": 2, "b": 1, "c": 1, "d": 1, "e": 1, "f": 1}
 
 
 def test_each_check_reads_only_its_own_exercises_answers():

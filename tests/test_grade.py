@@ -30,7 +30,7 @@ ASSIGNMENT = "exercises"
 TIMEOUT = 10  # seconds each submission may run: a right one needs one or two, one that imports torch four
 CANARY = "hnn-canary-5e2b8d"  # in the grader's environment, as an instructor's token would be: it must reach no output
 ATTACK = "hnn-attack"  # in the command line of every process an attack starts, so that a survivor can be found
-HEADER = ["student_id", "name", "a", "b", "c", "d", "e", "total", "max", "status", "note"]
+HEADER = ["student_id", "name", "a", "b", "c", "d", "e", "f", "total", "max", "status", "note"]
 
 
 def network(student_id: str):
@@ -38,12 +38,14 @@ def network(student_id: str):
 
 
 def expected(config) -> dict:
-    """Every answer for a network, worked out in plain floats (tests/plain.py), and the first learning rate of 0.1 …
-    2.0 that brings the loss below 0.01 in its epochs."""
+    """Every answer for a network, worked out in plain floats (tests/plain.py), the first learning rate of 0.1 … 2.0
+    that brings the loss below 0.01 in its epochs, and h1's delta in Mazur's network with the network's inputs."""
     steps, _ = plain.replay(config)
     first, second = steps[0], steps[1]
     rate = next(r for r in (round(0.1 * k, 1) for k in range(1, 21)) if plain.replay(config, learning_rate=r)[1].loss < 0.01)
-    return {"n": first.n, "o": first.o, "dL_db": first.dL_db, "loss": second.loss, "w1": second.new_w1, "learning_rate": rate}
+    hidden = plain.replay_hidden_layer(1, 0.5, x1=config.x1, x2=config.x2)[0]
+    return {"n": first.n, "o": first.o, "dL_db": first.dL_db, "loss": second.loss, "w1": second.new_w1, "learning_rate": rate,
+            "delta_h1": hidden["dL/dnh1"]}
 
 
 def reusing(config) -> str:
@@ -58,7 +60,7 @@ def right(config, **cells) -> dict:
     v = expected(config)
     return {"a-answer": f"n = {v['n']!r}\no = {v['o']!r}", "b-answer": f"dL_db = {v['dL_db']!r}",
             "c-answer": f"loss = {v['loss']!r}", "d-answer": f"w1 = {v['w1']!r}",
-            "e-answer": f"learning_rate = {v['learning_rate']!r}", **cells}
+            "e-answer": f"learning_rate = {v['learning_rate']!r}", "f-answer": f"delta_h1 = {v['delta_h1']!r}", **cells}
 
 
 def notebook(config, answers: dict, after: dict | None = None) -> nbformat.NotebookNode:
@@ -250,7 +252,8 @@ o = n""",
             "c-answer": f"from decimal import Decimal\nfrom fractions import Fraction\n"
                         f"loss = Fraction(Decimal('{ivan['loss']!r}'))",
             "d-answer": f"w1 = {ivan['w1']!r}",
-            "e-answer": f"import numpy as np\nlearning_rate = np.float32({ivan['learning_rate']!r})"}),
+            "e-answer": f"import numpy as np\nlearning_rate = np.float32({ivan['learning_rate']!r})",
+            "f-answer": f"import numpy as np\ndelta_h1 = np.float64({ivan['delta_h1']!r})"}),
         "judy": notebook(nets["judy"], right(nets["judy"], **{"c-answer": "loss = 10**5000"})),
         "hook": notebook(nets["hook"], {"b-answer": right(nets["hook"])["b-answer"]}, {"setup": [attacks["hook"]]}),
         "append": notebook(nets["append"], {}, {"setup": [attacks["append"]]}),
@@ -292,7 +295,7 @@ def page(graded, student_id) -> str:
 
 def points(graded, student_id) -> list[str]:
     r = row(graded, student_id)
-    return [r[task] for task in "abcde"] + [r["total"]]
+    return [r[task] for task in "abcdef"] + [r["total"]]
 
 
 def test_the_class_ran_and_every_failure_is_one_line(graded):
@@ -309,25 +312,25 @@ def test_the_class_ran_and_every_failure_is_one_line(graded):
 
 
 def test_a_right_submission_that_reuses_n_and_o_in_c_gets_full_marks(graded):
-    assert points(graded, "alice") == ["2", "1", "1", "1", "1", "6"]
+    assert points(graded, "alice") == ["2", "1", "1", "1", "1", "1", "7"]
     assert row(graded, "alice")["status"] == "graded"
     assert "✓ n is right<br>\n✓ o is right" in page(graded, "alice")
 
 
 def test_a_wrong_a_stays_wrong_when_a_later_cell_sets_o_again(graded):
-    assert points(graded, "bob") == ["0", "1", "1", "1", "1", "4"]
+    assert points(graded, "bob") == ["0", "1", "1", "1", "1", "1", "5"]
     feedback = page(graded, "bob")
     assert re.search("✗ n is too (high|low), off by about 5%", feedback) and "✗ o " in feedback
 
 
 def test_an_answer_cell_that_raises_scores_0_with_its_own_line(graded):
-    assert points(graded, "dave") == ["0", "1", "1", "1", "1", "4"]
+    assert points(graded, "dave") == ["0", "1", "1", "1", "1", "1", "5"]
     assert "✗ its answer cell raised ZeroDivisionError: division by zero" in page(graded, "dave")
 
 
 def test_a_never_ending_cell_keeps_what_was_answered_before_it(graded):
     r = row(graded, "erin")
-    assert points(graded, "erin") == ["2", "1", "0", "0", "0", "3"]
+    assert points(graded, "erin") == ["2", "1", "0", "0", "0", "0", "3"]
     assert (r["status"], r["note"]) == ("error", f"did not finish within {TIMEOUT} s")
     assert f"✗ not reached: the notebook did not finish within {TIMEOUT} s" in page(graded, "erin")
 
@@ -338,28 +341,28 @@ def test_a_file_that_is_no_notebook_is_an_error_row(graded):
 
 
 def test_a_student_without_a_submission_has_an_empty_row_and_a_page(graded):
-    assert row(graded, "carol") == dict(zip(HEADER, ["carol", "", "", "", "", "", "", "", "6", "not submitted", ""]))
+    assert row(graded, "carol") == dict(zip(HEADER, ["carol", "", "", "", "", "", "", "", "", "7", "not submitted", ""]))
     assert "carol: no submission was found." in page(graded, "carol")
 
 
 def test_the_numbers_come_from_the_roster_not_from_the_notebook(graded):
-    assert points(graded, "grace") == ["2", "1", "1", "1", "1", "6"]  # her own network's answers, whatever it shows
+    assert points(graded, "grace") == ["2", "1", "1", "1", "1", "1", "7"]  # her own network's answers, whatever it shows
     assert points(graded, "heidi")[:4] == ["0"] * 4  # the numbers she put in are not hers
 
 
 def test_any_answer_the_checks_take_is_graded_the_same(graded):
-    assert points(graded, "ivan") == ["2", "1", "1", "1", "1", "6"]  # Fraction, numpy float32 and float64, Decimal
+    assert points(graded, "ivan") == ["2", "1", "1", "1", "1", "1", "7"]  # Fraction, numpy float32 and float64, Decimal
 
 
 def test_a_huge_integer_is_one_wrong_answer(graded):
-    assert points(graded, "judy") == ["2", "1", "0", "1", "1", "5"]
+    assert points(graded, "judy") == ["2", "1", "0", "1", "1", "1", "6"]
     assert "✗ loss should be a finite number, got &lt;int that cannot be shown&gt;" in page(graded, "judy")
 
 
 def test_no_process_a_submission_started_outlives_the_grader_and_the_gradebook_is_the_graders(graded):
     assert graded["survivors"] == []
-    assert points(graded, "session") == ["2", "0", "0", "0", "0", "2"]
-    assert points(graded, "holder") == ["2", "0", "0", "0", "0", "2"]
+    assert points(graded, "session") == ["2", "0", "0", "0", "0", "0", "2"]
+    assert points(graded, "holder") == ["2", "0", "0", "0", "0", "0", "2"]
     time.sleep(3.5)  # past the moment the session's child meant to rewrite grades.csv
     assert "forged" not in graded["out"].read_text()
 
@@ -367,7 +370,7 @@ def test_no_process_a_submission_started_outlives_the_grader_and_the_gradebook_i
 def test_startup_files_reach_neither_the_instructor_nor_a_classmate(graded):
     assert points(graded, "startup")[-1] == "2"
     assert list(graded["ipython"].iterdir()) == []
-    assert points(graded, "alice")[-1] == "6"
+    assert points(graded, "alice")[-1] == "7"
 
 
 def test_no_submission_reads_or_writes_a_classmates_notebook(graded):
@@ -384,7 +387,7 @@ def test_the_expected_values_of_the_shared_network_are_no_use(graded):
 
 
 def test_nothing_printed_or_hooked_becomes_an_answer(graded):
-    assert points(graded, "hook") == ["0", "1", "0", "0", "0", "1"]
+    assert points(graded, "hook") == ["0", "1", "0", "0", "0", "0", "1"]
 
 
 @pytest.mark.parametrize("student_id, note", [
@@ -422,7 +425,7 @@ def test_the_graders_memory_stays_small_whatever_a_submission_prints(graded):
 
 
 def test_a_formula_as_a_file_or_a_name_is_text_in_every_csv(graded):
-    assert points(graded, "formula")[-1] == "6"  # found in nbgrader's submitted/<student_id>/<assignment>/ layout
+    assert points(graded, "formula")[-1] == "7"  # found in nbgrader's submitted/<student_id>/<assignment>/ layout
     for name in ("grades.csv", "grades.canvas.csv", "grades.moodle.csv"):
         with (graded["folder"] / name).open(newline="", encoding="utf-8") as file:
             cells = [cell for row in csv.reader(file) for cell in row]
@@ -434,7 +437,7 @@ def test_a_formula_as_a_file_or_a_name_is_text_in_every_csv(graded):
 def test_the_sandbox_runs_what_the_setup_cell_gives_the_answer_cells_and_not_its_checks():
     setup = next(c.source for c in course.template().cells if course.grade_id(c) == "setup")
     assert setup.startswith(grade.PRELUDE + "\n\nfrom hnn.classroom.exercises import Checks\n\nex = Checks(")
-    assert grade.GIVEN == {"setup", "a", "b", "c", "d", "e"}
+    assert grade.GIVEN == {"setup", "a", "b", "c", "d", "e", "f"}
 
 
 def test_a_notebook_with_odd_marks_or_no_cell_ids_is_read(tmp_path):
@@ -482,22 +485,22 @@ def test_the_gradebook_is_the_file_written_by_hand(small):
     result, files = small["1"]
     assert result.returncode == 1 and result.stderr == "hnn grade: s004 (" + result.stderr.split("(", 1)[1]
     assert files[Path("grades.csv")].decode() == (
-        "student_id,name,a,b,c,d,e,total,max,status,note\r\n"
-        "s001,Ada Lovelace,2,1,1,1,1,6,6,graded,\r\n"
-        's002,"Turing, Alan",1,1,1,1,1,5,6,graded,\r\n'
-        "s003,'=cmd|' /C calc'!A0,2,0,1,1,0,4,6,graded,\r\n"
-        "s004,Grace Hopper,0,0,0,0,0,0,6,error,is not a notebook (NotJSONError)\r\n"
-        "s005,,,,,,,,6,not submitted,\r\n")
+        "student_id,name,a,b,c,d,e,f,total,max,status,note\r\n"
+        "s001,Ada Lovelace,2,1,1,1,1,1,7,7,graded,\r\n"
+        's002,"Turing, Alan",1,1,1,1,1,1,6,7,graded,\r\n'
+        "s003,'=cmd|' /C calc'!A0,2,0,1,1,0,1,5,7,graded,\r\n"
+        "s004,Grace Hopper,0,0,0,0,0,0,0,7,error,is not a notebook (NotJSONError)\r\n"
+        "s005,,,,,,,,,7,not submitted,\r\n")
 
 
 def test_the_canvas_layout_is_the_file_written_by_hand(small):
     """Canvas's importer: Student, ID, SIS User ID, SIS Login ID, Section, then the assignment; a Points Possible row."""
     assert small["1"][1][Path("grades.canvas.csv")].decode() == (
         "Student,ID,SIS User ID,SIS Login ID,Section,exercises\r\n"
-        "Points Possible,,,,,6\r\n"
-        "Ada Lovelace,,s001,,,6\r\n"
-        '"Turing, Alan",,s002,,,5\r\n'
-        "'=cmd|' /C calc'!A0,,s003,,,4\r\n"
+        "Points Possible,,,,,7\r\n"
+        "Ada Lovelace,,s001,,,7\r\n"
+        '"Turing, Alan",,s002,,,6\r\n'
+        "'=cmd|' /C calc'!A0,,s003,,,5\r\n"
         "Grace Hopper,,s004,,,0\r\n")
 
 
@@ -505,10 +508,10 @@ def test_the_moodle_layout_is_the_file_written_by_hand(small):
     """Moodle's CSV import: a column to map to the users' ID number, the grade, and its feedback."""
     assert small["1"][1][Path("grades.moodle.csv")].decode() == (
         "ID number,Name,exercises,Feedback\r\n"
-        's001,Ada Lovelace,6,"(a) 2 of 2, (b) 1 of 1, (c) 1 of 1, (d) 1 of 1, (e) 1 of 1"\r\n'
-        's002,"Turing, Alan",5,"(a) 1 of 2, (b) 1 of 1, (c) 1 of 1, (d) 1 of 1, (e) 1 of 1"\r\n'
-        's003,\'=cmd|\' /C calc\'!A0,4,"(a) 2 of 2, (b) 0 of 1, (c) 1 of 1, (d) 1 of 1, (e) 0 of 1"\r\n'
-        's004,Grace Hopper,0,"(a) 0 of 2, (b) 0 of 1, (c) 0 of 1, (d) 0 of 1, (e) 0 of 1.'
+        's001,Ada Lovelace,7,"(a) 2 of 2, (b) 1 of 1, (c) 1 of 1, (d) 1 of 1, (e) 1 of 1, (f) 1 of 1"\r\n'
+        's002,"Turing, Alan",6,"(a) 1 of 2, (b) 1 of 1, (c) 1 of 1, (d) 1 of 1, (e) 1 of 1, (f) 1 of 1"\r\n'
+        's003,\'=cmd|\' /C calc\'!A0,5,"(a) 2 of 2, (b) 0 of 1, (c) 1 of 1, (d) 1 of 1, (e) 0 of 1, (f) 1 of 1"\r\n'
+        's004,Grace Hopper,0,"(a) 0 of 2, (b) 0 of 1, (c) 0 of 1, (d) 0 of 1, (e) 0 of 1, (f) 0 of 1.'
         ' The submission is not a notebook (NotJSONError)."\r\n')
 
 
@@ -657,4 +660,4 @@ def test_nbgrader_generates_and_autogrades_a_key_as_it_is(tmp_path):
             " JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id"
             " JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id"
             " JOIN student ON submitted_assignment.student_id = student.id GROUP BY student.id"))
-    assert scores == {"alice": 6, "bob": 4}
+    assert scores == {"alice": 7, "bob": 5}

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 
 import hnn
-from hnn.classroom.exercises import GOAL_LOSS, NETWORK, TASKS, Checks
+from hnn.classroom.exercises import GOAL_LOSS, NETWORK, TASKS, Checks, hidden
 from hnn.files import write_atomically
 
 TEMPLATE = importlib.resources.files("hnn.classroom") / "exercises_template.ipynb"
@@ -28,7 +28,9 @@ FORMULAS = {
     "dL_db": "(o - target) * (1 - o**2) * 1, epoch 1",
     "loss": "½(o - target)² with epoch 1's updated w1, w2 and b",
     "w1": "w1 - learning_rate * x1 * dL/dn, epoch 2",
+    "delta_h1": "(w5 * dL/dno1 + w7 * dL/dno2) * h1 * (1 - h1), epoch 1 of the hidden layer",
 }
+HIDDEN_DIGITS = 9  # (f)'s givens, to Mazur's digits: a delta worked from them is right to 5 significant figures
 
 
 def template() -> nbformat.NotebookNode:
@@ -47,13 +49,17 @@ def points() -> dict[str, float]:
 
 def fields(network: hnn.Config) -> dict[str, str]:
     """The text of each {{field}} for this network, as Python writes the numbers: its values, and the givens of
-    (c) to (e), read off its trace and rounded as the tasks print them."""
+    (c) to (f), read off its traces and rounded as the tasks print them."""
     trace = hnn.train(network)
     first, second = trace.epoch(1), trace.epoch(2)
     values = {name: repr(value) for name, value in network.to_dict().items() if name != "activation"}
     givens = {"loss_1": first.loss, "w1_1": first.updated.w1, "w2_1": first.updated.w2, "b_1": first.updated.b,
               "dL_dn_2": second.grad.n}
+    layer = hnn.train(hidden(network)).epoch(1)
+    hidden_givens = {"h1_f": layer.h1, "o1_f": layer.o1, "dL_dno1_f": layer.grad.no1, "dL_dno2_f": layer.grad.no2}
     return {**values, **{name: f"{value:.6f}" for name, value in givens.items()},
+            **{name: f"{value:.{HIDDEN_DIGITS}f}" for name, value in hidden_givens.items()},
+            **{f"{name}_f": repr(getattr(layer, name)) for name in ("w5", "w6", "w7", "w8")},
             "final_loss": f"{trace.final.loss:.2g}", "goal_loss": f"{GOAL_LOSS:g}"}
 
 

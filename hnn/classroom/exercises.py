@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import hnn
 from hnn.classroom.capture import answer as described
+from hnn.lessons import hidden_layer
 
 # The committed copy's network: not the walkthrough's, so that no answer is printed anywhere a student reads first.
 NETWORK = hnn.Config(x1=1.5, x2=-0.5, w1=0.8, w2=-0.6, b=-0.25, target=0.25, learning_rate=0.1, epochs=10)
@@ -30,7 +31,8 @@ class Task(NamedTuple):
 
 
 # Each exercise, by the letter of its check cell (its answer cell is "<letter>-answer"), in the notebook's order.
-TASKS = {"a": Task(("n", "o")), "b": Task(("dL_db",)), "c": Task(("loss",)), "d": Task(("w1",)), "e": Task(("learning_rate",))}
+TASKS = {"a": Task(("n", "o")), "b": Task(("dL_db",)), "c": Task(("loss",)), "d": Task(("w1",)), "e": Task(("learning_rate",)),
+         "f": Task(("delta_h1",))}
 
 
 class Mistake(NamedTuple):
@@ -63,6 +65,12 @@ def _rounds_to(value: float, expected: float, digits: int) -> bool:
     """Whether value is expected rounded to this many significant figures (or closer)."""
     unit = 10.0 ** (math.floor(math.log10(abs(expected))) - digits + 1)
     return abs(value - expected) <= unit / 2 * (1 + 1e-9)  # a hair over half a unit, for the float of a decimal
+
+
+def hidden(network: hnn.Config) -> hnn.Config:
+    """Exercise (f)'s network: the hidden-layer lesson's, Mazur's, with this network's inputs, so that each student's
+    hidden delta is their own; one epoch is all it asks about."""
+    return hnn.Config(hidden_layer, x1=network.x1, x2=network.x2, epochs=1)
 
 
 class Checks:
@@ -124,8 +132,32 @@ class Checks:
                         "the step is learning_rate * dL/dw1."),
                 Mistake(step, "the step alone, not w1 after it", "add the step to w1 before the update."),
             )),
+            self._hidden_delta(),
         ]
         return {q.name: q for q in questions}
+
+    def _hidden_delta(self) -> Question:
+        """Exercise (f): h1's delta, dL/dnh1, in epoch 1 of the hidden-layer network, and the mistakes of its two paths
+        and its slope."""
+        e = hnn.train(hidden(self.network)).epoch(1)
+        w5, w6, w7, w8, h1, o1 = e.w5, e.w6, e.w7, e.w8, e.h1, e.o1
+        paths = {"o1": w5 * e.grad.no1, "o2": w7 * e.grad.no2}  # what comes back to h1 through each output
+        both, slope = sum(paths.values()), e.local["dh1/dnh1"]
+        return Question("delta_h1", e.grad.nh1, abs(e.grad.nh1), "",
+                        "delta_h1 = (w5 * dL/dno1 + w7 * dL/dno2) * h1 * (1 - h1): both paths, then h1's own slope.", (
+            Mistake(paths["o1"] * slope, "only the path through o1: the path through o2 is forgotten",
+                    "h1 feeds o2 too: add w7 * dL/dno2."),
+            Mistake(paths["o2"] * slope, "only the path through o2: the path through o1 is forgotten",
+                    "h1 feeds o1 too: add w5 * dL/dno1."),
+            Mistake(both, "dL/dh1: h1's slope is left out", "the delta is dL/dnh1: multiply dL/dh1 by h1 * (1 - h1)."),
+            Mistake(both * o1 * (1 - o1), "the output's slope o1*(1 - o1) in place of h1's own",
+                    "the slope is that of the neuron whose delta it is: h1 * (1 - h1)."),
+            Mistake((w6 * e.grad.no1 + w8 * e.grad.no2) * slope, "h2's weights w6 and w8 in place of h1's",
+                    "h1 reaches o1 through w5 and o2 through w7."),
+            Mistake(-e.grad.nh1, "the sign is flipped", "add the two paths as they are: each given delta has its sign."),
+            Mistake(both * (1 - h1 ** 2), "tanh's slope 1 - h1**2 in place of sigmoid's",
+                    "h1 is a sigmoid: its slope is h1 * (1 - h1)."),
+        ))
 
     def final_loss(self, learning_rate: float) -> float:
         """The loss after the network's epochs with this learning rate."""
@@ -220,6 +252,10 @@ class Checks:
     def check_learning_rate(self, learning_rate) -> None:
         """Exercise (e): a learning rate that brings the loss below GOAL_LOSS within the network's epochs."""
         print(self.verdict("e", learning_rate=learning_rate).feedback)
+
+    def check_delta_h1(self, delta_h1) -> None:
+        """Exercise (f): h1's delta in epoch 1 of the hidden-layer network with this network's inputs."""
+        print(self.verdict("f", delta_h1=delta_h1).feedback)
 
 
 def _not_a_number(name: str, entry: dict) -> tuple[str, str] | None:

@@ -36,7 +36,7 @@ from hnn.classroom import jobs_limit, strict_yaml
 from hnn.classroom.links import WALKTHROUGH
 from hnn.config import Config, excerpt
 from hnn.files import check_targets, create, directory, write_all, write_atomically
-from hnn.notebook import setup
+from hnn.notebook import lesson_of, setup
 from hnn.trace import State
 from hnn.training import train
 from hnn.views import plots
@@ -179,17 +179,17 @@ def notebook_defaults(notebook: Path) -> dict:
 
 
 def plan(sets: list[dict], defaults: dict) -> list[Job]:
-    """Every set checked as the notebook checks it (hnn.notebook.setup), before anything runs; ValueError names the
-    first bad one."""
+    """Every set checked as the notebook checks it (hnn.notebook.setup, with the lesson whose parameters the notebook
+    lists), before anything runs; ValueError names the first bad one."""
     if not sets:
         raise ValueError("the sweep has no runs: a parameter has an empty list of values")
-    runs, seen = [], {}
+    runs, seen, network = [], {}, lesson_of(defaults)
     for given in sets:
         unknown = [name for name in given if name not in defaults]
         if unknown:
             raise ValueError(f"unknown parameter {excerpt(unknown[0])}; accepted: {', '.join(defaults)}")
         values = {**defaults, **given}
-        config, display = setup(**values)
+        config, display = setup(network, **values)
         values.update(config.to_dict(), **dataclasses.asdict(display))  # as checked: "1e-3" → 0.001, 12.0 → 12
         parameters = {name: values[name] for name in given}
         # Safe as a file name and unambiguous: the values are checked numbers, activation and view names, and whole

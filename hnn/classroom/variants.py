@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import hnn
 from hnn.classroom import course, write_into
-from hnn.classroom.exercises import GOAL_LOSS, SIGNIFICANT, Checks
+from hnn.classroom.exercises import GOAL_LOSS, SIGNIFICANT, Checks, hidden
 from hnn.files import check_targets, directory
 
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")  # safe as a file name, and no spreadsheet formula
@@ -156,12 +156,16 @@ def problems(network: hnn.Config) -> list[str]:
             status, line = checks.judge(name, {"number": mistake.value})
             if status != "wrong" or mistake.looks_like not in line:
                 found.append(f"the check of {name} cannot tell {mistake.looks_like!r} from the answer")
-    printed = lambda value: round(value, 6)  # noqa: E731  the givens of (c) and (d), as the notebook prints them
+    printed = lambda value, digits=6: round(value, digits)  # noqa: E731  the givens of (c) to (f), as the notebook prints them
     x1, x2, target = network.x1, network.x2, network.target
+    layer = hnn.train(hidden(network)).epoch(1)
+    h1 = printed(layer.h1, course.HIDDEN_DIGITS)
     from_givens = {
         "loss": 0.5 * (math.tanh(x1 * printed(first.updated.w1) + x2 * printed(first.updated.w2) + printed(first.updated.b))
                        - target) ** 2,
         "w1": printed(second.w1) - network.learning_rate * x1 * printed(second.grad.n),
+        "delta_h1": (layer.w5 * printed(layer.grad.no1, course.HIDDEN_DIGITS)
+                     + layer.w7 * printed(layer.grad.no2, course.HIDDEN_DIGITS)) * h1 * (1 - h1),
     }
     for name, value in from_givens.items():
         if checks.judge(name, {"number": value})[0] != "ok":

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import hnn.programs  # noqa: F401  before anything imports jsonschema: see its docstring
 from hnn.config import LIMIT, MAX_EPOCHS, MAX_LEARNING_RATE, Config
-from hnn.lessons import neuron
+from hnn.graph import Network
+from hnn.lessons import LESSONS, neuron
 from hnn.ops import ACTIVATIONS, Op
 from hnn.training import train
 from hnn.views.diagram import MAX_DIAGRAMS, VIEWS, Display, check, write
@@ -51,18 +52,31 @@ def accepted(name: str, network=neuron) -> str:
     }[name]
 
 
-def add_hyperparameters(parser: argparse.ArgumentParser, network=neuron) -> None:
-    """--x1 … --activation, one for each setting of the network; values stay strings here so that Config is the one
-    place that validates them."""
+def lesson_named(argv: list[str]) -> str:
+    """The --lesson an argument list asks for, read before the real parser is built (its options are that lesson's);
+    "neuron" for none, or for a name that is no lesson, which the real parser then refuses in one line."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lesson", default="neuron")
+    name = early.parse_known_args(argv)[0].lesson
+    return name if name in LESSONS else "neuron"
+
+
+def add_hyperparameters(parser: argparse.ArgumentParser, network: Network = neuron) -> None:
+    """--lesson, then --x1 … --activation, one for each setting of the lesson's network; values stay strings here so
+    that Config is the one place that validates them."""
+    parser.add_argument("--lesson", choices=LESSONS, default="neuron",
+                        help=f"the network: {' or '.join(LESSONS)} (default neuron); the options below are its own")
     defaults = Config(network)
-    group = parser.add_argument_group("hyperparameters (defaults: the original notebook's)")
+    lesson = next(name for name, net in LESSONS.items() if net is network)
+    group = parser.add_argument_group(f"hyperparameters of --lesson {lesson} (defaults: the lesson notebook's)")
     for name in defaults.to_dict():
         group.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar="VALUE",
                            help=f"{accepted(name, network)}; default {getattr(defaults, name)}")
 
 
-def config_from(args: argparse.Namespace, network=neuron) -> Config:
-    """The Config the options describe; raises ValueError naming the first bad one."""
+def config_from(args: argparse.Namespace) -> Config:
+    """The Config the options describe, for the --lesson's network; raises ValueError naming the first bad one."""
+    network = LESSONS[args.lesson]
     names = Config(network).to_dict()
     return Config(network, **{name: getattr(args, name) for name in names if getattr(args, name, None) is not None})
 
@@ -144,6 +158,8 @@ def worksheets_for_a_class(args: argparse.Namespace) -> int:
     """`hnn worksheet --roster`: each student's own network, epoch --epoch, one PDF each, and the keys apart."""
     from hnn.classroom import variants
 
+    if args.lesson != "neuron":
+        raise ValueError(f"--roster gives each student a neuron of their own: it cannot go with --lesson {args.lesson}")
     given = [f"--{name.replace('_', '-')}" for name in Config().to_dict() if getattr(args, name) is not None]
     if given:
         raise ValueError(f"{given[0]} cannot go with --roster, which gives each student a network of their own")
@@ -167,13 +183,16 @@ EXAMPLES = {
     "run": """examples:
   hnn run                                   the original notebook's 10 epochs, as its log printed them
   hnn run --learning-rate 0.5 --epochs 30   other hyperparameters
-  hnn run --json > trace.json               every number of every epoch, at full precision""",
+  hnn run --json > trace.json               every number of every epoch, at full precision
+  hnn run --lesson hidden-layer --epochs 1  Mazur's 2-2-2 network: one epoch of a hidden layer""",
     "diagrams": """examples:
   hnn diagrams --out diagrams                        ae0.gv ae0.svg ae0.png … ae10.png
-  hnn diagrams --out graph --view graph --format svg the computation graph, SVG only""",
+  hnn diagrams --out graph --view graph --format svg the computation graph, SVG only
+  hnn diagrams --out hidden --lesson hidden-layer    the hidden-layer lesson's ae0 … ae100""",
     "worksheet": """examples:
   hnn worksheet --out sheets                             epoch 1 of the original notebook's run
   hnn worksheet --out sheets --epoch 3 --learning-rate 0.5
+  hnn worksheet --out hidden --lesson hidden-layer       epoch 1 of Mazur's 2-2-2 network
   hnn worksheet --roster roster.csv --secret-file course.secret --out sheets --keys keys""",
     "notebooks": """The walkthrough, the exercises and every other notebook installed with hnn, ready for JupyterLab;
 each kernel starts in DIR and needs only hnn.
@@ -352,7 +371,8 @@ def add_course_commands(commands) -> None:
     grade_parser.set_defaults(handler=grade, parser=grade_parser)
 
 
-def parser() -> Parser:
+def parser(network: Network = neuron) -> Parser:
+    """The `hnn` command's parser, with the hyperparameter options of this lesson's network."""
     top = Parser(prog="hnn", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
                  epilog="Each command's --help says what it accepts, with examples.")
     top.add_argument("--version", action="version", version=f"hnn {version('hnn')}")
@@ -365,7 +385,7 @@ def parser() -> Parser:
         return sub
 
     run_parser = command("run", "train and print the walkthrough log", "Train and print the walkthrough log.", EXAMPLES["run"])
-    add_hyperparameters(run_parser)
+    add_hyperparameters(run_parser, network)
     run_parser.add_argument("--json", action="store_true", help="print the trace as JSON instead of the log")
     run_parser.set_defaults(handler=run)
     diagrams_parser = command(
@@ -373,7 +393,7 @@ def parser() -> Parser:
         "Write ae{k}.gv and its renders for the network before each epoch and after the last.", EXAMPLES["diagrams"],
     )
     diagrams_parser.add_argument("--out", required=True, metavar="DIR", help=OUT_HELP)
-    add_hyperparameters(diagrams_parser)
+    add_hyperparameters(diagrams_parser, network)
     diagrams_parser.add_argument("--view", default="network", help=f"one of {', '.join(VIEWS)} (default network)")
     diagrams_parser.add_argument("--format", default=",".join(FORMATS),
                                  help=f"comma-separated, from {','.join(FORMATS)} (default all)")
@@ -416,7 +436,7 @@ def parser() -> Parser:
         EXAMPLES["worksheet"],
     )
     worksheet_parser.add_argument("--out", required=True, metavar="DIR", help=OUT_HELP)
-    add_hyperparameters(worksheet_parser)
+    add_hyperparameters(worksheet_parser, network)
     worksheet_parser.add_argument("--epoch", default="1", metavar="K", help="the epoch to fill in, from 1 (default 1)")
     group = worksheet_parser.add_argument_group(
         "a class (DIR/<student_id>.pdf for each student on the roster, on a network of their own)")
@@ -478,10 +498,15 @@ def _stopped_once():
 
 
 def main(argv: list[str] | None = None) -> int:
-    args, unrecognized = parser().parse_known_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    lesson = lesson_named(argv)
+    args, unrecognized = parser(LESSONS[lesson]).parse_known_args(argv)
     if unrecognized:  # said by the command's own parser, whose usage lists what it accepts
         usage = " ".join(args.parser.format_usage().split()[1:])
-        args.parser.error(f"unrecognized arguments: {' '.join(unrecognized)}; usage: {usage}")
+        elsewhere = [name for name, net in LESSONS.items() if name != lesson and unrecognized[0].startswith("--")
+                     and unrecognized[0][2:].split("=")[0].replace("-", "_") in Config(net).to_dict()]
+        where = f" (an option of --lesson {elsewhere[0]})" if elsewhere and hasattr(args, "lesson") else ""
+        args.parser.error(f"unrecognized arguments: {' '.join(unrecognized)}{where}; usage: {usage}")
     with warnings.catch_warnings(), _stopped_once():  # both put back when done, for callers of main()
         warnings.simplefilter("always")
         warnings.showwarning = lambda message, *_: print(f"hnn: warning: {message}", file=sys.stderr)

@@ -12,7 +12,7 @@ import inspect
 from hnn import training
 from hnn.config import DEFAULTS, Config, configs
 from hnn.graph import Network
-from hnn.lessons import neuron
+from hnn.lessons import LESSONS, neuron
 from hnn.notebook.outputs import fit_width, image_html
 from hnn.ops import NetworkError
 from hnn.rules import Rule, gradient_descent
@@ -34,6 +34,15 @@ def parameters(network: Network, update: Rule = gradient_descent) -> tuple[str, 
     """The names of a notebook's parameters cell for this network, in its order: its leaves, the hyperparameters (the
     update rule's too, momentum's beta), its options, then how it is shown."""
     return (*network.kinds, *DEFAULTS, *update.settings, *network.options, *DISPLAY_FIELDS)
+
+
+def lesson_of(names) -> Network:
+    """The lesson network whose notebook's parameters cell holds these names (in any order); ValueError otherwise."""
+    found = [network for network in LESSONS.values() if set(parameters(network)) == set(names)]
+    if not found:
+        raise ValueError(f"a parameters cell must hold the parameters of one lesson ({', '.join(LESSONS)}), got"
+                         f" {', '.join(names)}")
+    return found[0]
 
 
 class ParameterError(ValueError):

@@ -22,6 +22,7 @@ from hnn.views.render import CHUNK, FONT, FORMATS, apart, renders
 
 FONT_POINTS = 20  # legible from the back of a lecture room
 SMALL_POINTS = 16  # the gradient and step lines, still ≥ 14
+STEPPER_POINTS = 14  # a stepper of several neurons: 720 points wide, it leaves room for its lines beside it on a slide
 # Okabe–Ito colours, told apart with any colour vision: (fill, border) for each kind of node.
 KINDS = {
     "input": ("#d4ebf9", "#56b4e9"),  # sky blue
@@ -433,15 +434,15 @@ def _rows(rows, slots: dict, heading: str = "", bold: str = "") -> str:
 def stepper(trace: Trace, slots: dict[str, str], caption: str = "") -> graphviz.Digraph:
     """The stepper's network, laid out with these texts in its slots (the widest each slot will show), and a caption
     below it, if any."""
+    graph, rows = trace.graph, stepper_rows(trace)
+    size = str(SMALL_POINTS if len(neurons(graph)) < 2 else STEPPER_POINTS)
     g = graphviz.Digraph(
         "stepper",
         graph_attr={"rankdir": "LR", "nodesep": "0.18", "ranksep": "0.45", "pad": "0.1", "bgcolor": "white"},
-        node_attr={"fontname": FONT, "fontsize": str(SMALL_POINTS), "shape": "box", "style": "filled,rounded",
+        node_attr={"fontname": FONT, "fontsize": size, "shape": "box", "style": "filled,rounded",
                    "penwidth": "2", "margin": "0.08,0.04"},
-        edge_attr={"fontname": FONT, "fontsize": str(SMALL_POINTS), "color": "#555555", "penwidth": "2",
-                   "arrowsize": "0.8"},
+        edge_attr={"fontname": FONT, "fontsize": size, "color": "#555555", "penwidth": "2", "arrowsize": "0.8"},
     )
-    graph, rows = trace.graph, stepper_rows(trace)
 
     def group(where, kind: str, values: tuple) -> None:
         if kind == "neuron" and len(neurons(graph)) > 1:  # one box
@@ -459,7 +460,7 @@ def stepper(trace: Trace, slots: dict[str, str], caption: str = "") -> graphviz.
             g.edge(tail, head)
     if caption:  # Graphviz wraps no text: \l ends each left-aligned line
         g.attr(label="".join(f"{line}\\l" for line in textwrap.wrap(caption, CAPTION_CHARACTERS)), labelloc="b",
-               labeljust="l", fontname=FONT, fontsize=str(SMALL_POINTS))
+               labeljust="l", fontname=FONT, fontsize=size)
     return g
 
 

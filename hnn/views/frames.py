@@ -14,6 +14,8 @@ from hnn.views.diagram import Display
 from hnn.views.render import render
 
 STEP0, STEP1, STEP2 = "STEP 0: INITIAL VALUES", "STEP 1: FORWARD PASS", "STEP 2: BACK PROPAGATION"
+LINES = 8  # of a step, the latest lines a frame shows: all of the neuron's (its backward pass has 8), the last 8 of a
+# hidden layer's 34, so that the line just computed stays near the diagram rather than a screen below it
 # Below the picture that stands in for the stepper where it cannot run: JupyterLab shows a widget only in a trusted
 # notebook, and GitHub and nbviewer run none.
 HOW_TO_STEP = ("To step through every frame, run this cell in JupyterLab (or trust the notebook), then use Previous,"
@@ -56,7 +58,7 @@ def _epoch_frames(trace: Trace, e: Epoch) -> list[dict]:
         nonlocal lines
         lines = [line] if not frames or frames[-1]["step"] != step else [*lines, line]
         shown.update(computed)
-        frames.append({"epoch": e.epoch, "step": step, "lines": lines, "slots": dict(shown),
+        frames.append({"epoch": e.epoch, "step": step, "lines": lines[-LINES:], "slots": dict(shown),
                        "read": list(dict.fromkeys(map(shapes, read))), "write": list(dict.fromkeys(map(shapes, write)))})
 
     settings = [f"{name} = {given(c.leaves[name])}" for name in (*graph.inputs, *graph.constants)]

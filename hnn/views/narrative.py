@@ -40,12 +40,36 @@ def _numbers(trace: Trace, state) -> dict:
     return {value: state[name] for name, value in graph.values.items()}
 
 
+def _display(equations: list[tuple[Value, str]], rows: list[list[int]] | None) -> str:
+    """Display equations, (the value on the left, the right-hand side): side by side on one line, or with rows (lists of
+    indices into equations) aligned on their = signs, a row at a time, where one line would run past the page."""
+    if rows is None:
+        return ", \\qquad ".join(f"{left} = {right}" for left, right in equations)
+    lines = " \\\\ ".join(", & ".join(f"{equations[i][0]} &= {equations[i][1]}" for i in row) for row in rows)
+    return f"\\begin{{aligned}} {lines} \\end{{aligned}}"
+
+
+def _per_neuron(graph: Graph, values: list[Value]) -> list[list[int]] | None:
+    """Where a network has several neurons, a row for each, its weighted sum beside its activation's output, and a row
+    for each other value; None for one neuron, whose formulas fit on one line."""
+    pairs = neurons(graph)
+    if len(pairs) < 2:
+        return None
+    rows = []
+    for i, value in enumerate(values):
+        if rows and pairs.get(values[rows[-1][-1]]) is value:
+            rows[-1].append(i)
+        else:
+            rows.append([i])
+    return rows
+
+
 def forward(trace: Trace) -> str:
     """The network's formulas, what its neurons do, then its forward pass and loss with the starting values."""
     graph, s = trace.graph, first(trace)
     numbers = _numbers(trace, s)
     computed = [value for value in graph.named.values() if value is not graph.loss]
-    formulas = ", \\qquad ".join(f"{_symbol(v)} = {formula(v, LATEX)}" for v in computed)
+    formulas = _display([(_symbol(v), formula(v, LATEX)) for v in computed], _per_neuron(graph, computed))
     sentences = []
     pairs = neurons(graph)
     if pairs:
@@ -70,8 +94,10 @@ def forward(trace: Trace) -> str:
 
 
 def _chain(graph: Graph, value: Value) -> str:
-    """dL/d(value) in LaTeX, each path a product of factors from the loss down: (o - t)\\cdot (1 - o^2)\\cdot x_1."""
-    return " + ".join(product(factors, LATEX, "\\cdot ") for factors in graph.paths(value))
+    """dL/d(value) in LaTeX, each path a product of factors from the loss down: (o - t)\\cdot (1 - o^2)\\cdot x_1; a
+    path after the first that starts with a minus sign is subtracted, a - b rather than a + -b."""
+    terms = [product(factors, LATEX, "\\cdot ") for factors in graph.paths(value)]
+    return terms[0] + "".join(f" - {term[1:]}" if term.startswith("-") else f" + {term}" for term in terms[1:])
 
 
 def _zero_inputs(trace: Trace) -> dict[str, tuple[Value, Value]]:
@@ -92,7 +118,14 @@ def backward(trace: Trace) -> str:
     whose input is 0 never moves."""
     graph, grad = trace.graph, _gradient
     parameters = [graph.values[p] for p in graph.parameters]
-    lines = ["$$" + ", \\qquad ".join(f"{grad(p)} = {_chain(graph, p)}" for p in parameters) + "$$", ""]
+    chains = lambda values: [(grad(v), _chain(graph, v)) for v in values]  # noqa: E731
+    if len(neurons(graph)) > 1:  # where paths meet, a wide sum a row, then the parameters two a row
+        meet = [graph.named[name] for name in graph.backward if len(graph.consumers[graph.named[name]]) > 1]
+        blocks = [_display(chains(meet), [[i] for i in range(len(meet))])] if meet else []
+        blocks.append(_display(chains(parameters), [[i, i + 1][:len(parameters) - i] for i in range(0, len(parameters), 2)]))
+    else:
+        blocks = [_display(chains(parameters), None)]
+    lines = [" ".join(f"$${block}$$" for block in blocks), ""]
     said = []
     for n, o in neurons(graph).items():
         if o.op not in said:

@@ -59,6 +59,7 @@ PARAMETER_CYCLE = tuple(zip((ORANGE, GREEN, PURPLE, SKY, VERMILLION, BLUE, BLACK
 LEGEND_BELOW = 12  # runs whose legend goes below the summary plot; more get a table beside it, the figure widened
 WIDEST_INCHES = 32  # the summary's widest, 3200 pixels: a table of more runs makes it taller instead
 LABEL_CHARACTERS = 40  # a longer label breaks at its commas, so that a legend of one column always fits
+TITLE_CHARACTERS = 64  # of a figure's title, across its 800 pixels
 
 
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -153,7 +154,9 @@ def trajectories(trace: Trace) -> Figure:
         _per_epoch(right, trace, changes[p], label, colour, shape, dashed=twin is not None)
     right.set_ylabel("change since start")
     right.set_title("Parameters")
-    fig.legend(loc="outside lower center", ncols=5, columnspacing=1.2, handlelength=1.5)
+    entries = len(right.get_lines()) // 2 + 2 * len(outputs(graph))  # each parameter's line, each output and target
+    # Five entries fit one row; a hidden layer's fourteen need rows of four to stay inside the figure.
+    fig.legend(loc="outside lower center", ncols=5 if entries <= 5 else 4, columnspacing=1.2, handlelength=1.5)
     return fig
 
 
@@ -232,11 +235,15 @@ def landscape(trace: Trace) -> Figure:
     fig.colorbar(image, ax=axes[-1], label="loss L")
     fig.legend(*axes[-1].get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=11)  # off the path
     held = [name for name in graph.leaves if name not in (across, up) and name in graph.values]
-    written = ", ".join(f"{subscripted(name)} {'' if name in graph.constants else '= '}{c.leaves[name]:g}" for name in held)
+    written = ", ".join(f"{subscripted(name)} {'' if name in graph.constants else '= '}{c.leaves[name]:g}".replace(" ", "\u00a0")
+                        for name in held)  # no break inside "w₂ = 1" when a long title wraps
     # The path moves in the other parameters too (w2 when x2 != 0), so it then runs near this slice rather than on it.
-    moved = [f"{subscripted(p)} held at its start; training moves it to {trace.final[p]:.4g}" for p in graph.parameters
-             if p in held and trace.final[p] != c.leaves[p]]
-    fig.suptitle(f"Loss landscape: {written}" + "".join(f"\n({line})" for line in moved))
+    moved = [p for p in graph.parameters if p in held and trace.final[p] != c.leaves[p]]
+    lines = [f"{subscripted(p)} held at its start; training moves it to {trace.final[p]:.4g}" for p in moved]
+    if len(moved) > 1:  # a hidden layer's six: one line says it of them all
+        lines = [f"{', '.join(map(subscripted, moved))} held at their starts; training moves them too"]
+    title = textwrap.fill(f"Loss landscape: {written}", TITLE_CHARACTERS)  # a hidden layer holds 12 leaves
+    fig.suptitle(title + "".join(f"\n({line})" for line in lines))
     return fig
 
 
