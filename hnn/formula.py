@@ -33,6 +33,16 @@ def short(x: float) -> str:
     return f"{x + 0.0:.6g}"
 
 
+def apart(a: float, b: float, kind: str = "f", digits: int = 6) -> tuple[str, str]:
+    """Two numbers written with the fewest digits (at least `digits`, decimals for kind "f", significant ones for "g")
+    that tell them apart: a sentence that says they differ shows them differing."""
+    for places in range(digits, 18):
+        x, y = f"{a + 0.0:.{places}{kind}}", f"{b + 0.0:.{places}{kind}}"
+        if x != y:
+            break
+    return x, y
+
+
 def factor(text: str) -> str:
     """A written number as a factor: a negative one in parentheses, so that 2.0 × (−3.000000) reads as a product."""
     return f"({text})" if text.startswith((MINUS, "-")) else text
@@ -98,7 +108,7 @@ def _latex_name(value: Value) -> str:
 
 TEXT = Style("text", lambda v: v.name, _by_kind, lambda x: _literal(x, 0).replace("-", MINUS))
 NUMBERS = Style("numbers", TEXT.name, _by_kind, TEXT.literal)
-CODE = Style("code", lambda v: code_name(v.name), lambda x, v: repr(x), lambda x: _literal(x, None), parenthesized=False)
+CODE = Style("code", lambda v: code_name(v.name), lambda x, v: repr(x + 0.0), lambda x: _literal(x, None), parenthesized=False)
 LATEX = Style("latex", _latex_name, lambda x, v: short(x), lambda x: _literal(x, 1))
 LATEX_NUMBERS = Style("latex numbers", _latex_name, LATEX.number, LATEX.literal)
 HTML = Style("html", lambda v: escape(v.name), _by_kind, TEXT.literal)  # Graphviz's HTML-like labels: a worksheet's

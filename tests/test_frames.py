@@ -1,6 +1,7 @@
 """The stepper's frames: every sub-step's worked arithmetic equals a plain-float replay, values appear only once
 computed, and the diagram template has one tagged text for every value."""
 import html
+import math
 import re
 
 import pytest
@@ -114,3 +115,33 @@ def test_a_long_run_steps_through_the_shown_epochs_only():
     trace = hnn.train(hnn.Config(epochs=40))
     stepped = frames.frames(trace, Display(max_diagrams=4))
     assert sorted({f["epoch"] for f in stepped}) == [0, 1, 14, 27, 40]
+
+
+def test_predict_asks_each_computed_number_with_the_slips_worked_out_from_the_replay(stepped):
+    """What Predict asks of epoch 2: each frame's number, and among the slips the ones a student makes most, each
+    worked out here from the replay's numbers (sigmoid's run, so tanh's slope is the other activation's)."""
+    s = plain.replay(CONFIG)[0][1]
+    asks = {f["ask"]["name"]: f["ask"] for f in stepped[PER_EPOCH:2 * PER_EPOCH] if "ask" in f}
+    assert list(asks) == ["n", "o", "L", "dL/do", "do/dn", "dL/dn", "dL/dw1", "dL/dw2", "dL/db", "dL/dx1", "dL/dx2",
+                          "new w1", "new w2", "new b"]  # every frame but STEP 0 works a number out
+    assert "ask" not in stepped[PER_EPOCH] and "ask" not in stepped[-1]
+    slips = {name: dict(ask["mistakes"]) for name, ask in asks.items()}
+    assert {name: ask["answer"] for name, ask in asks.items()} == {
+        "n": six(s.n), "o": six(s.o), "L": six(s.loss), "dL/do": six(s.dL_do), "do/dn": six(s.do_dn),
+        "dL/dn": six(s.dL_dn), "dL/dw1": six(s.dL_dw1), "dL/dw2": six(s.dL_dw2), "dL/db": six(s.dL_db),
+        "dL/dx1": six(s.dL_dx1), "dL/dx2": six(s.dL_dx2), "new w1": six(s.new_w1), "new w2": six(s.new_w2),
+        "new b": six(s.new_b)}
+    c = CONFIG
+    assert slips["dL/dn"][six(-s.dL_dn)] == "That has the wrong sign."
+    assert slips["dL/dn"][six(s.dL_do)] == "That leaves out the factor do/dn."
+    assert slips["dL/dn"][six(s.dL_do * (1 - s.o**2))] == "That is tanh's slope, 1 − o², not sigmoid's."
+    assert slips["do/dn"][six(1 - s.o**2)] == "That is tanh's slope, 1 − o², not sigmoid's."
+    assert slips["o"][six(math.tanh(s.n))] == "That is tanh(n), not sigmoid(n)."
+    assert slips["n"][six(s.n - s.b)] == "That leaves out the term b."
+    assert slips["L"][six((s.o - c.target) ** 2)] == "That leaves out the factor ½."
+    assert slips["dL/dw1"][six(s.dL_dn)] == "That leaves out the factor x1."
+    assert slips["new w1"][six(s.w1 + c.learning_rate * s.dL_dw1)] == ("That adds learning_rate · dL/dw1 where the"
+                                                                        " formula subtracts it.")
+    assert slips["new w1"][six(s.w1 - s.dL_dw1)] == "That leaves out the factor learning_rate."
+    for name, ask in asks.items():  # no slip gives the answer, and no two slips the same number
+        assert ask["answer"] not in slips[name] and len(slips[name]) == len(ask["mistakes"]), name

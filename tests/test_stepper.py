@@ -39,7 +39,8 @@ DRAWN_JS = """(root) => {
     for (const text of root.querySelectorAll('text[data-slot]')) slots[text.dataset.slot] = text.textContent;
     const marked = (style) => [...root.querySelectorAll('g.' + style)].map(g => g.dataset.node ?? g.dataset.edge).sort();
     return {slots, read: marked('hnn-read'), write: marked('hnn-write'), step: root.querySelector('.hnn-step').textContent,
-            lines: root.querySelector('.hnn-lines').textContent, where: root.querySelector('.hnn-where').textContent,
+            lines: [...root.querySelectorAll('.hnn-line')].map(line => line.textContent).join('\\n'),
+            where: root.querySelector('.hnn-where').textContent,
             slider: Number(root.querySelector('input[type=range]').value)};
 }"""
 
@@ -99,8 +100,9 @@ def test_bundle_holds_the_widget_the_first_frame_as_a_picture_and_stable_text():
     size = re.compile(r'<svg width="[^"]*"( height="[^"]*")?')
     assert size.sub("<svg", data["image/svg+xml"]) == size.sub("<svg", picture)  # the picture, only its size changed
     assert data["text/plain"] == (f"Training stepper: {len(FRAMES)} frames over 3 epochs and the trained network. Run"
-                                  " the cell in JupyterLab to step with Previous, Next, Play, the epoch slider, or the"
-                                  f" keys ← → Space. First frame: {FRAMES[0]['step']}: {FRAMES[0]['lines'][-1]}")
+                                  " the cell in JupyterLab to step with Previous, Next, Play, Predict, the epoch slider,"
+                                  " or the keys ← → (a step), ↑ ↓ (an epoch) and Space."
+                                  f" First frame: {FRAMES[0]['step']}: {FRAMES[0]['lines'][-1]}")
     assert not {"image/svg+xml", "text/html"} & set(Stepper(SVG, FRAMES)._repr_mimebundle_()[0])
 
 
@@ -158,8 +160,16 @@ def lab(refreshed, tmp_path):
         yield {**server, "root": root}
 
 
+def index_shown(page, root: str) -> int:
+    """The frame the stepper says it shows: 'epoch 2 of 3 · step 4 of 5' is epoch 2's fourth."""
+    epoch, step = map(int, re.search(r"epoch (\d+) of \d+ · step (\d+) of", page.locator(f"{root} .hnn-where")
+                                     .text_content()).groups())
+    return next(i for i, f in enumerate(FRAMES) if f["epoch"] == epoch) + step - 1
+
+
 def step_through_every_frame(page, root: str):
-    """Next from the first frame to the last, each frame compared with the replay; then ← and Space."""
+    """Next from the first frame to the last, each frame compared with the replay; then the keys: ← →, ↓ ↑ (an
+    epoch), and Space, which plays also right after a click on Next."""
     assert drawn(page, root) == expected(0)
     stepper = page.locator(root)
     assert stepper.get_attribute("role") == "region" and stepper.get_attribute("aria-label") == "Step through training"
@@ -176,14 +186,52 @@ def step_through_every_frame(page, root: str):
     page.keyboard.press("Home")  # the slider jumps to the first frame of an epoch
     assert drawn(page, root) == expected(0)
     page.keyboard.press("ArrowRight")
-    assert drawn(page, root) == expected(next(i for i, f in enumerate(FRAMES) if f["epoch"] == 2))
+    second = next(i for i, f in enumerate(FRAMES) if f["epoch"] == 2)
+    assert drawn(page, root) == expected(second)
     stepper.focus()
-    page.keyboard.press("Space")  # plays: the button is now Pause, and frames advance on their own
+    page.keyboard.press("ArrowDown")  # the next epoch's first step
+    assert drawn(page, root) == expected(next(i for i, f in enumerate(FRAMES) if f["epoch"] == 3))
+    page.keyboard.press("ArrowUp")
+    assert drawn(page, root) == expected(second)
+    assert stepper.locator(".hnn-where").text_content() == "epoch 2 of 3 · step 1 of 5"
+    stepper.get_by_role("button", name="Next").click()
+    page.keyboard.press("Space")  # plays, although Next has the focus: Space is Play, as the help says
     assert stepper.get_by_role("button", name="Pause").is_visible()
-    start = drawn(page, root)["slider"], page.locator(f"{root} .hnn-where").text_content()
-    page.wait_for_function(f"() => document.querySelector('{root} .hnn-where').textContent !== {json.dumps(start[1])}")
+    start = page.locator(f"{root} .hnn-where").text_content()
+    page.wait_for_function(f"() => document.querySelector('{root} .hnn-where').textContent !== {json.dumps(start)}")
     page.keyboard.press("Space")
     assert stepper.get_by_role("button", name="Play").is_visible()
+
+
+def predict(page, root: str):
+    """Predict asks for n before it shows it: right, wrong, and a sign error, each judged against the replay's numbers
+    and named, the slot blank until the answer is in."""
+    stepper = page.locator(root)
+    stepper.locator("input[type=range]").focus()
+    page.keyboard.press("Home")
+    toggle = stepper.get_by_role("button", name="Predict")
+    toggle.click()
+    assert toggle.get_attribute("aria-pressed") == "true"
+    n = FRAMES[1]["ask"]["answer"]
+    for typed, said in [(n, f"Right: n = {n}."),
+                        (FRAMES[1]["ask"]["mistakes"][0][0], "That has the wrong sign."),  # −n
+                        ("12.5", None)]:
+        stepper.get_by_role("button", name="Previous").click() if index_shown(page, root) else None
+        assert index_shown(page, root) == 0
+        stepper.get_by_role("button", name="Next").click()
+        field = stepper.get_by_role("textbox", name="Your value of n")
+        assert field.is_visible() and drawn(page, root)["slots"]["n.2"] == "", "n is asked for before it is shown"
+        field.fill(typed)
+        field.press("Enter")
+        verdict = stepper.locator(".hnn-feedback").text_content()
+        if said is None:
+            off = abs(12.5 - float(n.replace("\u2212", "-")))
+            assert verdict == f"Off by {f'{off:.6f}'.rstrip('0')}. n = {n}.", verdict
+        else:
+            assert said in verdict, verdict
+        assert drawn(page, root) == expected(1)  # and then the frame itself
+    toggle.click()
+    assert toggle.get_attribute("aria-pressed") == "false"
 
 
 def test_in_jupyterlab_with_a_kernel_every_frame_steps_and_python_sees_the_index(lab, tmp_path):
@@ -212,12 +260,13 @@ def test_in_jupyterlab_with_a_kernel_every_frame_steps_and_python_sees_the_index
         page.screenshot(path=tmp_path / "jupyterlab-1280x720.png")
         print(f"smallest diagram text at 1280x720: {page.locator(STEPPER).evaluate(SMALLEST_TEXT_JS):.1f} px")
         step_through_every_frame(page, STEPPER)
-        where = page.locator(f"{STEPPER} .hnn-where").text_content()
-        shown = int(re.search(r"frame (\d+) of", where).group(1)) - 1
+        predict(page, STEPPER)
+        page.keyboard.press("ArrowDown")
+        shown = index_shown(page, STEPPER)
         last.locator(".jp-InputPrompt").click()
         page.keyboard.press("Shift+Enter")
-        assert wait_until(page, f"() => document.querySelector('{STEPPER} .hnn-where').textContent.includes("
-                                f"'frame 3 of')", 30_000), page.evaluate(STATE_JS)
+        assert wait_until(page, f"() => document.querySelector('{STEPPER} .hnn-where').textContent.endsWith("
+                                f"'step 3 of 5')", 30_000), page.evaluate(STATE_JS)
         assert drawn(page, STEPPER) == expected(2)
         assert last.locator(".jp-OutputArea-output").text_content().strip() == f"index {shown}"
         page.set_viewport_size({"width": 1366, "height": 768})
@@ -250,4 +299,5 @@ def test_html_handout_steps_from_file_with_the_network_blocked(refreshed, tmp_pa
         page.goto(page_file.as_uri())
         page.wait_for_selector(".hnn-stepper")
         step_through_every_frame(page, ".hnn-stepper")
+        predict(page, ".hnn-stepper")
         page.screenshot(path=tmp_path / "handout.png")

@@ -261,7 +261,7 @@ def show_epochs(trace: Trace, display: Display) -> None:
 @after_setup
 def show_final(trace: Trace, display: Display) -> None:
     """The trained network: its forward pass and parameters, then its diagram."""
-    print(final_text(trace))
+    print(final_text(trace, note=False))  # the corrections passage above says where the log differs, with numbers
     trained = len(trace.epochs)  # the last state, ae{epochs}
     try:
         _show(diagram_bundles(trace, [trained], display.view)[trained])

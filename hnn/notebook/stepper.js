@@ -1,29 +1,48 @@
 // The training stepper: one diagram whose value slots are refilled frame by frame, all in the browser.
-// JupyterLab runs this module through anywidget; the HTML handout runs this same file over the saved state
-// (hnn/stepper.py writes that page snippet), so every venue draws frames with the code below.
+// JupyterLab runs this module through anywidget; the HTML handout and the slides run this same file over the saved
+// state (hnn/notebook/stepper.py writes that page snippet), so every venue draws frames with the code below.
 
 const TICK = 700; // milliseconds between frames while playing: time to read one line of numbers
-const PX_PER_PT = 1; // Graphviz sizes its SVG in points; drawn at 1 px a point, 16 pt text is 16 px high
-const HELP = "Click the stepper, then: \u2190 previous, \u2192 next, Space play / pause; the slider jumps to an epoch.";
+const HELP = "Click the stepper, then: \u2190 \u2192 a step, \u2191 \u2193 an epoch, Space play / pause;"
+  + " Predict asks for each number before it shows it.";
+const MAX_LINES = 10; // lines a step shows at once before its panel scrolls (a hidden layer's backward pass has 30)
 
 // Read boxes get a thick dashed outline, the written box a thicker solid one, read edges a wider stroke and a halo:
-// the two kinds differ by line style and width, not by colour alone.
+// the two kinds differ by line style and width, not by colour alone. Inside reveal.js (the slides, and RISE in
+// JupyterLab) the projector's sizes apply: no text under 18 px on a 1280 x 720 slide, the arithmetic at 24 px.
 const CSS = `
-.hnn-stepper { font-family: var(--jp-ui-font-family, sans-serif); font-size: 15px; line-height: 1.35;
-  color: var(--jp-content-font-color1, #111); padding: 6px; border: 1px solid var(--jp-border-color1, #bbb);
-  border-radius: 4px; }
+.hnn-stepper { --hnn-min-scale: 0.5; --hnn-max-scale: 1; font-family: var(--jp-ui-font-family, sans-serif);
+  font-size: 15px; line-height: 1.35; color: var(--jp-content-font-color1, #111); padding: 6px;
+  border: 1px solid var(--jp-border-color1, #bbb); border-radius: 4px; box-sizing: border-box; }
 .hnn-stepper:focus-visible { outline: 3px solid #0072b2; outline-offset: 2px; }
-.hnn-stepper .hnn-controls { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 10px; }
-.hnn-stepper button { font: inherit; min-width: 5.5em; padding: 3px 10px; cursor: pointer; }
-.hnn-stepper input[type=range] { width: 14em; vertical-align: middle; }
-.hnn-stepper .hnn-help { margin: 4px 0; font-size: 14px; }
-.hnn-stepper .hnn-body { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 8px 16px; }
-.hnn-stepper .hnn-diagram { flex: 0 1 auto; min-width: 0; max-width: 100%; }
-.hnn-stepper .hnn-diagram svg { display: block; max-width: 100%; height: auto; }
-.hnn-stepper .hnn-panel { flex: 1 1 30em; min-width: min(30em, 100%); }
-.hnn-stepper .hnn-step { font-weight: bold; margin: 0 0 4px; }
-.hnn-stepper .hnn-lines { font-family: var(--jp-code-font-family, monospace); font-size: 15px; margin: 0;
-  white-space: pre-wrap; }
+.hnn-stepper .hnn-title { display: none; }
+.hnn-stepper .hnn-controls { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 10px; }
+.hnn-stepper button { font: inherit; min-width: 5.5em; padding: 2px 10px; cursor: pointer; }
+.hnn-stepper button[aria-pressed=true] { background: #0072b2; color: #fff; border-color: #0072b2; }
+.hnn-stepper input[type=range] { width: 12em; vertical-align: middle; }
+.hnn-stepper .hnn-skipped { font-style: italic; }
+.hnn-stepper .hnn-help { margin: 2px 0; font-size: 14px; }
+.hnn-stepper .hnn-body { display: flex; align-items: flex-start; gap: 6px 16px; margin-top: 4px; }
+.hnn-stepper .hnn-body.hnn-stacked { flex-direction: column; }
+.hnn-stepper .hnn-diagram { flex: none; }
+.hnn-stepper .hnn-diagram svg { display: block; }
+.hnn-stepper .hnn-panel { flex: 1 1 auto; min-width: 0; align-self: stretch; overflow-y: auto; }
+.hnn-stepper .hnn-step { font-weight: bold; margin: 0; }
+.hnn-stepper .hnn-lines { font-family: var(--jp-code-font-family, monospace); font-size: 15px; margin: 0; }
+.hnn-stepper .hnn-line { white-space: pre-wrap; padding-left: 2ch; text-indent: -2ch; }
+.hnn-stepper .hnn-line:last-child { font-weight: bold; }
+.hnn-stepper .hnn-line input { font: inherit; width: 10ch; text-indent: 0; }
+.hnn-stepper .hnn-line button { min-width: 0; text-indent: 0; }
+.hnn-stepper .hnn-feedback { margin: 4px 0 0; font-weight: bold; }
+.hnn-stepper .hnn-feedback:empty { display: none; }
+.hnn-stepper .hnn-feedback.hnn-right { color: #006b4f; }
+.hnn-stepper .hnn-feedback.hnn-wrong { color: #a3340b; }
+.reveal .hnn-stepper { --hnn-min-scale: 1.15; --hnn-max-scale: 1.4; font-size: 20px; border: none; padding: 0;
+  text-align: left; }
+.reveal .hnn-stepper .hnn-title { display: block; margin: 0 0 4px; font-size: 32px; font-weight: bold; }
+.reveal .hnn-stepper .hnn-help { display: none; }
+.reveal .hnn-stepper .hnn-lines { font-size: 24px; line-height: 1.3; }
+.reveal .hnn-stepper button, .reveal .hnn-stepper input { font-size: 20px; }
 .hnn-stepper g.hnn-read > :is(polygon, path, ellipse) { stroke: #000; stroke-width: 4px; stroke-dasharray: 9 5; }
 .hnn-stepper g.hnn-write > :is(polygon, path, ellipse) { stroke: #000; stroke-width: 7px; stroke-dasharray: none; }
 .hnn-stepper g.edge.hnn-read > path { stroke-width: 5px; stroke-dasharray: none; filter: drop-shadow(0 0 2px #000); }
@@ -32,18 +51,50 @@ const CSS = `
 
 const TEMPLATE = `
 <style>${CSS}</style>
+<p class="hnn-title" role="heading" aria-level="2"></p>
 <div class="hnn-controls">
   <button type="button" data-do="previous"><span aria-hidden="true">\u25c0 </span>Previous</button>
   <button type="button" data-do="play">Play</button>
   <button type="button" data-do="next">Next<span aria-hidden="true"> \u25b6</span></button>
+  <button type="button" data-do="predict" aria-pressed="false">Predict</button>
   <label>Epoch <input type="range" min="0" step="1"></label>
   <span class="hnn-where"></span>
+  <span class="hnn-skipped"></span>
 </div>
 <p class="hnn-help">${HELP}</p>
 <div class="hnn-body">
   <div class="hnn-diagram"></div>
-  <div class="hnn-panel" aria-live="polite"><p class="hnn-step"></p><pre class="hnn-lines"></pre></div>
+  <div class="hnn-panel" aria-live="polite">
+    <p class="hnn-step"></p><div class="hnn-lines"></div><p class="hnn-feedback" role="status"></p>
+  </div>
 </div>`;
+
+// A number as a student types it: a true minus sign or a hyphen, a point; null for anything else.
+function parse(text) {
+  const cleaned = text.trim().replace(/\u2212/g, "-").replace(/^\+/, "");
+  return /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(cleaned) ? Number(cleaned) : null;
+}
+
+// How many decimals a typed number has: the precision its author meant.
+const decimals = (text) => (text.trim().split(".")[1] || "").replace(/e.*$/i, "").length;
+
+const shown = (x) => (Math.round(x * 1e6) / 1e6 + 0).toFixed(6).replace("-", "\u2212"); // as hnn writes a number
+
+// The verdict on a typed value: right to the precision shown (6 decimals; 0.70712 is 0.707120), else how far off,
+// and which likely mistake it matches to the decimals typed (from the frame's data: each mistake's value as shown).
+function judge(ask, typed) {
+  const value = parse(typed);
+  if (value === null) return { right: false, text: `Type a number, such as 0.5 or \u22121.25, for ${ask.name}.` };
+  if (shown(value) === ask.answer) return { right: true, text: `Right: ${ask.name} = ${ask.answer}.` };
+  const answer = parse(ask.answer.replace("\u2212", "-"));
+  const places = Math.min(decimals(typed), 6);
+  const tolerance = 0.5 * 10 ** -places + 1e-12; // the typed number stands for this much either side
+  const off = shown(Math.abs(value - answer)).replace(/0+$/, "").replace(/\.$/, "");
+  const likely = ask.mistakes.find(([mistake]) => Math.abs(value - parse(mistake)) <= tolerance
+    && Math.abs(value - parse(mistake)) < Math.abs(value - answer));
+  const rounded = Math.abs(value - answer) <= tolerance ? ` That is it rounded to ${places} decimal${places === 1 ? "" : "s"}; keep 6.` : "";
+  return { right: false, text: `Off by ${off}.${likely ? ` ${likely[1]}` : rounded} ${ask.name} = ${ask.answer}.` };
+}
 
 function render({ model, el }) {
   const root = document.createElement("div");
@@ -54,22 +105,24 @@ function render({ model, el }) {
   root.innerHTML = TEMPLATE;
   el.replaceChildren(root);
   const part = (selector) => root.querySelector(selector);
-  const [previous, play, next] = ["previous", "play", "next"].map((name) => part(`[data-do=${name}]`));
+  const [previous, play, next, predict] = ["previous", "play", "next", "predict"].map((name) => part(`[data-do=${name}]`));
   const slider = part("input[type=range]");
-  const diagram = part(".hnn-diagram");
+  const [diagram, body, panel, lines, feedback] = [".hnn-diagram", ".hnn-body", ".hnn-panel", ".hnn-lines",
+    ".hnn-feedback"].map(part);
 
-  let frames = [], slots = new Map(), shapes = new Map(), epochs = [], firstFrame = [];
-  let drawn = -1, marked = [], timer = null;
+  let frames = [], slots = new Map(), shapes = new Map(), epochs = [], firstFrame = [], natural = null, most = 1;
+  let drawn = null, marked = [], timer = null, asking = null;
 
   // Everything that depends on the data alone, found once, so that drawing a frame only sets text and classes.
   function load() {
     root.setAttribute("aria-label", model.get("label"));
+    part(".hnn-title").textContent = model.get("label");
     frames = model.get("frames");
     diagram.innerHTML = model.get("svg");
     const svg = diagram.querySelector("svg");
-    if (svg) { // the SVG's own size in points, at PX_PER_PT, shrunk only when the output area is narrower
-      const width = parseFloat(svg.getAttribute("width"));
-      if (width) svg.style.width = `${width * PX_PER_PT}px`;
+    natural = null;
+    if (svg) { // Graphviz sizes its SVG in points; drawn at 1 px a point, then scaled to fit (layout below)
+      natural = { width: parseFloat(svg.getAttribute("width")), height: parseFloat(svg.getAttribute("height")) };
       svg.removeAttribute("width");
       svg.removeAttribute("height");
     }
@@ -90,19 +143,114 @@ function render({ model, el }) {
         firstFrame.push(i);
       }
     });
+    most = Math.min(Math.max(...frames.map((frame) => frame.lines.length)), MAX_LINES);
     slider.max = String(Math.max(epochs.length - 1, 0));
-    drawn = -1;
+    asking = null;
+    drawn = null;
+    layout();
     draw();
   }
 
-  const epochName = (epoch) => (epoch === 0 ? "trained network" : `epoch ${epoch} of ${epochs.filter(Boolean).length}`);
+  const total = () => frames[frames.length - 1].epochs ?? Math.max(0, ...epochs); // the run's, shown or not
+  const epochName = (epoch) => (epoch === 0 ? `the trained network, after ${total()} epochs` : `epoch ${epoch} of ${total()}`);
+
+  // The epochs a long run leaves out just before the one shown: "epochs 2–3 not shown: see max_diagrams".
+  function skipped(epoch) {
+    const trained = epoch === 0;
+    const position = epochs.indexOf(epoch);
+    const before = epochs.slice(0, position).filter(Boolean);
+    const last = before.length ? before[before.length - 1] : 0;
+    const [from, to] = [last + 1, trained ? total() : epoch - 1];
+    if (to < from) return "";
+    return `${from === to ? `epoch ${from}` : `epochs ${from}\u2013${to}`} not shown: see max_diagrams`;
+  }
+
+  // The diagram as large as the room allows, between the venue's smallest and largest scale, beside the lines or
+  // above them, whichever leaves it larger; the lines take the rest of the height and scroll.
+  function layout() {
+    const svg = diagram.querySelector("svg");
+    const width = root.clientWidth - 2 * parseFloat(getComputedStyle(root).paddingLeft || 0);
+    if (!svg || !natural || !width) return;
+    const style = getComputedStyle(root);
+    const [low, high] = ["--hnn-min-scale", "--hnn-max-scale"].map((name) => parseFloat(style.getPropertyValue(name)));
+    const room = fitHeight() - body.offsetTop + root.offsetTop - 8;
+    const lineHeight = parseFloat(getComputedStyle(lines).lineHeight) || 20;
+    const wanted = (most + 1.5) * lineHeight; // the step's name, its lines, the verdict
+    const beside = Math.max(width * 0.38, 24 * lineHeight); // about 40 characters of arithmetic
+    const stacked = Math.min(width / natural.width, (room - wanted) / natural.height);
+    const side = Math.min((width - beside - 16) / natural.width, room / natural.height);
+    const isStacked = stacked >= side || side < low;
+    const scale = Math.max(Math.min(isStacked ? stacked : side, high), Math.min(low, width / natural.width));
+    body.classList.toggle("hnn-stacked", isStacked);
+    svg.style.width = `${natural.width * scale}px`;
+    svg.style.height = `${natural.height * scale}px`;
+    const left = Math.max(isStacked ? room - natural.height * scale - 6 : room, 3 * lineHeight);
+    panel.style.height = `${isStacked ? Math.min(left, wanted) : natural.height * scale}px`; // steady as lines come
+    panel.scrollTop = panel.scrollHeight;
+  }
+
+  // The height the stepper may take: a slide's, the notebook's visible area, or the window's.
+  function fitHeight() {
+    const slides = root.closest(".reveal .slides");
+    const section = root.closest("section");
+    if (slides && section) {
+      const scale = slides.getBoundingClientRect().height / slides.offsetHeight || 1;
+      return slides.offsetHeight - (root.getBoundingClientRect().top - section.getBoundingClientRect().top) / scale;
+    }
+    const scroller = root.closest(".jp-WindowedPanel-outer, .jp-Notebook");
+    return (scroller ? scroller.clientHeight - 24 : window.innerHeight - 16);
+  }
+
+  function line(text) {
+    const div = document.createElement("div");
+    div.className = "hnn-line";
+    div.textContent = text;
+    return div;
+  }
+
+  // Predict: the frame's last line without its result, and a field for the student's value.
+  function question(frame) {
+    const ask = frame.ask;
+    const text = frame.lines[frame.lines.length - 1];
+    const div = line(text.slice(0, text.length - ask.answer.length));
+    div.insertAdjacentHTML("beforeend", '<input type="text" inputmode="decimal" autocomplete="off"> '
+      + '<button type="button" data-do="check">Check</button> <button type="button" data-do="show">Show</button>');
+    const input = div.querySelector("input");
+    input.setAttribute("aria-label", `Your value of ${ask.name}`);
+    const answer = (reveal) => {
+      const verdict = reveal ? { right: false, text: `${ask.name} = ${ask.answer}.` } : judge(ask, input.value);
+      if (verdict.text.startsWith("Type a number")) {
+        feedback.textContent = verdict.text;
+        feedback.className = "hnn-feedback hnn-wrong";
+        return;
+      }
+      asking = null;
+      draw();
+      feedback.textContent = verdict.text;
+      feedback.className = `hnn-feedback ${verdict.right ? "hnn-right" : reveal ? "" : "hnn-wrong"}`;
+      panel.scrollTop = panel.scrollHeight;
+      root.focus();
+    };
+    div.querySelector("[data-do=check]").addEventListener("click", () => answer(false));
+    div.querySelector("[data-do=show]").addEventListener("click", () => answer(true));
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") answer(false);
+      else if (event.key === "Escape") answer(true);
+      else return;
+      event.preventDefault();
+    });
+    return div;
+  }
 
   function draw() {
     const index = model.get("index");
-    if (index === drawn || !frames.length) return;
+    const key = `${index} ${asking}`;
+    if (key === drawn || !frames.length) return;
     const frame = frames[index];
+    const isAsking = asking === index;
+    const filled = isAsking && index > 0 ? frames[index - 1].slots : frame.slots; // the value asked for stays blank
     for (const [name, texts] of slots) {
-      const value = frame.slots[name] ?? ""; // a slot this frame has not computed yet is blank
+      const value = filled[name] ?? ""; // a slot this frame has not computed yet is blank
       for (const text of texts) if (text.textContent !== value) text.textContent = value;
     }
     for (const g of marked) g.classList.remove("hnn-read", "hnn-write");
@@ -117,22 +265,44 @@ function render({ model, el }) {
       }
     }
     part(".hnn-step").textContent = frame.step;
-    part(".hnn-lines").textContent = frame.lines.join("\n");
+    const rows = frame.lines.map(line);
+    if (isAsking) rows[rows.length - 1] = question(frame);
+    lines.replaceChildren(...rows);
+    feedback.textContent = "";
+    feedback.className = "hnn-feedback";
     const position = epochs.indexOf(frame.epoch);
     slider.value = String(position);
     slider.setAttribute("aria-valuetext", epochName(frame.epoch));
-    part(".hnn-where").textContent = `${epochName(frame.epoch)} \u00b7 frame ${index + 1} of ${frames.length}`;
+    const step = index - firstFrame[position] + 1;
+    const steps = (firstFrame[position + 1] ?? frames.length) - firstFrame[position];
+    part(".hnn-where").textContent = frame.epoch === 0 ? epochName(0) : `${epochName(frame.epoch)} \u00b7 step ${step} of ${steps}`;
+    part(".hnn-skipped").textContent = skipped(frame.epoch);
     previous.disabled = index === 0;
-    next.disabled = index === frames.length - 1;
-    drawn = index;
+    next.disabled = index === frames.length - 1 && !isAsking;
+    panel.scrollTop = panel.scrollHeight; // the newest line in view
+    if (isAsking) lines.querySelector("input").focus({ preventScroll: true });
+    drawn = key;
   }
 
-  function go(index) {
+  function go(index, ask = false) {
     const clamped = Math.min(Math.max(index, 0), frames.length - 1);
-    if (clamped === model.get("index")) return;
-    model.set("index", clamped);
-    model.save_changes();
+    asking = ask && predict.getAttribute("aria-pressed") === "true" && frames[clamped].ask ? clamped : null;
+    if (clamped !== model.get("index")) {
+      model.set("index", clamped);
+      model.save_changes();
+    }
     draw(); // at once, without waiting for the change event to come round
+  }
+
+  // Forward one step: in Predict mode, a step that computes a number asks for it first.
+  const forward = () => (asking !== null ? null : go(model.get("index") + 1, true));
+
+  function epoch(direction) { // the first step of the next (or this, or the previous) epoch shown
+    const index = model.get("index");
+    const position = firstFrame.findLastIndex((first) => first <= index);
+    const target = direction > 0 ? firstFrame[position + 1] : firstFrame[index > firstFrame[position] ? position : position - 1];
+    if (target !== undefined) go(target);
+    return target !== undefined;
   }
 
   function stop() {
@@ -152,43 +322,64 @@ function render({ model, el }) {
   }
 
   previous.addEventListener("click", () => go(model.get("index") - 1));
-  next.addEventListener("click", () => go(model.get("index") + 1));
+  next.addEventListener("click", () => (asking !== null ? go(model.get("index")) : forward()));
   play.addEventListener("click", toggle);
+  predict.addEventListener("click", () => {
+    const on = predict.getAttribute("aria-pressed") !== "true";
+    predict.setAttribute("aria-pressed", String(on));
+    if (!on && asking !== null) go(model.get("index"));
+  });
   slider.addEventListener("input", () => go(firstFrame[Number(slider.value)]));
   root.addEventListener("keydown", (event) => {
-    const onSlider = event.target === slider; // there the arrows move the slider by whole epochs
-    if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
-      if (!onSlider) go(model.get("index") + (event.key === "ArrowRight" ? 1 : -1));
-    } else if (event.key === " ") {
-      if (event.target.tagName === "BUTTON" || onSlider) return; // a focused button presses itself on Space
-      toggle();
-    } else {
+    if (event.target.tagName === "INPUT" && event.target.type === "text") return; // typing a prediction
+    if (event.target === slider && event.key.startsWith("Arrow")) { // there the arrows move the slider by epochs
+      event.stopPropagation();
       return;
     }
-    if (!onSlider) event.preventDefault(); // no page scroll
+    if (event.key === "ArrowRight") forward();
+    else if (event.key === "ArrowLeft") go(model.get("index") - 1);
+    else if (event.key === "ArrowDown") epoch(1);
+    else if (event.key === "ArrowUp") epoch(-1);
+    else if (event.key === " ") toggle(); // Space plays, also when a button has the focus: as the help says
+    else return;
+    event.preventDefault(); // no page scroll, and no button pressed by Space
     event.stopPropagation(); // and no notebook shortcut
   });
+  root.addEventListener("keyup", (event) => { // a focused button would press itself when Space comes up
+    if (event.key === " " && event.target.tagName === "BUTTON") event.preventDefault();
+  });
 
-  // In reveal.js slides the presenter's keys (a clicker sends PageDown/PageUp, or the arrows) walk the stepper's
-  // frames while it is on the slide shown and has frames left that way; at either end they go on to the slides.
-  const FORWARD = new Set(["ArrowRight", "PageDown", " ", "ArrowDown"]);
-  const BACK = new Set(["ArrowLeft", "PageUp", "ArrowUp"]);
+  // In reveal.js slides (nbconvert's, or RISE in JupyterLab) a presenter's keys walk the stepper while its slide is
+  // shown: → and PageDown (a clicker's next) a step, ↓ an epoch, ← PageUp ↑ back; at either end they go on to the
+  // slides.
   function slideKeys(event) {
-    const reveal = window.Reveal;
-    if (!reveal || !reveal.getCurrentSlide || !reveal.getCurrentSlide().contains(root)) return;
-    const step = FORWARD.has(event.key) ? 1 : BACK.has(event.key) ? -1 : 0;
-    const index = model.get("index") + step;
-    if (step === 0 || index < 0 || index > frames.length - 1) return;
-    go(index);
+    const section = root.closest(".reveal section");
+    if (!section || !section.classList.contains("present") || !root.isConnected) return;
+    if (event.target.tagName === "INPUT" && event.target.type === "text") return;
+    const index = model.get("index");
+    let moved = false;
+    if (["ArrowRight", "PageDown"].includes(event.key)) moved = index < frames.length - 1 || asking !== null;
+    else if (["ArrowLeft", "PageUp"].includes(event.key)) moved = index > 0;
+    else if (event.key === "ArrowDown") moved = epoch(1);
+    else if (event.key === "ArrowUp") moved = index > 0 && epoch(-1);
+    if (!moved) return;
+    if (["ArrowRight", "PageDown"].includes(event.key)) (asking !== null ? go(index) : forward());
+    if (["ArrowLeft", "PageUp"].includes(event.key)) go(index - 1);
     event.preventDefault();
     event.stopImmediatePropagation(); // before reveal.js, which listens on the document
   }
   window.addEventListener("keydown", slideKeys, true);
+  const resized = new ResizeObserver(() => layout()); // a slide shown, a sidebar opened, a window resized
+  resized.observe(root);
 
   model.on("change:index", draw);
   for (const name of ["svg", "frames", "label"]) model.on(`change:${name}`, load);
   load();
-  return () => { stop(); window.removeEventListener("keydown", slideKeys, true); }; // when the view is removed
+  return () => { // when the view is removed
+    stop();
+    resized.disconnect();
+    window.removeEventListener("keydown", slideKeys, true);
+  };
 }
 
 export default { render };

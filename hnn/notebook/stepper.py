@@ -45,10 +45,12 @@ class Stepper(anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         """Stable text (nbval compares it): what the stepper holds and how to step it."""
-        epochs = max(frame["epoch"] for frame in self.frames)
+        shown = len({frame["epoch"] for frame in self.frames} - {0})
+        epochs = self.frames[-1].get("epochs", shown)  # the run's: a long run shows some of them
         first = self.frames[0]
-        return (f"Training stepper: {len(self.frames)} frames over {epochs} epochs and the trained network."
-                " Run the cell in JupyterLab to step with Previous, Next, Play, the epoch slider, or the keys ← → Space."
+        return (f"Training stepper: {len(self.frames)} frames over {shown}{f' of {epochs}' if shown < epochs else ''}"
+                " epochs and the trained network. Run the cell in JupyterLab to step with Previous, Next, Play, Predict,"
+                " the epoch slider, or the keys ← → (a step), ↑ ↓ (an epoch) and Space."
                 f" First frame: {first['step']}: {first['lines'][-1]}")
 
     def _repr_mimebundle_(self, **kwargs):

@@ -1,16 +1,23 @@
-"""The walkthrough log, in the original notebook's format (STEP 0-3 per epoch), for any network, with two corrections."""
+"""The walkthrough log, in the format of Kevin Thomas's Hacking Neural Networks notebook (STEP 0-3 per epoch), for any
+network, with two corrections."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hnn.formula import CODE, formula, product
+from hnn.formula import CODE, apart, formula, product
 from hnn.trace import Epoch, State, Trace
 
 CORRECTIONS = """\
-Note: two corrections to the original notebook's log.
-  - STEP 3 shows the value before the update on the right-hand side; the original printed the updated value there.
-  - Final Output is the forward pass with the trained parameters; the original repeated the last epoch's values
+Note: two corrections to the log of Kevin Thomas's notebook Hacking Neural Networks, which hnn rebuilds.
+  - STEP 3 shows the value before the update on the right-hand side; that notebook printed the updated value there.
+  - Final Output is the forward pass with the trained parameters; that notebook repeated the last epoch's values
     from before its update."""
+
+
+def six(x: float) -> str:
+    """A number to 6 decimals, as the original printed them, but 0.000000 for a zero or a tiny negative number."""
+    text = f"{x:.6f}"
+    return text[1:] if text == "-0.000000" else text
 
 
 def _numbers(trace: Trace, state: State) -> dict:
@@ -24,7 +31,7 @@ def _computed(trace: Trace, state: State, indent: str) -> list[str]:
     lines = []
     for name, value in graph.named.items():
         label, written = ("loss", "Loss") if value is graph.loss else (name, name)
-        lines.append(f"{indent}{label} = {state[name]:.6f} ({written} = {formula(value, CODE, numbers)})")
+        lines.append(f"{indent}{label} = {six(state[name])} ({written} = {formula(value, CODE, numbers)})")
     return lines
 
 
@@ -45,7 +52,7 @@ def epoch_text(trace: Trace, e: Epoch) -> str:
     title = f"EPOCH {e.epoch}"
     meeting = [name for name in graph.backward if len(graph.consumers[graph.named[name]]) > 1]  # where paths add up
     states = [f"{s}_{p}" for s in c.rule.state for p in graph.parameters]  # what the update rule keeps: v_w1, …
-    listed = lambda numbers, names: ["    " + ", ".join(f"{n} = {numbers[n]:.6f}" for n in names)] if names else []  # noqa: E731
+    listed = lambda numbers, names: ["    " + ", ".join(f"{n} = {six(numbers[n])}" for n in names)] if names else []  # noqa: E731
     lines = [
         title,
         "-" * len(title),
@@ -59,7 +66,7 @@ def epoch_text(trace: Trace, e: Epoch) -> str:
         *_computed(trace, e.values, "    "),
         "STEP 2: BACK PROPAGATION",
         "  gradients (calculated during backward pass):",
-        *(f"    {name}.grad = {e.grad[name]:.6f} (gradient of loss w.r.t {name}: dL/d{name} = {_chain(trace, name)})"
+        *(f"    {name}.grad = {six(e.grad[name])} (gradient of loss w.r.t {name}: dL/d{name} = {_chain(trace, name)})"
           for name in (*meeting, *graph.parameters)),
         f"STEP 3: OPTIMIZATION / {c.rule.heading}",
     ]
@@ -67,7 +74,7 @@ def epoch_text(trace: Trace, e: Epoch) -> str:
         computed, numbers = trace.step(p, e.values, e.grad, e.updated)
         for name, value in computed.items():
             kept = name.removeprefix("new ")
-            lines.append(f"    updated {kept} = {e.updated[kept]:.6f} "
+            lines.append(f"    updated {kept} = {six(e.updated[kept])} "
                          f"({kept} = {formula(value, CODE)} = {formula(value, CODE, numbers)})")
     lines += [
         "  updated parameters:",
@@ -78,28 +85,35 @@ def epoch_text(trace: Trace, e: Epoch) -> str:
     return "\n".join(lines) + "\n"
 
 
-def final_text(trace: Trace) -> str:
-    """The trained network's forward pass and parameters, then the note on the corrections."""
+def final_text(trace: Trace, note: bool = True) -> str:
+    """The trained network's forward pass and parameters, then (note) the note on the corrections, where a run has
+    epochs for them to apply to."""
     graph, f = trace.graph, trace.final
     lines = ["Final Output:"]
     for name, value in graph.named.items():
         if value is graph.loss:
-            lines.append(f"  Final Loss = {f.loss:.6f}")
+            lines.append(f"  Final Loss = {six(f.loss)}")
         elif graph.activation(value) is not None:  # o = tanh(n): which activation made it
-            lines.append(f"  Final {name} = {f[name]:.6f} ({name} = {formula(value, CODE, _numbers(trace, f))})")
+            lines.append(f"  Final {name} = {six(f[name])} ({name} = {formula(value, CODE, _numbers(trace, f))})")
         else:
-            lines.append(f"  Final {name} = {f[name]:.6f}")
+            lines.append(f"  Final {name} = {six(f[name])}")
     if trace.epochs:
         last = trace.epochs[-1]
-        lines.append(
-            f"  (the forward pass with the trained parameters; epoch {last.epoch}'s loss, before its update, was {last.loss:.6f})"
-        )
+        if six(last.loss) != six(f.loss):
+            lines.append(f"  (the forward pass with the trained parameters; epoch {last.epoch}'s loss, before its update,"
+                         f" was {six(last.loss)})")
+        else:  # the same to 6 decimals: written with the digits that tell them apart, or said to be the same
+            trained, before = apart(f.loss, last.loss)
+            lines.append(f"  (the forward pass with the trained parameters, loss {trained}; epoch {last.epoch}'s loss,"
+                         f" before its update, was {before})" if trained != before else
+                         f"  (the forward pass with the trained parameters; epoch {last.epoch}'s loss, before its update,"
+                         " was the same: its step changed nothing)")
     lines += [
         "Final Parameters:",
-        "  " + ", ".join(f"{p} = {f[p]:.6f}" for p in graph.parameters),
-        "",
-        CORRECTIONS,
+        "  " + ", ".join(f"{p} = {six(f[p])}" for p in graph.parameters),
     ]
+    if note and trace.epochs:  # with no epoch there is no STEP 3, and no last epoch to repeat
+        lines += ["", CORRECTIONS]
     return "\n".join(lines) + "\n"
 
 

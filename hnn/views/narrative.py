@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hnn.formula import CODE, LATEX, LATEX_NUMBERS, formula, product, short, symbol, written
+from hnn.formula import CODE, LATEX, LATEX_NUMBERS, apart, formula, product, short, symbol, written
 from hnn.graph import Graph
 from hnn.ops import Value
 from hnn.trace import Trace
@@ -145,10 +145,13 @@ def backward(trace: Trace) -> str:
     lines += [_epoch_one(trace, grad), ""]
     for p, (x, reader) in _zero_inputs(trace).items():
         w, xs = _symbol(graph.values[p]), _symbol(x)
+        reached = any(e.grad[reader.name] != 0 for e in trace.epochs)  # else nothing would move, whatever the input
+        then = (f" Set `{x.name}` to something else in the Parameters cell and watch ${w}$ start to learn." if reached else
+                f" Here ${grad(reader)}$ is 0 in every epoch too, so ${w}$ would learn only if a nonzero `{x.name}` also"
+                f" made ${grad(reader)}$ nonzero.")
         lines.append(f"**Why ${w}$ never moves:** ${grad(graph.values[p])}$ has the factor ${xs}$, and here ${xs} = 0$."
                      f" An input that is zero contributes nothing to ${_symbol(reader)}$, so its weight cannot affect the"
-                     f" loss, and its gradient is exactly 0. Set `{x.name}` to something else in the Parameters cell and"
-                     f" watch ${w}$ start to learn.")
+                     f" loss, and its gradient is exactly 0.{then}")
     return "\n".join(lines).rstrip("\n")
 
 
@@ -217,26 +220,29 @@ def step(trace: Trace) -> str:
     return f"In epoch 1, with {settings}:\n\n$$\\begin{{aligned}} {aligned} \\end{{aligned}}$$"
 
 
+ORIGINAL = "Kevin Thomas's notebook *Hacking Neural Networks*"  # the notebook this one rebuilds
+
+
 def corrections(trace: Trace) -> str:
-    """The two places where the log differs from the original notebook's, with this run's numbers."""
+    """Where the log below differs from the one the notebook this one rebuilds printed, with this run's numbers."""
     graph = trace.graph
     if not trace.epochs:
-        return ("With `epochs = 0` there is no STEP 3, and the final output is the forward pass of the starting"
-                f" parameters: loss ${short(trace.final.loss)}$.")
+        return ("With `epochs = 0` no epoch runs, so the log below has no STEP 3, and its final output is the forward pass"
+                f" of the starting parameters: loss ${short(trace.final.loss)}$.")
     e, last = trace.epochs[0], trace.epochs[-1]
     p = graph.parameters[0]
     computed, numbers = trace.step(p, e.values, e.grad, e.updated)
     new = computed[f"new {p}"]
     line = f"{p} = {formula(new, CODE)} = {formula(new, CODE, numbers)}"
+    trained, before = apart(trace.final.loss, last.loss, "g")
     return (
-        "1. **STEP 3** shows the value *before* the update on the right-hand side, so the line reads as the"
-        f" calculation it is: `{line}`."
-        " The original printed the already-updated value there.\n"
-        "2. **Final Output** is the forward pass of the *trained* parameters. The original printed the last epoch's"
-        f" values from *before* its update (loss ${short(last.loss)}$), " + (
-            f"which is not the loss of the network training produced (${short(trace.final.loss)}$)."
-            if last.loss != trace.final.loss else "which here is also the trained network's: the last step changed nothing."
-        )
+        f"This notebook rebuilds {ORIGINAL}, and its log is the one that notebook printed, except in two places, on"
+        " purpose:\n\n"
+        "1. **STEP 3** shows the value *before* the update on the right-hand side, so that the line reads as the"
+        f" calculation it is: `{line}`. Kevin Thomas's notebook printed the already-updated value there.\n"
+        f"2. **Final Output** is the forward pass of the *trained* parameters: loss ${trained}$. His notebook printed the"
+        f" last epoch's values from *before* its update instead (loss ${before}$" + (
+            ")." if trained != before else ", the same here: the last step changed nothing).")
     )
 
 
