@@ -105,9 +105,9 @@ class Playground:
             if isinstance(default, Op):  # an activation: one of those hnn knows
                 choice = _widget(ipywidgets.Dropdown, options=list(ACTIVATIONS), value=getattr(start, name),
                                  description=name, style=style, layout=layout)
-            else:  # a switch
-                choice = _widget(ipywidgets.Checkbox, value=getattr(start, name), description=name, style=style,
-                                 layout=layout)
+            else:  # a switch, as wide as its name: beside an activation, Reset still fits the row
+                choice = _widget(ipywidgets.Checkbox, value=getattr(start, name), description=name, indent=False,
+                                 layout={"width": "auto"})
             choice.observe(lambda change: self.update(), "value")
             self.choices[name] = choice
         self.reset = _widget(ipywidgets.Button, description="Reset", tooltip="Back to the network's starting values")
@@ -222,7 +222,8 @@ class Playground:
 
     def __repr__(self) -> str:
         c, f = self.trace.config, self.trace.final
-        chosen = ", ".join(str(value) for name, value in c.to_dict().items() if name in c.network.options)
+        chosen = ", ".join(str(getattr(c, name)) if isinstance(default, Op) else f"{name} {getattr(c, name)}"  # a switch
+                           for name, default in c.network.options.items())  # by its name: train_biases False
         return (f"Playground: {c.epochs} epochs at learning_rate {c.learning_rate} ({chosen}) take the loss from"
                 f" {self.trace.losses()[0]:.6f} to {f.loss:.6f}. Change a value to retrain; run the cell to play.")
 
