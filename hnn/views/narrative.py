@@ -146,7 +146,7 @@ def backward(trace: Trace) -> str:
     for p, (x, reader) in _zero_inputs(trace).items():
         w, xs = _symbol(graph.values[p]), _symbol(x)
         reached = any(e.grad[reader.name] != 0 for e in trace.epochs)  # else nothing would move, whatever the input
-        then = (f" Set `{x.name}` to something else in the Parameters cell and watch ${w}$ start to learn." if reached else
+        then = (f" Set `{x.name}` to something else and watch ${w}$ start to learn." if reached else
                 f" Here ${grad(reader)}$ is 0 in every epoch too, so ${w}$ would learn only if a nonzero `{x.name}` also"
                 f" made ${grad(reader)}$ nonzero.")
         lines.append(f"**Why ${w}$ never moves:** ${grad(graph.values[p])}$ has the factor ${xs}$, and here ${xs} = 0$."
