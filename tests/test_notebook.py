@@ -115,7 +115,7 @@ def test_papermill_variants_print_the_trace_of_their_parameters(name, variants):
     shown = Display().shown(config.epochs)
     for epoch in shown:
         assert epoch_text(trace, trace.epoch(epoch)) in text
-    assert final_text(trace) in text
+    assert final_text(trace, note=False) in text
     assert text.count("EPOCH ") == len(shown)
     # At most 12 diagrams (PNG, SVG and an <img> with alt text each), 4 figures, and the stepper's frames.
     assert variants[name].stat().st_size < 2_500_000

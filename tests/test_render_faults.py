@@ -152,7 +152,7 @@ def test_the_notebook_prints_every_number_with_the_renderers_fault_once_and_no_p
     assert text.count(f"No stepper: {line}.") == 1 and text.count(f"No diagrams: {later}.") == 1
     assert text.count("Graphviz") == 2
     trace = hnn.train()
-    assert all(epoch_text(trace, e) in text for e in trace.epochs) and final_text(trace) in text
+    assert all(epoch_text(trace, e) in text for e in trace.epochs) and final_text(trace, note=False) in text
     assert not [o for o in outputs if "image/svg+xml" in o.get("data", {})]
     assert not [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 4  # the matplotlib figures need no Graphviz
@@ -183,7 +183,7 @@ def test_show_epochs_and_show_final_print_every_number_and_the_fault_once(fault,
     hn.show_final(trace, Display())
     out = capsys.readouterr().out
     assert out.count(f"No diagrams: {FAKES[fault][2]}.") == 1 and out.count("Graphviz") == 1 and shown == []
-    assert all(epoch_text(trace, e) in out for e in trace.epochs) and final_text(trace) in out
+    assert all(epoch_text(trace, e) in out for e in trace.epochs) and final_text(trace, note=False) in out
 
 
 def test_a_hung_draw_is_given_up_and_the_draws_after_it_refused_until_it_ends(fake, monkeypatch):
