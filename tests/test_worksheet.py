@@ -59,17 +59,17 @@ def right_of(found, word, count=1) -> list[str]:
     return [w[0] for w in line[:count]]
 
 
-def values(found) -> dict:
+def values(found, labels=LABELS, parameters=("w1", "w2", "b")) -> dict:
     """Each label's value as the page shows it (a number or a blank): x1 2.000000, dL/dw1 __________, new w1 …"""
     shown = {}
     for word in found:
         value = "".join(right_of(found, word))
-        if word[0] in LABELS and (
+        if word[0] in labels and (
             value == BLANK or value and NUMBER.match(value)
         ):
             assert word[0] not in shown, f"{word[0]} shown twice"
             shown[word[0]] = value
-    for name in ("w1", "w2", "b"):  # "→ new" rows: the one below the parameter's name, left-aligned with it
+    for name in parameters:  # "→ new" rows: the one below the parameter's name, left-aligned with it
         top = next(w for w in found if w[0] == name and right_of(found, w) == [shown[name]])
         row = min((w for w in found if w[0] == "new" and abs(w[1] - top[1]) < 30 and w[2] > top[2]), key=lambda w: w[2])
         shown[f"new {name}"] = "".join(right_of(found, row))
@@ -100,6 +100,36 @@ def test_blanks_where_the_answers_have_the_replays_values(tmp_path, config, epoc
     assert f"o = {config.activation}(n)" in text and f"do/dn = {slope}" in text
     steps = [right_of(sheet, word, 3) for word in sheet if word[0] == "step"]
     assert sorted(steps) == sorted([f"−{lr}", "×", f"dL/d{name}"] for name in ("w1", "w2", "b"))  # a blank gradient: its name
+
+
+HIDDEN = {  # `hnn worksheet --lesson hidden-layer`: its options, the replay's settings and learning rate, the epoch
+    "Mazur's": ([], {}, 0.5, 1),
+    "tanh, trained biases, an asymmetric start": (
+        ["--activation", "tanh", "--train-biases", "true", "--w1=-0.4", "--x2=-0.7", "--learning-rate", "0.8",
+         "--epochs", "3"], dict(activation="tanh", train_biases=True, w1=-0.4, x2=-0.7), 0.8, 3),
+}
+
+
+@pytest.mark.parametrize("case", HIDDEN)
+def test_the_hidden_layers_blanks_where_its_answers_have_the_replays_values(tmp_path, hnn_cli, case):
+    options, settings, learning_rate, epoch = HIDDEN[case]
+    out = tmp_path / "sheet"
+    result = hnn_cli("worksheet", "--lesson", "hidden-layer", "--out", str(out), "--epoch", str(epoch), *options)
+    assert result.returncode == 0, result.stderr
+    r = plain.replay_hidden_layer(epoch, learning_rate, **settings)[epoch - 1]
+    trained = [f"w{k}" for k in range(1, 9)] + (["b1", "b2"] if settings.get("train_biases") else [])
+    given = {name: six(r[name]) for name in ("x1", "x2", *(f"w{k}" for k in range(1, 9)), "b1", "b2", "target1",
+                                             "target2")}
+    computed = {name: six(r[name]) for name in (
+        "nh1", "h1", "nh2", "h2", "no1", "o1", "no2", "o2", "L", "dL/do1", "dL/do2", "dL/dno1", "dL/dno2", "dL/dh1",
+        "dL/dh2", "dL/dnh1", "dL/dnh2", *(f"dL/d{p}" for p in trained), "dL/dx1", "dL/dx2", *(f"new {p}" for p in trained))}
+    labels = [name for name in (*given, *computed) if not name.startswith("new ")]
+    _, sheet = words(out / "worksheet.pdf")
+    _, key = words(out / "answers.pdf")
+    assert values(sheet, labels, trained) == given | {name: BLANK for name in computed}
+    assert values(key, labels, trained) == given | computed
+    text = " ".join(w[0] for w in sheet)
+    assert f"neurons, epoch {epoch} Name" in text and "dL/dh1 = dL/dno1 · w5 + dL/dno2 · w7" in text
 
 
 @pytest.mark.parametrize("config", [OTHER, RELU])
