@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import hnn
+from hnn.lessons import hidden_layer
 from hnn.views import diagram, worksheet
 from hnn.views.diagram import network
 from tests import plain
@@ -132,7 +133,9 @@ def test_the_hidden_layers_blanks_where_its_answers_have_the_replays_values(tmp_
     assert f"neurons, epoch {epoch} Name" in text and "dL/dh1 = dL/dno1 · w5 + dL/dno2 · w7" in text
 
 
-@pytest.mark.parametrize("config", [OTHER, RELU])
+@pytest.mark.parametrize("config", [OTHER, RELU, pytest.param(hnn.Config(hidden_layer), marks=pytest.mark.xfail(
+    strict=True, reason="a hidden layer's gradient rows are 2.2 mm high: its page fits and nothing overlaps, but the"
+                        " diagram's small rows need a larger font than the neuron's to reach 2.8 mm"))])
 @pytest.mark.parametrize("pdf", ["worksheet.pdf", "answers.pdf"])
 def test_the_page_prints_on_a4_and_letter_with_nothing_overlapping(tmp_path, pdf, config):
     (width, height), found = words(make(tmp_path, config, 2) / pdf)
