@@ -12,7 +12,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 from tests.conftest import ROOT, WALKTHROUGH
-from tests.plain import replay
+from tests.plain import replay, replay_hidden_layer
 
 EXPORT = ROOT / "scripts" / "export-handouts"
 PNG = base64.b64decode(  # a 1x1 PNG
@@ -20,6 +20,17 @@ PNG = base64.b64decode(  # a 1x1 PNG
 )
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle cx="5" cy="5" r="4"/></svg>'
 SIZES = [(1280, 720), (1920, 1080)]
+LESSONS = {"walkthrough": WALKTHROUGH, "hidden layer": ROOT / "notebooks" / "hidden_layer.ipynb"}
+
+
+def stepped(lesson: str) -> dict[str, list[float]]:
+    """Numbers a lesson's stepper shows, by epoch, from the plain-float replay: the walkthrough's every epoch; the
+    hidden layer's first and last of its 100 (the stepper shows those, and some between)."""
+    if lesson == "walkthrough":
+        return {f"epoch {k + 1}": [s.n, s.loss, s.dL_dn, s.new_w1, s.new_b] for k, s in enumerate(replay()[0])}
+    epochs = replay_hidden_layer(100, 0.5)
+    return {f"epoch {k}": [epochs[k - 1][name] for name in ("h1", "o2", "L", "dL/dh1 via no2", "dL/dh1", "dL/dnh1",
+                                                             "new w1", "new w5")] for k in (1, 100)}
 
 
 @pytest.fixture(scope="module")
@@ -91,37 +102,43 @@ def offline_page(playwright, width, height):
 
 @pytest.fixture(scope="module")
 def handouts(tmp_path_factory, cache):
-    """The committed walkthrough exported both ways."""
+    """The committed lessons exported both ways."""
     out = tmp_path_factory.mktemp("handouts")
-    export("html", WALKTHROUGH, out, cache)
-    export("slides", WALKTHROUGH, out, cache)
+    for lesson in LESSONS.values():
+        export("html", lesson, out, cache)
+        export("slides", lesson, out, cache)
     return out
 
 
-def test_the_handout_typesets_every_formula_offline(handouts, tmp_path):
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_the_handout_typesets_every_formula_offline(handouts, tmp_path, lesson):
     require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser, page, refused = offline_page(playwright, 1280, 720)
         try:
-            page.goto((handouts / "hacking_neural_networks.html").as_uri())
+            page.goto((handouts / LESSONS[lesson].with_suffix(".html").name).as_uri())
             page.wait_for_function("() => document.querySelectorAll('mjx-container').length > 0", timeout=30_000)
             page.wait_for_timeout(500)
             text = page.evaluate("document.body.innerText")
             page.screenshot(path=tmp_path / "handout.png")
         finally:
             browser.close()
-    formulas = sum(len(re.findall(r"\$\$", c.source)) for c in nbformat.read(WALKTHROUGH, 4).cells if c.cell_type == "markdown")
+    cells = nbformat.read(LESSONS[lesson], 4).cells
+    formulas = sum(len(re.findall(r"\$\$", c.source)) for c in cells if c.cell_type == "markdown")
     assert formulas and "$$" not in text and "\\frac" not in text and "\\partial" not in text
     assert refused == []
 
 
 SLIDE_BOX_JS = r"""() => { const slide = Reveal.getCurrentSlide(); let bottom = 0, right = 0, left = 1e9, top = 1e9;
     slide.querySelectorAll('*').forEach(e => { const r = e.getBoundingClientRect();
-        if (r.width && r.height && getComputedStyle(e).visibility !== 'hidden') {
-            bottom = Math.max(bottom, r.bottom); right = Math.max(right, r.right);
-            left = Math.min(left, r.left); top = Math.min(top, r.top); } });
+        // The stepper's lines scroll in their panel: what has scrolled out of it is not on the slide.
+        const panel = e.closest('.hnn-panel') && e.closest('.hnn-panel').getBoundingClientRect();
+        const [high, low] = panel ? [Math.max(r.top, panel.top), Math.min(r.bottom, panel.bottom)] : [r.top, r.bottom];
+        if (r.width && r.height && high < low && getComputedStyle(e).visibility !== 'hidden') {
+            bottom = Math.max(bottom, low); right = Math.max(right, r.right);
+            left = Math.min(left, r.left); top = Math.min(top, high); } });
     return {bottom, right, left, top, index: Reveal.getIndices().h, last: Reveal.isLastSlide(),
             inputs: [...slide.querySelectorAll('.jp-CodeCell .jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt')]
                 .filter(e => e.offsetParent && (e.closest('.jp-CodeCell .jp-InputArea') || /\[/.test(e.textContent)))
@@ -129,8 +146,10 @@ SLIDE_BOX_JS = r"""() => { const slide = Reveal.getCurrentSlide(); let bottom = 
             text: slide.innerText}; }"""
 
 
+@pytest.mark.parametrize("lesson", LESSONS)
 @pytest.mark.parametrize("width,height", SIZES)
-def test_every_slide_fits_the_screen_hides_code_and_the_arrow_key_walks_them_all(handouts, tmp_path, width, height):
+def test_every_slide_fits_the_screen_hides_code_and_the_arrow_key_walks_them_all(handouts, tmp_path, width, height,
+                                                                                 lesson):
     require_browser()
     from playwright.sync_api import sync_playwright
 
@@ -138,7 +157,7 @@ def test_every_slide_fits_the_screen_hides_code_and_the_arrow_key_walks_them_all
     with sync_playwright() as playwright:
         browser, page, refused = offline_page(playwright, width, height)
         try:
-            page.goto((handouts / "hacking_neural_networks.slides.html").as_uri())
+            page.goto((handouts / LESSONS[lesson].with_suffix(".slides.html").name).as_uri())
             page.wait_for_function("() => window.Reveal && window.Reveal.isReady()", timeout=30_000)
             total = page.evaluate("Reveal.getTotalSlides()")
             for step in range(2000):  # slides, and the stepper's sub-steps on its slide
@@ -158,7 +177,7 @@ def test_every_slide_fits_the_screen_hides_code_and_the_arrow_key_walks_them_all
     assert {box["index"] for box in seen} == set(range(total))  # → reached every slide
     # On the stepper's slide → walks its frames: every epoch's numbers showed, as a plain-float replay gives them.
     shown = "\n".join(box["text"] for box in seen)
-    for k, step in enumerate(replay()[0]):
-        for value in (step.n, step.loss, step.dL_dn, step.new_w1, step.new_b):
-            assert f"{value:.6f}".replace("-", "\u2212") in shown, f"epoch {k + 1}: {value:.6f}"
+    for epoch, values in stepped(lesson).items():
+        for value in values:
+            assert f"{value:.6f}".replace("-", "\u2212") in shown, f"{epoch}: {value:.6f}"
     assert refused == []

@@ -7,6 +7,7 @@ import math
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
 import torch
 
@@ -15,6 +16,7 @@ from hnn.views import diagram, frames, log, narrative
 from hnn.views.diagram import Display
 from tests import plain
 from tests.networks import two_two_one, two_two_two
+from tests.test_worksheet import six
 
 BEFORE = Path(__file__).parent / "reference" / "before"
 SEED_RUNS = {  # the runs whose log and JSON were taken before the change, by their file names
@@ -54,6 +56,22 @@ def assert_replayed(trace, replay: list[dict]) -> None:
             assert close(e.updated[name], r[f"new {name}"]), (e.epoch, name)
 
 
+def assert_stepped_as_replayed(shown: list[dict], replay: list[dict], trained: dict) -> set[str]:
+    """Every frame of a 2-2-2 stepper, as hnn made it or as a browser drew it (its epoch, step, lines and the text of each
+    slot, by the name of the value it shows), says the replay's numbers: each slot the value of its epoch (the trained
+    network's, after the last), and each line that computes a value its result. The names computed, as a set."""
+    said = set()
+    for frame in shown:
+        numbers = replay[frame["epoch"] - 1] if frame["epoch"] else trained
+        for name, text in frame["slots"].items():
+            assert text in ("", six(numbers[name])), (frame["epoch"], frame["step"], name, text)
+        if frame["epoch"] and frame["step"] != frames.STEP0:
+            result = re.fullmatch(r"(.+?) = .* = (−?[\d.]+)", frame["lines"][-1])
+            assert result and result.group(2) == six(numbers[result.group(1)]), (frame["epoch"], frame["lines"][-1])
+            said.add(result.group(1))
+    return said
+
+
 @pytest.mark.parametrize("case", HIDDEN)
 def test_a_two_two_two_network_trains_as_its_replay_at_every_epoch(case):
     settings, replayed = HIDDEN[case]
@@ -73,6 +91,46 @@ def test_mazurs_published_numbers():
     w1 = 0.149780716."""
     e = hnn.train(hnn.Config(two_two_two, learning_rate=0.5, epochs=1)).epoch(1)
     assert (round(e.loss, 9), round(e.updated.w5, 8), round(e.updated.w1, 9)) == (0.298371109, 0.35891648, 0.149780716)
+
+
+@pytest.mark.parametrize("case", ["the lesson's own", *HIDDEN])
+def test_hnn_run_lesson_hidden_layer_json_is_the_replay_at_every_epoch(case, hnn_cli):
+    """`hnn run --lesson hidden-layer --json`, with the lesson's values (Mazur's, 100 epochs) and with other sets: every
+    value, gradient and updated parameter of every epoch, and the trained network, are the replay's."""
+    settings, replayed = HIDDEN.get(case, (dict(learning_rate=0.5, epochs=100), {}))
+    options = [f"--{name.replace('_', '-')}={value}" for name, value in {**settings, **replayed}.items()]
+    result = hnn_cli("run", "--lesson", "hidden-layer", "--json", *(options if case in HIDDEN else []))
+    assert result.returncode == 0 and result.stderr == ""
+    data = json.loads(result.stdout)
+    *replay, trained = plain.replay_hidden_layer(settings["epochs"] + 1, settings["learning_rate"], **replayed)
+    parameters = [f"w{k}" for k in range(1, 9)] + (["b1", "b2"] if replayed.get("train_biases") else [])
+    assert [e["epoch"] for e in data["epochs"]] == list(range(1, len(replay) + 1))
+    for e, r in zip(data["epochs"], replay):
+        assert list(e) == ["epoch", *parameters, "nh1", "h1", "nh2", "h2", "no1", "o1", "no2", "o2", "loss", "grad",
+                           "updated"]
+        assert set(e["grad"]) == {*parameters, "x1", "x2", "nh1", "h1", "nh2", "h2", "no1", "o1", "no2", "o2"}
+        assert list(e["updated"]) == parameters
+        for name in list(e)[1:-2]:
+            assert close(e[name], r["L" if name == "loss" else name]), (e["epoch"], name)
+        for name, value in e["grad"].items():
+            assert close(value, r[f"dL/d{name}"]), (e["epoch"], name)
+        for name, value in e["updated"].items():
+            assert close(value, r[f"new {name}"]), (e["epoch"], name)
+    for name, value in data["final"].items():
+        assert close(value, trained["L" if name == "loss" else name]), name
+
+
+def test_mazurs_published_numbers_from_the_lesson_and_where_its_notebook_shows_them(hnn_cli):
+    """Mazur's total error 0.298371109 and, after the update, w5 = 0.35891648 and w1 = 0.149780716: from `hnn run
+    --lesson hidden-layer`, and printed so by the committed notebook below the text that cites them."""
+    first = json.loads(hnn_cli("run", "--lesson", "hidden-layer", "--epochs", "1", "--json").stdout)["epochs"][0]
+    assert (round(first["loss"], 9), round(first["updated"]["w5"], 8), round(first["updated"]["w1"], 9)) == (
+        0.298371109, 0.35891648, 0.149780716)
+    cells = nbformat.read(Path(__file__).parents[1] / "notebooks" / "hidden_layer.ipynb", 4).cells
+    cited = next(i for i, cell in enumerate(cells) if cell.cell_type == "markdown" and "0.298371109" in cell.source)
+    assert "w5 = 0.35891648" in cells[cited].source and "w1 = 0.149780716" in cells[cited].source
+    printed = "".join(output.get("text", "") for output in cells[cited + 1].outputs)
+    assert "total error:        0.298371109" in printed and "w5 = 0.35891648, w1 = 0.149780716" in printed
 
 
 def test_the_batched_engine_runs_the_same_graph():
@@ -206,14 +264,8 @@ def test_every_view_draws_the_two_two_two_network():
             svg = render([view(trace, k).source])[0].decode()
             assert f">{diagram.num(trace.state(k)['o2'])}<" in svg.replace("−", "−")
     assert "h1 = sigmoid(nh1)" in diagram.network(trace, 0).source
-    steps = frames.frames(trace, Display())
-    computing = [f for f in steps if f["epoch"] and f["step"] != frames.STEP0]
-    results = [re.fullmatch(r"(.+?) = .* = (−?[\d.]+)", f["lines"][-1]) for f in computing]
-    said = {m.group(1): (float(m.group(2).replace("−", "-")), f["epoch"]) for m, f in zip(results, computing)}
-    for name, (number, epoch) in said.items():
-        key = {"new " + p: "new " + p for p in trace.graph.parameters}.get(name, name)
-        assert number == pytest.approx(replay[epoch - 1][key], abs=5e-7), name
-    assert {"dL/dh1 via no1", "dL/dh1 via no2", "dL/dh1", "do1/dno1", "dL/dx2"} <= set(said)
+    said = assert_stepped_as_replayed(frames.frames(trace, Display()), replay, plain.replay_hidden_layer(3, 0.5)[-1])
+    assert {"dL/dh1 via no1", "dL/dh1 via no2", "dL/dh1", "do1/dno1", "dL/dx2"} <= said
     for passage in narrative.PASSAGES.values():
         assert passage(trace)
     assert "h_1" in narrative.forward(trace) and "0.298371" in narrative.forward(trace)

@@ -67,6 +67,23 @@ def test_activation_and_an_unreachable_target_retrain_with_a_note():
     assert shown_loss(playground) == final_loss(activation="sigmoid", target=1.2)
 
 
+def test_the_hidden_layers_playground_trains_as_the_replay_and_resets_to_mazurs_values():
+    from hnn.lessons import hidden_layer
+
+    def replayed(**start) -> str:  # the loss after the lesson's 100 epochs: the replay's 101st forward pass
+        return f"{plain.replay_hidden_layer(101, 0.5, **start)[-1]['L']:.6f}"
+
+    playground = Playground(Config(hidden_layer))
+    assert shown_loss(playground) == replayed()
+    playground.fields["w1"].value = "-0.4"
+    playground.choices["train_biases"].value = True
+    assert shown_loss(playground) == replayed(w1=-0.4, train_biases=True)
+    playground.choices["activation"].value = "tanh"
+    assert shown_loss(playground) == replayed(w1=-0.4, train_biases=True, activation="tanh")
+    playground.reset.click()
+    assert shown_loss(playground) == replayed() and playground.fields["w1"].value == "0.15"
+
+
 def type_into(tab, name: str, text: str):
     """Type into the text field whose accessible name is the parameter's, and commit it as Enter does."""
     field = tab.locator(REGION).get_by_role("textbox", name=name, exact=True)

@@ -301,3 +301,80 @@ def test_html_handout_steps_from_file_with_the_network_blocked(refreshed, tmp_pa
         step_through_every_frame(page, ".hnn-stepper")
         predict(page, ".hnn-stepper")
         page.screenshot(path=tmp_path / "handout.png")
+
+
+# The hidden-layer lesson's own stepper, as its committed notebook makes it: every frame against the 2-2-2 replay.
+
+HIDDEN_LAYER = ROOT / "notebooks" / "hidden_layer.ipynb"
+
+
+def walk(page, root: str) -> list[dict]:
+    """Next from the first frame to the last: each frame as drawn, with its epoch read off the stepper's own line."""
+    stepper, shown = page.locator(root), []
+    while True:
+        state = stepper.evaluate(DRAWN_JS)
+        epoch = re.match(r"epoch (\d+) of", state["where"])
+        shown.append({"epoch": int(epoch[1]) if epoch else 0, "step": state["step"], "lines": state["lines"].split("\n"),
+                      "slots": state["slots"]})
+        if stepper.get_by_role("button", name="Next").is_disabled():
+            return shown
+        stepper.get_by_role("button", name="Next").click()
+
+
+def assert_walked_as_replayed(shown: list[dict]):
+    """The lesson's 100 epochs of Mazur's network: each frame as the replay says, and each hidden value's gradient
+    reached along each of its two paths, a frame each, then their sum."""
+    from tests.plain import replay_hidden_layer
+    from tests.test_networks import assert_stepped_as_replayed
+
+    *replay, trained = replay_hidden_layer(101, 0.5)
+    said = assert_stepped_as_replayed(shown, replay, trained)
+    assert {"dL/dh1 via no1", "dL/dh1 via no2", "dL/dh1", "dL/dh2 via no1", "dL/dh2 via no2", "dL/dh2", "new w1"} <= said
+    assert {frame["epoch"] for frame in shown} >= {1, 100, 0}
+
+
+def show_hidden_delta(page, root: str):
+    """Back to epoch 1's frame that adds h1's two paths: the frame a screenshot of the backward pass should show."""
+    stepper = page.locator(root)
+    stepper.locator("input[type=range]").focus()
+    page.keyboard.press("Home")
+    while not stepper.locator(".hnn-line").last.text_content().startswith("dL/dh1 = "):
+        stepper.get_by_role("button", name="Next").click()
+
+
+def test_the_hidden_layers_stepper_in_jupyterlab_steps_as_the_replay(tmp_path):
+    from tests.test_playground import choose_kernel
+
+    root = tmp_path / "root"
+    root.mkdir()
+    shutil.copyfile(HIDDEN_LAYER, root / HIDDEN_LAYER.name)
+    with jupyterlab(tmp_path, root) as lab, chromium_page(1280, 720) as page:
+        page.goto(lab["url"](HIDDEN_LAYER.name))
+        page.wait_for_selector(".jp-NotebookPanel .jp-OutputArea-output img")  # the notebook is drawn
+        menu(page, "Run", "Run All Cells")
+        choose_kernel(page)
+        finished = wait_until(page, f"""() => {{ const s = ({STATE_JS})();
+            return s.status === 'idle' && s.prompts.every(p => /^\\[\\d+\\]:$/.test(p)); }}""", RUN_ALL)
+        state = page.evaluate(STATE_JS)
+        assert finished and not state["errors"], state
+        page.locator(STEPPER).scroll_into_view_if_needed()
+        assert_walked_as_replayed(walk(page, STEPPER))
+        show_hidden_delta(page, STEPPER)
+        page.locator(STEPPER).scroll_into_view_if_needed()
+        page.screenshot(path=tmp_path / "hidden-layer-1280x720.png")
+        page.set_viewport_size({"width": 1366, "height": 768})
+        page.locator(STEPPER).scroll_into_view_if_needed()
+        page.screenshot(path=tmp_path / "hidden-layer-1366x768.png")
+    print(f"screenshots: {tmp_path}")
+
+
+def test_the_hidden_layers_stepper_in_its_html_handout_steps_as_the_replay_offline(tmp_path):
+    subprocess.run([sys.executable, EXPORT, "html", HIDDEN_LAYER, tmp_path], check=True, capture_output=True)
+    with chromium_page(1280, 720) as page:
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+        page.goto((tmp_path / "hidden_layer.html").as_uri())
+        page.wait_for_selector(".hnn-stepper")
+        assert_walked_as_replayed(walk(page, ".hnn-stepper"))
+        show_hidden_delta(page, ".hnn-stepper")
+        page.locator(".hnn-stepper").scroll_into_view_if_needed()
+        page.screenshot(path=tmp_path / "handout.png")

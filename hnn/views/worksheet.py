@@ -97,13 +97,15 @@ def _formulas(trace: Trace) -> str:
         chain.append(f"dL/d{value.name} = {' + '.join(terms)}" + "".join(f",   {slope}" for slope in slopes))
     steps = [f"{name} = {num(x)}" for name, x in {"learning_rate": c.learning_rate, **c.rule_settings}.items()]
     steps += [f"{name} = {formula(value, HTML)}" for p in graph.parameters for name, value in c.rule.formulas(p)[0].items()]
-    columns = {
-        "1. Forward pass": [*forward, "", "<B>2. Loss</B>", f"{graph.loss.name} = {formula(graph.loss, HTML)}"],
-        "3. Backward pass: the chain rule": chain,
-        f"4. {c.rule.heading.capitalize()}": steps,
-    }
-    titles = [f"<B>{title}</B>" for title in columns]
-    lines = itertools.zip_longest(*columns.values(), fillvalue="")  # a table row a line: no line overlaps the next
+    first = [*forward, "", "<B>2. Loss</B>", f"{graph.loss.name} = {formula(graph.loss, HTML)}"]
+    # A chain rule much longer than the forward pass (a hidden layer's, twice as long) goes on in a column of its own:
+    # the page is short of height, and every line the formulas save is room for a larger diagram.
+    half = -(-len(chain) // 2) if len(chain) > 1.5 * len(first) else len(chain)
+    columns = [("1. Forward pass", first), ("3. Backward pass: the chain rule", chain[:half]), ("", chain[half:]),
+               (f"4. {c.rule.heading.capitalize()}", steps)]
+    columns = [(title, lines) for title, lines in columns if lines]
+    titles = [f"<B>{title}</B>" if title else "" for title, _ in columns]  # Graphviz refuses an empty <B></B>
+    lines = itertools.zip_longest(*(lines for _, lines in columns), fillvalue="")  # a row a line: none overlaps the next
     gap = '<TD WIDTH="40"></TD>'  # between the columns
     rows = [gap.join(f'<TD ALIGN="LEFT">{text}</TD>' for text in row) for row in [titles, *lines]]
     table = "".join(f"<TR>{row}</TR>" for row in rows)
