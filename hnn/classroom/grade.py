@@ -264,13 +264,19 @@ def _grade_all(matched: dict[str, Path], students: dict[str, Student], secret: b
         slots.put(slot)
     bar = tqdm(total=len(matched), unit="submission", file=sys.stderr, disable=None)  # None: only on a terminal
     with ThreadPoolExecutor(jobs) as pool:
-        futures, networks = {}, {}
+        futures, networks, waiting, pending = {}, {}, iter(matched.items()), set()
         try:
-            for student_id, path in matched.items():  # each network derived here, in the main thread: it trains with
-                networks[student_id] = variants.network(secret, assignment, student_id)  # warnings, which are global
-                futures[pool.submit(_run, path, seconds, inputs(networks[student_id]), slots, stopping, unsafe)] = student_id
-            pending = set(futures)
-            while pending:
+            while True:
+                # Each network is derived here, in the main thread (it trains, and warnings are global), a few
+                # submissions ahead of the sandboxes: between their runs, not all at once while the first ones run.
+                while len(pending) < 2 * jobs and (item := next(waiting, None)) is not None:
+                    student_id, path = item
+                    networks[student_id] = variants.network(secret, assignment, student_id)
+                    future = pool.submit(_run, path, seconds, inputs(networks[student_id]), slots, stopping, unsafe)
+                    futures[future] = student_id
+                    pending.add(future)
+                if not pending:
+                    break
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in done:
                     student_id = futures[future]
