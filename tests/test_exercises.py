@@ -534,7 +534,7 @@ def _averaged(w, dL_dw, v, learning_rate, beta):
     return w - learning_rate * v, v
 
 
-@pytest.mark.parametrize("name, wrong, looks_like", [
+WRONG = [  # each typical wrong function, and what its check must say it looks like
     ("softsign_slope", lambda n: 1 / (1 + abs(n)), "the square is forgotten"),
     ("softsign_slope", lambda n: 1 / (1 + n) ** 2, "the absolute value is forgotten: it is wrong for a negative n"),
     ("softsign_slope", lambda n: -1 / (1 + abs(n)) ** 2, "the sign is flipped"),
@@ -556,7 +556,10 @@ def _averaged(w, dL_dw, v, learning_rate, beta):
     ("binary_cross_entropy", lambda o, t: -(t * math.log10(o) + (1 - t) * math.log10(1 - o)),
      "log10 in place of the natural log"),
     ("binary_cross_entropy", lambda o, t: -(t * math.log(1 - o) + (1 - t) * math.log(o)), "log(o) and log(1 - o) swapped"),
-])
+]
+
+
+@pytest.mark.parametrize("name, wrong, looks_like", WRONG)
 def test_a_typical_wrong_function_is_named_with_a_hint_but_not_the_answer(capsys, name, wrong, looks_like):
     CHECK[name](wrong)
     out = capsys.readouterr().out

@@ -498,6 +498,26 @@ def test_a_notebook_with_odd_marks_or_no_cell_ids_is_read(tmp_path):
     assert steps[1] == {"source": "n = 1\no = 2", "task": "a", "kind": "value", "names": ["n", "o"]}
 
 
+def test_a_functions_calls_are_taken_only_as_capture_sends_them():
+    """What a submission sends for a function of (g) to (i) is checked like any answer: a call more than its inputs, a
+    result of the wrong number of values or of no kind capture.py sends stops the reading there."""
+    cell = {"source": "", "task": "h", "kind": "code", "names": ["momentum"], "inputs": [[0.5, 0.2, 0.1, 0.1, 0.9]],
+            "outputs": 2, "seconds": 2}
+    run_plan = {"cells": [cell]}
+
+    def sent(entry):
+        return grade.answers(run_plan, [{"ready": True}, {"step": 0, "task": "h", "error": None,
+                                                         "answers": {"momentum": entry}}, {"done": True}])
+
+    right = {"calls": [{"returned": [{"number": 0.471}, {"number": 0.29}]}]}
+    assert sent(right) == ({"h": (None, {"momentum": right})}, None)
+    assert sent({"calls": [{"timeout": True}]})[1] is None and sent({"calls": [{"raised": "E: x"}]})[1] is None
+    for forged in ({"calls": [right["calls"][0]] * 2}, {"calls": [{"returned": [{"number": 0.471}]}]},
+                   {"calls": [{"returned": [{"number": 0.471}, {"unset": True}]}]}, {"calls": [{"timeout": 1}]},
+                   {"calls": [{"verdict": "ok"}]}, {"calls": "all right"}):
+        assert sent(forged) == ({}, grade.MISBEHAVED), forged
+
+
 # A small class, graded at --jobs 1 and --jobs 2, against files written by hand.
 SMALL = [("s001", "Ada Lovelace"), ("s002", "Turing, Alan"), ("s003", "=cmd|' /C calc'!A0"), ("s004", "Grace Hopper"),
          ("s005", "")]
