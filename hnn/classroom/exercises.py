@@ -188,12 +188,12 @@ class Checks:
         trace = hnn.train(self.network)
         first, second = trace.epoch(1), trace.epoch(2)
         layer = hnn.train(hidden(self.network))
-        rate, targets = self.network.learning_rate, (layer.config.target1, layer.config.target2)
+        rate, outputs = self.network.learning_rate, layer.epoch(1)
         slopes = ((2.0,), (-3.0,), (-0.5,), (0.25,), (first.n,), (first.o - self.network.target,))
         steps = ((0.5, 0.2, 0.1, 0.1, 0.9), (-1.0, -0.4, 0.3, 0.5, 0.5),  # the velocity v of epoch 1 is its gradient
                  (second.w1, second.grad.w1, first.grad.w1, rate, 0.9), (second.b, second.grad.b, first.grad.b, rate, 0.5))
-        losses = ((0.8, 1.0), (0.3, 0.0), (0.6, 0.25), (layer.epoch(1).o1, targets[0]), (layer.epoch(1).o2, targets[1]))
-        found = {
+        losses = ((0.8, 1.0), (0.3, 0.0), (0.6, 0.25), (outputs.o1, layer.config.target1), (outputs.o2, layer.config.target2))
+        return {
             "softsign_slope": Function(slopes, tuple((_softsign_slope(n),) for n, in slopes),
                                        "softsign(n) = n / (1 + |n|): take the quotient rule, with d|n|/dn = sign(n).", (
                 (lambda n: 1 / (1 + abs(n)), "the square is forgotten",
@@ -240,7 +240,6 @@ class Checks:
                  "target goes with log(o), 1 - target with log(1 - o)."),
             )),
         }
-        return found
 
     def inputs(self, exercise: str) -> list[list[float]]:
         """What the function a code task asks for is called on, as the sandbox's plan carries it."""
