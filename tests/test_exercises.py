@@ -293,7 +293,14 @@ def test_an_invalid_learning_rate_gets_the_configs_message(capsys):
 
 
 # The two copies.
-ANSWER_NAMES = {f"{exercise}-answer": task.names for exercise, task in ex.TASKS.items()}
+ANSWER_NAMES = {f"{exercise}-answer": task.names for exercise, task in ex.TASKS.items() if task.kind == "value"}
+# The functions of (g) to (i) as the student's copy holds them: the def line, then `...` where each value goes.
+STUBS = {
+    "g-answer": "def softsign_slope(n):\n    slope = (\n        ...\n    )\n    return slope",
+    "h-answer": "def momentum(w, dL_dw, v, learning_rate, beta):\n    new_v = (\n        ...\n    )\n"
+                "    new_w = (\n        ...\n    )\n    return new_w, new_v",
+    "i-answer": "def binary_cross_entropy(o, target):\n    L = (\n        ...\n    )\n    return L",
+}
 # Each answer of the exercises' network, worked out above with the math module, and (e)'s learning rates that work.
 EXPECTED = {"n": N, "o": O, "dL_db": DL_DB, "loss": LOSS_2, "w1": W1_2, "delta_h1": DELTA_H1}
 
@@ -322,7 +329,8 @@ def test_the_student_copy_holds_placeholders_and_no_answer():
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "verdict(", "{{"):
         assert marker not in text
     answers = {grade_id(c): c.source for c in student.cells if c.metadata["nbgrader"]["solution"]}
-    assert answers == {cell: "\n".join(f"{name} = (\n    ...\n)" for name in names) for cell, names in ANSWER_NAMES.items()}
+    assert answers == {**{cell: "\n".join(f"{name} = (\n    ...\n)" for name in names) for cell, names in ANSWER_NAMES.items()},
+                       **STUBS}
     for value in EXPECTED.values():  # at five significant figures or more, in any form a number is written
         assert not written(value, text), value
 
@@ -340,7 +348,7 @@ def test_each_exercise_states_its_points_as_its_check_cell_is_marked():
         points = cells[exercise].metadata["nbgrader"]["points"]
         heading = cells[f"{exercise}-task"].source.splitlines()[0]
         assert heading.endswith(f" ({points} point{'s' if points != 1 else ''})"), heading
-    assert course.points() == {"a": 2, "b": 1, "c": 1, "d": 1, "e": 1, "f": 1}
+    assert course.points() == {"a": 2, "b": 1, "c": 1, "d": 1, "e": 1, "f": 1, "g": 1, "h": 1, "i": 1}
 
 
 def test_each_check_reads_only_its_own_exercises_answers():
@@ -350,8 +358,14 @@ def test_each_check_reads_only_its_own_exercises_answers():
             used = {node.id for node in ast.walk(ast.parse(cell.source)) if isinstance(node, ast.Name)}
             assert used == {"ex", *ex.TASKS[grade_id(cell)].names}, grade_id(cell)
         if cell.cell_type == "code" and cell.metadata["nbgrader"]["solution"]:
-            loaded = {n.id for n in ast.walk(ast.parse(cell.source)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-            assert loaded <= {"math", *ANSWER_NAMES[grade_id(cell)]}, grade_id(cell)  # its own answers, no earlier one
+            tree = ast.parse(cell.source)
+            loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            if grade_id(cell) in STUBS:  # a function: its parameters and its own locals, math and abs
+                own = {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
+                own |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                assert loaded <= {"math", "abs", *own}, grade_id(cell)
+            else:
+                assert loaded <= {"math", *ANSWER_NAMES[grade_id(cell)]}, grade_id(cell)  # its own answers, no earlier one
 
 
 def test_the_committed_student_copy_asks_for_every_answer():
@@ -430,3 +444,169 @@ def test_the_wheel_carries_the_template_and_no_answer(tmp_path):
             text = wheel.read(name).decode("utf-8")
             assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text, name
             assert not any(written(value, text) for value in EXPECTED.values()), name
+
+
+# (g) to (i): functions, each called on inputs the student does not see. Each right function and each typical wrong one
+# is written here by hand, and every expected value worked out with the math module.
+def softsign_slope(n):
+    return 1 / (1 + abs(n)) ** 2  # d/dn n/(1 + |n|) = ((1 + |n|) - n·sign(n)) / (1 + |n|)²
+
+
+def momentum(w, dL_dw, v, learning_rate, beta):
+    v = beta * v + dL_dw
+    return w - learning_rate * v, v
+
+
+def cross_entropy(o, target):
+    return -(target * math.log(o) + (1 - target) * math.log(1 - o))
+
+
+RIGHT = {"softsign_slope": softsign_slope, "momentum": momentum, "binary_cross_entropy": cross_entropy}
+CHECK = {"softsign_slope": EX.check_softsign_slope, "momentum": EX.check_momentum,
+         "binary_cross_entropy": EX.check_binary_cross_entropy}
+
+
+def test_each_function_is_tried_on_fixed_inputs_and_on_numbers_of_the_students_network():
+    tried = {name: EX.functions[name].inputs for name in RIGHT}
+    assert tried["softsign_slope"][:4] == ((2.0,), (-3.0,), (-0.5,), (0.25,))
+    assert [x for x, in tried["softsign_slope"][4:]] == pytest.approx([N, O - TARGET], rel=1e-12)
+    # epoch 2's w1 and b, their gradients, and their velocities after epoch 1 (the gradients of epoch 1)
+    assert np.array(tried["momentum"][2:]) == pytest.approx(np.array([(W1_1, X1 * DL_DN_2, X1 * DL_DB, LEARNING_RATE, 0.9),
+                                                                      (AFTER_1[2], DL_DN_2, DL_DB, LEARNING_RATE, 0.5)]),
+                                                            rel=1e-12)
+    assert np.array(tried["binary_cross_entropy"][3:]) == pytest.approx(np.array([(HIDDEN["o1"], 0.01), (HIDDEN["o2"], 0.99)]),
+                                                                        rel=1e-12)
+    other = ex.Checks(**{**ex.NETWORK.to_dict(), "x1": -1.2, "w2": 0.3})
+    assert all(other.functions[name].inputs[-1] != tried[name][-1] for name in RIGHT)  # each student's own
+
+
+def test_the_expected_values_are_the_formulas_worked_out_with_math():
+    for name, right in RIGHT.items():
+        function = EX.functions[name]
+        worked = [right(*arguments) for arguments in function.inputs]
+        worked = [value if isinstance(value, tuple) else (value,) for value in worked]
+        assert np.array(function.expected) == pytest.approx(np.array(worked), rel=1e-12), name
+
+
+@pytest.mark.parametrize("name", RIGHT)
+def test_a_right_function_gets_a_tick(capsys, name):
+    CHECK[name](RIGHT[name])
+    tried = len(EX.functions[name].inputs)
+    assert capsys.readouterr().out == f"✓ {name} is right on each of the {tried} inputs it was tried on\n"
+
+
+def test_a_function_right_up_to_the_rounding_of_another_order_is_right():
+    assert EX.verdict("g", softsign_slope=lambda n: (1 + abs(n)) ** -2).status == "ok"
+    assert EX.verdict("i", binary_cross_entropy=lambda o, t: -t * math.log(o) - (1 - t) * math.log1p(-o)).status == "ok"
+
+
+def _old_velocity(w, dL_dw, v, learning_rate, beta):
+    return w - learning_rate * v, beta * v + dL_dw
+
+
+def _beta_on_gradient(w, dL_dw, v, learning_rate, beta):
+    v = v + beta * dL_dw
+    return w - learning_rate * v, v
+
+
+def _ascent(w, dL_dw, v, learning_rate, beta):
+    v = beta * v + dL_dw
+    return w + learning_rate * v, v
+
+
+def _no_learning_rate(w, dL_dw, v, learning_rate, beta):
+    v = beta * v + dL_dw
+    return w - v, v
+
+
+def _swapped(w, dL_dw, v, learning_rate, beta):
+    v = beta * v + dL_dw
+    return v, w - learning_rate * v
+
+
+def _rate_inside(w, dL_dw, v, learning_rate, beta):
+    v = beta * v + learning_rate * dL_dw
+    return w - v, v
+
+
+def _averaged(w, dL_dw, v, learning_rate, beta):
+    v = beta * v + (1 - beta) * dL_dw
+    return w - learning_rate * v, v
+
+
+WRONG = [  # each typical wrong function, and what its check must say it looks like
+    ("softsign_slope", lambda n: 1 / (1 + abs(n)), "the square is forgotten"),
+    ("softsign_slope", lambda n: 1 / (1 + n) ** 2, "the absolute value is forgotten: it is wrong for a negative n"),
+    ("softsign_slope", lambda n: -1 / (1 + abs(n)) ** 2, "the sign is flipped"),
+    ("softsign_slope", lambda n: n / (1 + abs(n)), "softsign(n) itself, not its slope"),
+    ("softsign_slope", lambda n: ((1 + abs(n)) - n) / (1 + abs(n)) ** 2, "d|n|/dn is taken as 1: it is wrong for a negative n"),
+    ("softsign_slope", lambda n: ((1 + abs(n)) + n * math.copysign(1, n)) / (1 + abs(n)) ** 2,
+     "the quotient rule's minus is a plus"),
+    ("momentum", _old_velocity, "the step uses the old velocity v, not the new one"),
+    ("momentum", _beta_on_gradient, "beta multiplies the gradient"),
+    ("momentum", _ascent, "a step uphill (+), not down"),
+    ("momentum", _no_learning_rate, "the learning rate is left out of the step"),
+    ("momentum", _swapped, "the new w and the new v swapped"),
+    ("momentum", _rate_inside, "the learning rate is inside the velocity"),
+    ("momentum", _averaged, "the gradient is scaled by 1 - beta"),
+    ("binary_cross_entropy", lambda o, t: t * math.log(o) + (1 - t) * math.log(1 - o), "the minus sign in front is left out"),
+    ("binary_cross_entropy", lambda o, t: -t * math.log(o), "the (1 - target) * log(1 - o) term is left out"),
+    ("binary_cross_entropy", lambda o, t: 0.5 * (o - t) ** 2, "the squared error ½(o - target)², not cross-entropy"),
+    ("binary_cross_entropy", lambda o, t: (t - o) ** 2, "the squared error (o - target)², not cross-entropy"),
+    ("binary_cross_entropy", lambda o, t: -(t * math.log10(o) + (1 - t) * math.log10(1 - o)),
+     "log10 in place of the natural log"),
+    ("binary_cross_entropy", lambda o, t: -(t * math.log(1 - o) + (1 - t) * math.log(o)), "log(o) and log(1 - o) swapped"),
+]
+
+
+@pytest.mark.parametrize("name, wrong, looks_like", WRONG)
+def test_a_typical_wrong_function_is_named_with_a_hint_but_not_the_answer(capsys, name, wrong, looks_like):
+    CHECK[name](wrong)
+    out = capsys.readouterr().out
+    assert out.startswith(f"✗ {name} looks like {looks_like}. Hint: ") and out.count("\n") == 1, out
+    expected = [x for arguments in EX.functions[name].inputs for x in np.atleast_1d(RIGHT[name](*arguments))]
+    assert not any(numbers_near(out, value) for value in expected if abs(value) > 0.05), out
+
+
+def test_a_wrong_function_like_no_mistake_shows_where_it_is_wrong_but_not_the_answer(capsys):
+    EX.check_softsign_slope(lambda n: 1 / (1 + abs(n)) ** 3)
+    EX.check_momentum(lambda w, g, v, lr, beta: (w - lr * (beta * v + g), beta * v + g + 1))
+    assert capsys.readouterr().out.splitlines() == [
+        "✗ softsign_slope(2) returns 0.037037: it is not right (right on 0 of 6 inputs). Hint: softsign(n) = n / (1 + |n|):"
+        " take the quotient rule, with d|n|/dn = sign(n).",
+        "✗ momentum(0.5, 0.2, 0.1, 0.1, 0.9) returns 0.471, 1.29: the new v is not right (right on 0 of 4 inputs). Hint:"
+        " new v = beta * v + dL_dw, then new w = w - learning_rate * new v; return new w, new v.",
+    ]
+
+
+def _never_returns(n):
+    while True:
+        try:
+            pass
+        except Exception:  # noqa: S110  a student's loop that even swallows what it can
+            pass
+
+
+def _no_return(n):
+    1 / (1 + abs(n)) ** 2
+
+
+@pytest.mark.parametrize("name, function, status, line", [
+    ("softsign_slope", lambda n: 1 / 0, "wrong", "✗ softsign_slope(2) raised ZeroDivisionError: division by zero"),
+    ("softsign_slope", _never_returns, "wrong", "✗ softsign_slope(2) did not return within 2 s: does a loop never end?"),
+    ("softsign_slope", _no_return, "wrong",
+     "✗ softsign_slope(2) should return a finite number, got None (is its return missing?)"),
+    ("softsign_slope", lambda n: "slope", "wrong", "✗ softsign_slope(2) should return a finite number, got 'slope'"),
+    ("softsign_slope", lambda n: ..., "unanswered",
+     "Not answered yet: replace each ... in softsign_slope with your code, then run that cell and this one"),
+    ("softsign_slope", 0.25, "wrong", "✗ softsign_slope should be a function, made by the def in its answer cell, got 0.25"),
+    ("momentum", lambda w, g, v, lr, beta: w - lr * g, "wrong",
+     "✗ momentum(0.5, 0.2, 0.1, 0.1, 0.9) should return 2 numbers, the new w and the new v, got 0.48"),
+    ("momentum", lambda w, g, v, lr, beta: (w - lr * (beta * v + g), ...), "unanswered",
+     "Not answered yet: replace each ... in momentum with your code, then run that cell and this one"),
+    ("binary_cross_entropy", lambda o: o, "wrong",
+     "✗ binary_cross_entropy(0.8, 1) raised TypeError: <lambda>() takes 1 positional argument but 2 were given"),
+])
+def test_a_function_that_raises_loops_or_returns_no_number_is_one_line(capsys, name, function, status, line):
+    task = next(e for e, t in ex.TASKS.items() if t.names == (name,))
+    assert EX.verdict(task, **{name: function}) == (status, line)

@@ -30,7 +30,7 @@ ASSIGNMENT = "exercises"
 TIMEOUT = 10  # seconds each submission may run: a right one needs one or two, one that imports torch four
 CANARY = "hnn-canary-5e2b8d"  # in the grader's environment, as an instructor's token would be: it must reach no output
 ATTACK = "hnn-attack"  # in the command line of every process an attack starts, so that a survivor can be found
-HEADER = ["student_id", "name", "a", "b", "c", "d", "e", "f", "total", "max", "status", "note"]
+HEADER = ["student_id", "name", "a", "b", "c", "d", "e", "f", "g", "h", "i", "total", "max", "status", "note"]
 
 
 def network(student_id: str):
@@ -55,12 +55,20 @@ def reusing(config) -> str:
             f"o = math.tanh(n)\nloss = 0.5 * (o - {config.target!r}) ** 2")
 
 
+# The functions of (g) to (i), right, as a student might write them (the same for every network).
+CODE = {"g-answer": "def softsign_slope(n):\n    return 1 / (1 + abs(n)) ** 2",
+        "h-answer": "def momentum(w, dL_dw, v, learning_rate, beta):\n    v = beta * v + dL_dw\n"
+                    "    return w - learning_rate * v, v",
+        "i-answer": "def binary_cross_entropy(o, target):\n    return -(target * math.log(o) + (1 - target) * math.log(1 - o))"}
+
+
 def right(config, **cells) -> dict:
     """The answer cells of a submission that answers everything right for config, but for the cells given."""
     v = expected(config)
     return {"a-answer": f"n = {v['n']!r}\no = {v['o']!r}", "b-answer": f"dL_db = {v['dL_db']!r}",
             "c-answer": f"loss = {v['loss']!r}", "d-answer": f"w1 = {v['w1']!r}",
-            "e-answer": f"learning_rate = {v['learning_rate']!r}", "f-answer": f"delta_h1 = {v['delta_h1']!r}", **cells}
+            "e-answer": f"learning_rate = {v['learning_rate']!r}", "f-answer": f"delta_h1 = {v['delta_h1']!r}", **CODE,
+            **cells}
 
 
 def notebook(config, answers: dict, after: dict | None = None) -> nbformat.NotebookNode:
@@ -122,7 +130,7 @@ def graded(tmp_path_factory):
     out, ipython = folder / "grades.csv", folder / "instructor-ipython"
     ids = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "session", "startup",
            "append", "copy", "shared", "hook", "channel", "channel2", "stop", "selfkill", "leak", "flood", "holder",
-           "bigchannel", "formula"]
+           "bigchannel", "formula", "coder", "broken"]
     nets = {student_id: network(student_id) for student_id in ids}
     v = {student_id: expected(config) for student_id, config in nets.items()}
     classmates = [str(folder / "class" / f"{name}.ipynb") for name in ("alice", "bob", "dave")]
@@ -253,7 +261,11 @@ o = n""",
                         f"loss = Fraction(Decimal('{ivan['loss']!r}'))",
             "d-answer": f"w1 = {ivan['w1']!r}",
             "e-answer": f"import numpy as np\nlearning_rate = np.float32({ivan['learning_rate']!r})",
-            "f-answer": f"import numpy as np\ndelta_h1 = np.float64({ivan['delta_h1']!r})"}),
+            "f-answer": f"import numpy as np\ndelta_h1 = np.float64({ivan['delta_h1']!r})",
+            "g-answer": "import numpy as np\ndef softsign_slope(n):\n    return np.float64(1 / (1 + abs(n)) ** 2)",
+            "h-answer": "def momentum(w, dL_dw, v, learning_rate, beta):\n    v = beta * v + dL_dw\n"
+                        "    return [w - learning_rate * v, v]",
+            "i-answer": CODE["i-answer"]}),
         "judy": notebook(nets["judy"], right(nets["judy"], **{"c-answer": "loss = 10**5000"})),
         "hook": notebook(nets["hook"], {"b-answer": right(nets["hook"])["b-answer"]}, {"setup": [attacks["hook"]]}),
         "append": notebook(nets["append"], {}, {"setup": [attacks["append"]]}),
@@ -262,6 +274,18 @@ o = n""",
         **{name: notebook(nets[name], {"a-answer": answer_cells[name]}) for name in ("leak", "flood")},
         **{name: notebook(nets[name], answered_a(name), {"a": [attacks[name]]})
            for name in ("session", "startup", "channel", "channel2", "bigchannel", "stop", "selfkill", "holder")},
+        # Functions with a typical mistake each, and functions that raise, never return, or return a word.
+        "coder": notebook(nets["coder"], right(nets["coder"], **{
+            "g-answer": "def softsign_slope(n):\n    return 1 / (1 + abs(n))",
+            "h-answer": "def momentum(w, dL_dw, v, learning_rate, beta):\n"
+                        "    return w - learning_rate * v, beta * v + dL_dw",
+            "i-answer": "def binary_cross_entropy(o, target):\n"
+                        "    return -(target * math.log10(o) + (1 - target) * math.log10(1 - o))"})),
+        "broken": notebook(nets["broken"], right(nets["broken"], **{
+            "g-answer": "def softsign_slope(n):\n    return 1 / (1 + n) ** 2 if n > 0 else undefined_name",
+            "h-answer": "def momentum(w, dL_dw, v, learning_rate, beta):\n    while True:\n        try:\n"
+                        "            pass\n        except Exception:\n            pass",
+            "i-answer": "def binary_cross_entropy(o, target):\n    return 'cross-entropy'"})),
         # nbgrader's layout, and a file name that is a spreadsheet formula.
         'submitted/formula/exercises/=HYPERLINK("evil.example","x").ipynb': notebook(nets["formula"],
                                                                                            right(nets["formula"])),
@@ -295,44 +319,63 @@ def page(graded, student_id) -> str:
 
 def points(graded, student_id) -> list[str]:
     r = row(graded, student_id)
-    return [r[task] for task in "abcdef"] + [r["total"]]
+    return [r[task] for task in "abcdefghi"] + [r["total"]]
 
 
 def test_the_class_ran_and_every_failure_is_one_line(graded):
     result = graded["result"]
     assert result.returncode == 1, result.stderr
-    assert result.stdout.splitlines() == [
-        f"graded 17 of 24 submissions into {graded['out']}, {graded['out'].with_name('grades.canvas.csv')},"
-        f" {graded['out'].with_name('grades.moodle.csv')}; feedback in {graded['folder'] / 'feedback'}/"
-        " (1 on the roster without a submission)"]
     lines = result.stderr.splitlines()
     failing = ["erin", "frank", "channel", "channel2", "stop", "selfkill", "bigchannel"]
     assert [line.split(" ")[2] for line in lines] == failing, lines
     assert all(re.fullmatch(r"hnn grade: \w+ \(.*\): .+", line) for line in lines), lines
+    assert result.stdout.splitlines() == [
+        f"graded 19 of 26 submissions into {graded['out']}, {graded['out'].with_name('grades.canvas.csv')},"
+        f" {graded['out'].with_name('grades.moodle.csv')}; feedback in {graded['folder'] / 'feedback'}/"
+        " (1 on the roster without a submission)"]
 
 
 def test_a_right_submission_that_reuses_n_and_o_in_c_gets_full_marks(graded):
-    assert points(graded, "alice") == ["2", "1", "1", "1", "1", "1", "7"]
+    assert points(graded, "alice") == ["2", "1", "1", "1", "1", "1", "1", "1", "1", "10"]
     assert row(graded, "alice")["status"] == "graded"
     assert "✓ n is right<br>\n✓ o is right" in page(graded, "alice")
 
 
 def test_a_wrong_a_stays_wrong_when_a_later_cell_sets_o_again(graded):
-    assert points(graded, "bob") == ["0", "1", "1", "1", "1", "1", "5"]
+    assert points(graded, "bob") == ["0", "1", "1", "1", "1", "1", "1", "1", "1", "8"]
     feedback = page(graded, "bob")
     assert re.search("✗ n is too (high|low), off by about 5%", feedback) and "✗ o " in feedback
 
 
 def test_an_answer_cell_that_raises_scores_0_with_its_own_line(graded):
-    assert points(graded, "dave") == ["0", "1", "1", "1", "1", "1", "5"]
+    assert points(graded, "dave") == ["0", "1", "1", "1", "1", "1", "1", "1", "1", "8"]
     assert "✗ its answer cell raised ZeroDivisionError: division by zero" in page(graded, "dave")
 
 
 def test_a_never_ending_cell_keeps_what_was_answered_before_it(graded):
     r = row(graded, "erin")
-    assert points(graded, "erin") == ["2", "1", "0", "0", "0", "0", "3"]
+    assert points(graded, "erin") == ["2", "1", "0", "0", "0", "0", "0", "0", "0", "3"]
     assert (r["status"], r["note"]) == ("error", f"did not finish within {TIMEOUT} s")
     assert f"✗ not reached: the notebook did not finish within {TIMEOUT} s" in page(graded, "erin")
+
+
+def test_each_function_is_called_on_the_students_own_inputs_and_its_mistake_named(graded):
+    assert points(graded, "coder") == ["2", "1", "1", "1", "1", "1", "0", "0", "0", "7"]
+    feedback = page(graded, "coder")
+    assert "✗ softsign_slope looks like the square is forgotten" in feedback
+    assert "✗ momentum looks like the step uses the old velocity v, not the new one" in feedback
+    assert "✗ binary_cross_entropy looks like log10 in place of the natural log" in feedback
+
+
+def test_a_function_that_raises_never_returns_or_returns_a_word_is_one_line_and_the_rest_is_graded(graded):
+    r = row(graded, "broken")
+    assert points(graded, "broken") == ["2", "1", "1", "1", "1", "1", "0", "0", "0", "7"]
+    assert (r["status"], r["note"]) == ("graded", "")
+    feedback = html.unescape(page(graded, "broken"))
+    assert "✗ softsign_slope(-3) raised NameError: name 'undefined_name' is not defined" in feedback
+    assert "✗ momentum(0.5, 0.2, 0.1, 0.1, 0.9) did not return within 2 s: does a loop never end?" in feedback
+    assert "✗ binary_cross_entropy(0.8, 1) should return a finite number, got 'cross-entropy'" in feedback
+    assert "Traceback" not in feedback
 
 
 def test_a_file_that_is_no_notebook_is_an_error_row(graded):
@@ -341,28 +384,31 @@ def test_a_file_that_is_no_notebook_is_an_error_row(graded):
 
 
 def test_a_student_without_a_submission_has_an_empty_row_and_a_page(graded):
-    assert row(graded, "carol") == dict(zip(HEADER, ["carol", "", "", "", "", "", "", "", "", "7", "not submitted", ""]))
+    assert row(graded, "carol") == dict(zip(HEADER, ["carol", "", "", "", "", "", "", "", "", "", "", "", "10", "not submitted",
+                                                 ""]))
     assert "carol: no submission was found." in page(graded, "carol")
 
 
 def test_the_numbers_come_from_the_roster_not_from_the_notebook(graded):
-    assert points(graded, "grace") == ["2", "1", "1", "1", "1", "1", "7"]  # her own network's answers, whatever it shows
+    # her own network's answers, whatever it shows
+    assert points(graded, "grace") == ["2", "1", "1", "1", "1", "1", "1", "1", "1", "10"]
     assert points(graded, "heidi")[:4] == ["0"] * 4  # the numbers she put in are not hers
 
 
 def test_any_answer_the_checks_take_is_graded_the_same(graded):
-    assert points(graded, "ivan") == ["2", "1", "1", "1", "1", "1", "7"]  # Fraction, numpy float32 and float64, Decimal
+    # Fraction, numpy float32 and float64, Decimal, and functions returning numpy floats and a list
+    assert points(graded, "ivan") == ["2", "1", "1", "1", "1", "1", "1", "1", "1", "10"]
 
 
 def test_a_huge_integer_is_one_wrong_answer(graded):
-    assert points(graded, "judy") == ["2", "1", "0", "1", "1", "1", "6"]
+    assert points(graded, "judy") == ["2", "1", "0", "1", "1", "1", "1", "1", "1", "9"]
     assert "✗ loss should be a finite number, got &lt;int that cannot be shown&gt;" in page(graded, "judy")
 
 
 def test_no_process_a_submission_started_outlives_the_grader_and_the_gradebook_is_the_graders(graded):
     assert graded["survivors"] == []
-    assert points(graded, "session") == ["2", "0", "0", "0", "0", "0", "2"]
-    assert points(graded, "holder") == ["2", "0", "0", "0", "0", "0", "2"]
+    assert points(graded, "session") == ["2", "0", "0", "0", "0", "0", "0", "0", "0", "2"]
+    assert points(graded, "holder") == ["2", "0", "0", "0", "0", "0", "0", "0", "0", "2"]
     time.sleep(3.5)  # past the moment the session's child meant to rewrite grades.csv
     assert "forged" not in graded["out"].read_text()
 
@@ -370,7 +416,7 @@ def test_no_process_a_submission_started_outlives_the_grader_and_the_gradebook_i
 def test_startup_files_reach_neither_the_instructor_nor_a_classmate(graded):
     assert points(graded, "startup")[-1] == "2"
     assert list(graded["ipython"].iterdir()) == []
-    assert points(graded, "alice")[-1] == "7"
+    assert points(graded, "alice")[-1] == "10"
 
 
 def test_no_submission_reads_or_writes_a_classmates_notebook(graded):
@@ -387,7 +433,7 @@ def test_the_expected_values_of_the_shared_network_are_no_use(graded):
 
 
 def test_nothing_printed_or_hooked_becomes_an_answer(graded):
-    assert points(graded, "hook") == ["0", "1", "0", "0", "0", "0", "1"]
+    assert points(graded, "hook") == ["0", "1", "0", "0", "0", "0", "0", "0", "0", "1"]
 
 
 @pytest.mark.parametrize("student_id, note", [
@@ -425,7 +471,7 @@ def test_the_graders_memory_stays_small_whatever_a_submission_prints(graded):
 
 
 def test_a_formula_as_a_file_or_a_name_is_text_in_every_csv(graded):
-    assert points(graded, "formula")[-1] == "7"  # found in nbgrader's submitted/<student_id>/<assignment>/ layout
+    assert points(graded, "formula")[-1] == "10"  # found in nbgrader's submitted/<student_id>/<assignment>/ layout
     for name in ("grades.csv", "grades.canvas.csv", "grades.moodle.csv"):
         with (graded["folder"] / name).open(newline="", encoding="utf-8") as file:
             cells = [cell for row in csv.reader(file) for cell in row]
@@ -437,7 +483,7 @@ def test_a_formula_as_a_file_or_a_name_is_text_in_every_csv(graded):
 def test_the_sandbox_runs_what_the_setup_cell_gives_the_answer_cells_and_not_its_checks():
     setup = next(c.source for c in course.template().cells if course.grade_id(c) == "setup")
     assert setup.startswith(grade.PRELUDE + "\n\nfrom hnn.classroom.exercises import Checks\n\nex = Checks(")
-    assert grade.GIVEN == {"setup", "a", "b", "c", "d", "e", "f"}
+    assert grade.GIVEN == {"setup", "a", "b", "c", "d", "e", "f", "g", "h", "i"}
 
 
 def test_a_notebook_with_odd_marks_or_no_cell_ids_is_read(tmp_path):
@@ -447,9 +493,29 @@ def test_a_notebook_with_odd_marks_or_no_cell_ids_is_read(tmp_path):
         del cell["id"]
     nb.cells[1].metadata["nbgrader"] = ["not", "a", "mapping"]  # the setup cell's mark, broken: it runs as the student's
     nbformat.write(nb, tmp_path / "s001.ipynb", version=nbformat.NO_CONVERT)
-    steps = grade.plan(tmp_path / "s001.ipynb", 10)["cells"]
+    steps = grade.plan(tmp_path / "s001.ipynb", 10, grade.inputs(network("s001")))["cells"]
     assert steps[0]["source"] == nb.cells[1].source and "task" not in steps[0]
     assert steps[1] == {"source": "n = 1\no = 2", "task": "a", "kind": "value", "names": ["n", "o"]}
+
+
+def test_a_functions_calls_are_taken_only_as_capture_sends_them():
+    """What a submission sends for a function of (g) to (i) is checked like any answer: a call more than its inputs, a
+    result of the wrong number of values or of no kind capture.py sends stops the reading there."""
+    cell = {"source": "", "task": "h", "kind": "code", "names": ["momentum"], "inputs": [[0.5, 0.2, 0.1, 0.1, 0.9]],
+            "outputs": 2, "seconds": 2}
+    run_plan = {"cells": [cell]}
+
+    def sent(entry):
+        return grade.answers(run_plan, [{"ready": True}, {"step": 0, "task": "h", "error": None,
+                                                         "answers": {"momentum": entry}}, {"done": True}])
+
+    right = {"calls": [{"returned": [{"number": 0.471}, {"number": 0.29}]}]}
+    assert sent(right) == ({"h": (None, {"momentum": right})}, None)
+    assert sent({"calls": [{"timeout": True}]})[1] is None and sent({"calls": [{"raised": "E: x"}]})[1] is None
+    for forged in ({"calls": [right["calls"][0]] * 2}, {"calls": [{"returned": [{"number": 0.471}]}]},
+                   {"calls": [{"returned": [{"number": 0.471}, {"unset": True}]}]}, {"calls": [{"timeout": 1}]},
+                   {"calls": [{"verdict": "ok"}]}, {"calls": "all right"}):
+        assert sent(forged) == ({}, grade.MISBEHAVED), forged
 
 
 # A small class, graded at --jobs 1 and --jobs 2, against files written by hand.
@@ -485,22 +551,22 @@ def test_the_gradebook_is_the_file_written_by_hand(small):
     result, files = small["1"]
     assert result.returncode == 1 and result.stderr == "hnn grade: s004 (" + result.stderr.split("(", 1)[1]
     assert files[Path("grades.csv")].decode() == (
-        "student_id,name,a,b,c,d,e,f,total,max,status,note\r\n"
-        "s001,Ada Lovelace,2,1,1,1,1,1,7,7,graded,\r\n"
-        's002,"Turing, Alan",1,1,1,1,1,1,6,7,graded,\r\n'
-        "s003,'=cmd|' /C calc'!A0,2,0,1,1,0,1,5,7,graded,\r\n"
-        "s004,Grace Hopper,0,0,0,0,0,0,0,7,error,is not a notebook (NotJSONError)\r\n"
-        "s005,,,,,,,,,7,not submitted,\r\n")
+        "student_id,name,a,b,c,d,e,f,g,h,i,total,max,status,note\r\n"
+        "s001,Ada Lovelace,2,1,1,1,1,1,1,1,1,10,10,graded,\r\n"
+        's002,"Turing, Alan",1,1,1,1,1,1,1,1,1,9,10,graded,\r\n'
+        "s003,'=cmd|' /C calc'!A0,2,0,1,1,0,1,1,1,1,8,10,graded,\r\n"
+        "s004,Grace Hopper,0,0,0,0,0,0,0,0,0,0,10,error,is not a notebook (NotJSONError)\r\n"
+        "s005,,,,,,,,,,,,10,not submitted,\r\n")
 
 
 def test_the_canvas_layout_is_the_file_written_by_hand(small):
     """Canvas's importer: Student, ID, SIS User ID, SIS Login ID, Section, then the assignment; a Points Possible row."""
     assert small["1"][1][Path("grades.canvas.csv")].decode() == (
         "Student,ID,SIS User ID,SIS Login ID,Section,exercises\r\n"
-        "Points Possible,,,,,7\r\n"
-        "Ada Lovelace,,s001,,,7\r\n"
-        '"Turing, Alan",,s002,,,6\r\n'
-        "'=cmd|' /C calc'!A0,,s003,,,5\r\n"
+        "Points Possible,,,,,10\r\n"
+        "Ada Lovelace,,s001,,,10\r\n"
+        '"Turing, Alan",,s002,,,9\r\n'
+        "'=cmd|' /C calc'!A0,,s003,,,8\r\n"
         "Grace Hopper,,s004,,,0\r\n")
 
 
@@ -508,11 +574,14 @@ def test_the_moodle_layout_is_the_file_written_by_hand(small):
     """Moodle's CSV import: a column to map to the users' ID number, the grade, and its feedback."""
     assert small["1"][1][Path("grades.moodle.csv")].decode() == (
         "ID number,Name,exercises,Feedback\r\n"
-        's001,Ada Lovelace,7,"(a) 2 of 2, (b) 1 of 1, (c) 1 of 1, (d) 1 of 1, (e) 1 of 1, (f) 1 of 1"\r\n'
-        's002,"Turing, Alan",6,"(a) 1 of 2, (b) 1 of 1, (c) 1 of 1, (d) 1 of 1, (e) 1 of 1, (f) 1 of 1"\r\n'
-        's003,\'=cmd|\' /C calc\'!A0,5,"(a) 2 of 2, (b) 0 of 1, (c) 1 of 1, (d) 1 of 1, (e) 0 of 1, (f) 1 of 1"\r\n'
-        's004,Grace Hopper,0,"(a) 0 of 2, (b) 0 of 1, (c) 0 of 1, (d) 0 of 1, (e) 0 of 1, (f) 0 of 1.'
-        ' The submission is not a notebook (NotJSONError)."\r\n')
+        's001,Ada Lovelace,10,"(a) 2 of 2, (b) 1 of 1, (c) 1 of 1, (d) 1 of 1, (e) 1 of 1, (f) 1 of 1, (g) 1 of 1,'
+        ' (h) 1 of 1, (i) 1 of 1"\r\n'
+        's002,"Turing, Alan",9,"(a) 1 of 2, (b) 1 of 1, (c) 1 of 1, (d) 1 of 1, (e) 1 of 1, (f) 1 of 1, (g) 1 of 1,'
+        ' (h) 1 of 1, (i) 1 of 1"\r\n'
+        's003,\'=cmd|\' /C calc\'!A0,8,"(a) 2 of 2, (b) 0 of 1, (c) 1 of 1, (d) 1 of 1, (e) 0 of 1, (f) 1 of 1,'
+        ' (g) 1 of 1, (h) 1 of 1, (i) 1 of 1"\r\n'
+        's004,Grace Hopper,0,"(a) 0 of 2, (b) 0 of 1, (c) 0 of 1, (d) 0 of 1, (e) 0 of 1, (f) 0 of 1, (g) 0 of 1,'
+        ' (h) 0 of 1, (i) 0 of 1. The submission is not a notebook (NotJSONError)."\r\n')
 
 
 def test_two_jobs_give_the_same_bytes_as_one(small):
@@ -660,4 +729,4 @@ def test_nbgrader_generates_and_autogrades_a_key_as_it_is(tmp_path):
             " JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id"
             " JOIN submitted_assignment ON submitted_notebook.assignment_id = submitted_assignment.id"
             " JOIN student ON submitted_assignment.student_id = student.id GROUP BY student.id"))
-    assert scores == {"alice": 7, "bob": 5}
+    assert scores == {"alice": 10, "bob": 8}

@@ -15,8 +15,9 @@ import pytest
 
 import hnn
 from hnn.classroom import course, variants
-from hnn.classroom.exercises import NETWORK, Checks
+from hnn.classroom.exercises import NETWORK, TASKS, Checks
 from tests import plain
+from tests.test_exercises import RIGHT, WRONG
 
 SECRET = b"9d2e" * 16
 ROSTER = [f"s{k:03d}" for k in range(30)]
@@ -91,6 +92,20 @@ def test_every_check_tells_the_right_answer_from_each_mistake_on_every_network(n
         for name, value, words in mistakes(config):
             status, line = checks.judge(name, {"number": value})
             assert status == "wrong" and words in line, (config, name, words, line)
+
+
+def test_each_students_functions_are_tried_on_their_own_numbers_and_every_mistake_is_named(networks):
+    tried = set()
+    for config in networks:
+        checks, n = Checks(**config.to_dict()), plain.replay(config)[0][0].n
+        assert checks.functions["softsign_slope"].inputs[4][0] == pytest.approx(n, rel=1e-12), config
+        tried.add(checks.functions["momentum"].inputs[-1])
+        tasks = {task.names[0]: letter for letter, task in TASKS.items() if task.kind == "code"}
+        for name, right in RIGHT.items():
+            assert checks.verdict(tasks[name], **{name: right}).status == "ok", (config, name)
+        for name, wrong, looks_like in WRONG:
+            assert checks.verdict(tasks[name], **{name: wrong}).feedback.startswith(f"✗ {name} looks like {looks_like}. ")
+    assert len(tried) == len(networks)  # each student's momentum is tried on numbers of their own
 
 
 def test_a_network_unfit_for_the_exercises_is_told_why():

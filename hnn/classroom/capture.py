@@ -7,19 +7,25 @@ IPython, to run cells as Jupyter does, in main()). The notebook's own checks des
 too, so that an answer is judged the same way in the student's notebook and by the grader.
 
 The plan arrives as JSON on stdin:
-    {"prelude": "import math", "cells": [{"source": ..., "task": "a", "kind": "value", "names": ["n", "o"]}, …],
+    {"prelude": "import math", "cells": [{"source": ..., "task": "a", "kind": "value", "names": ["n", "o"]}, …,
+               {"source": ..., "task": "g", "kind": "code", "names": ["softsign_slope"], "inputs": [[2.0], …],
+                "outputs": 1, "seconds": 2}, …],
      "limits": {"cpu": seconds, "memory": bytes, "processes": count}}
-where a cell without "task" is one of the student's own. One JSON line per message goes to the grader, on what was
+where a cell without "task" is one of the student's own, and a task of kind "code" names the function its cell
+defines, to be called on each of its inputs. One JSON line per message goes to the grader, on what was
 stdout: {"ready": true} before the first cell, {"step": i, "task": ..., "error": ..., "answers": {...}} after each
 answer cell, and {"done": true} at the end. What the cells print goes nowhere.
 """
+import contextlib
 import json
 import math
 import numbers
 import os
 import re
 import reprlib
+import signal
 import sys
+import threading
 
 WIDTH = 40  # the most of an answer that feedback ever shows
 _short = reprlib.Repr()  # a huge or long answer, such as 10**400, cut down to one line
@@ -57,21 +63,89 @@ def answer(value) -> dict:
     return {"shown": excerpt(value)}
 
 
+class TimeUp(BaseException):
+    """A student's function ran past its time: a BaseException, so that its own `except Exception` does not catch it."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Raise TimeUp in what runs inside, once seconds of wall-clock time have passed. Only where a timer signal can
+    interrupt it (the main thread of a Unix process, as a kernel's cells and the sandbox's are); elsewhere no limit."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def up(signum, frame):
+        raise TimeUp
+
+    previous = signal.signal(signal.SIGALRM, up)
+    outer = signal.setitimer(signal.ITIMER_REAL, seconds)  # a timer already set (a test runner's) is set again after
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_REAL, *outer)
+
+
+def call(function, arguments: list, outputs: int) -> dict:
+    """One call of a student's function, as plain data: {"returned": [answer(x) for each of its outputs]}, or
+    {"shown": an excerpt} when it returns something else than `outputs` values, {"raised": "ErrorName: message"}."""
+    try:
+        value = function(*arguments)
+    except (KeyboardInterrupt, TimeUp):  # the student stopping the kernel, or the time limit: not the function's error
+        raise
+    except BaseException as error:  # whatever the student's code raises, sys.exit() included, is its answer
+        return {"raised": _raised(error)}
+    if outputs == 1:
+        return {"returned": [answer(value)]}
+    if isinstance(value, (tuple, list)) and len(value) == outputs:
+        return {"returned": [answer(v) for v in value]}
+    return {"shown": excerpt(value)}
+
+
+def called(function, inputs: list, outputs: int, seconds: float) -> dict:
+    """A function a task asks for, as plain data: {"calls": [call() on each input]} up to the first that raised or ran
+    out of its share of seconds (then {"timeout": true}); {"placeholder": true} or {"shown": …} for no function."""
+    if function is ...:
+        return {"placeholder": True}
+    if not callable(function):
+        return {"shown": excerpt(function)}
+    calls = []
+    try:
+        with _time_limit(seconds):
+            for arguments in inputs:
+                calls.append(call(function, arguments, outputs))
+                if "raised" in calls[-1]:
+                    break
+    except TimeUp:
+        calls.append({"timeout": True})
+    return {"calls": calls}
+
+
 def values(namespace: dict, cell: dict) -> dict:
     """A task of kind "value": each of its names' answer as the cell left it; {"unset": true} for a name never set."""
     return {name: answer(namespace[name]) if name in namespace else {"unset": True} for name in cell["names"]}
 
 
-# How each kind of task's answers are taken from what its cell left. A task whose answer is code would take them by
-# calling the function the cell defines on inputs the plan gives, each result described by answer().
-KINDS = {"value": values}
+def functions(namespace: dict, cell: dict) -> dict:
+    """A task of kind "code": the function the cell defined, called on the plan's inputs."""
+    return {name: called(namespace[name], cell["inputs"], cell["outputs"], cell["seconds"]) if name in namespace
+            else {"unset": True} for name in cell["names"]}
+
+
+# How each kind of task's answers are taken from what its cell left.
+KINDS = {"value": values, "code": functions}
 
 
 def _error(result) -> str | None:
     """What the cell raised, as `ErrorName: message`, cut short; None if it ran through."""
     error = result.error_before_exec or result.error_in_exec
-    if error is None:
-        return None
+    return None if error is None else _raised(error)
+
+
+def _raised(error: BaseException) -> str:
+    """An error as `ErrorName: message`, on one line, cut short."""
     try:
         message = str(error)
     except BaseException:

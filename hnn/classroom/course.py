@@ -3,7 +3,8 @@
 The template, exercises_template.ipynb, travels inside the package, so that `hnn exercises` works wherever hnn is
 installed, and it holds no answer: its answer cells hold `...`, and {{name}} fields stand where the network's numbers
 go (the table, the givens of (c) to (e), the setup cell's Checks). A key is the student's copy with every answer filled
-in from an hnn trace of the network, each inside nbgrader's solution region, and a hidden test in each check cell: a
+in, each inside nbgrader's solution region, and a hidden test in each check cell: a value from an hnn trace of the
+network, a function of (g) to (i) from CODE below (the same for every network: its checks' inputs are what differ). A
 course can also put a key through `nbgrader generate_assignment` and `autograde` as it is.
 """
 from __future__ import annotations
@@ -21,6 +22,8 @@ from hnn.files import write_atomically
 
 TEMPLATE = importlib.resources.files("hnn.classroom") / "exercises_template.ipynb"
 FIELD = re.compile(r"\{\{(\w+)\}\}")
+# Where an answer goes: `name = (`, a line of `...`, `)`, at the indentation of a cell or of a function's body.
+BLANK = re.compile(r"^(?P<indent> *)(?P<name>\w+) = \(\n(?P=indent)    \.\.\.\n(?P=indent)\)", re.MULTILINE)
 # Each answer's working, as a key states it beside the value: the formulas the task and the check's hints give.
 FORMULAS = {
     "n": "x1*w1 + x2*w2 + b, epoch 1",
@@ -29,6 +32,15 @@ FORMULAS = {
     "loss": "½(o - target)² with epoch 1's updated w1, w2 and b",
     "w1": "w1 - learning_rate * x1 * dL/dn, epoch 2",
     "delta_h1": "(w5 * dL/dno1 + w7 * dL/dno2) * h1 * (1 - h1), epoch 1 of the hidden layer",
+}
+# The functions of (g) to (i), each line of their code as a key states it, with its working: a derivative done by the
+# quotient rule, the momentum rule of hnn.update's example, and the loss as the task writes it.
+CODE = {
+    "slope": ("1 / (1 + abs(n)) ** 2",
+              "((1 + |n|) * 1 - n * sign(n)) / (1 + |n|)², and n * sign(n) = |n|"),
+    "new_v": ("beta * v + dL_dw", "v ← beta·v + dL/dw"),
+    "new_w": ("w - learning_rate * new_v", "w ← w - learning_rate·v, with the new v"),
+    "L": ("-(target * math.log(o) + (1 - target) * math.log(1 - o))", "-(t·ln o + (1 - t)·ln(1 - o))"),
 }
 HIDDEN_DIGITS = 9  # (f)'s givens, to Mazur's digits: a delta worked from them is right to 5 significant figures
 
@@ -99,18 +111,22 @@ def key(network: hnn.Config = NETWORK) -> nbformat.NotebookNode:
     """The student's copy solved: each answer inside nbgrader's solution region (its ClearSolutions, with the code stub
     `...`, gives the student's copy back), and each check cell with a hidden test that fails a wrong answer."""
     nb, solved = student_copy(network), answers(network)
+    written = {name: (repr(value), formula) for name, (value, formula) in solved.items()} | CODE
+
+    def solution(blank: re.Match) -> str:
+        indent, name = blank["indent"], blank["name"]
+        text, formula = written[name]
+        return (f"{indent}{name} = (\n{indent}    ### BEGIN SOLUTION\n{indent}    {text}  # {formula}\n"
+                f"{indent}    ### END SOLUTION\n{indent})")
+
     for cell in nb.cells:
         exercise = grade_id(cell).removesuffix("-answer")
         if exercise not in TASKS:
             continue
-        names = TASKS[exercise].names
         if grade_id(cell).endswith("-answer"):
-            cell.source = "\n".join(
-                f"{name} = (\n    ### BEGIN SOLUTION\n    {solved[name][0]!r}  # {solved[name][1]}\n    ### END SOLUTION\n)"
-                for name in names
-            )
+            cell.source = BLANK.sub(solution, cell.source)
         else:
-            arguments = ", ".join(f"{name}={name}" for name in names)
+            arguments = ", ".join(f"{name}={name}" for name in TASKS[exercise].names)
             test = f'assert ex.verdict("{exercise}", {arguments}).status == "ok"'
             cell.source += f"\n### BEGIN HIDDEN TESTS\n{test}\n### END HIDDEN TESTS"
     return nb

@@ -1,5 +1,7 @@
 """The exercises' tasks and their checks: each says right, or which mistake the answer looks like and a hint, but never
-the answer. Every expected value is read off an hnn trace of the student's network, none is computed here.
+the answer. Every expected value is read off an hnn trace of the student's network, none is computed here; a task
+whose answer is a function is run on inputs the student does not see, some fixed, some from the student's network,
+and compared with what torch's own softsign, SGD with momentum and binary cross-entropy give for them.
 
 The notebook's setup cell makes the checks for the network in its table, `ex = Checks(x1=1.5, …)`; the grader makes
 them for the network the roster gives the student, and judges what the sandbox captured with the same functions.
@@ -9,10 +11,13 @@ from __future__ import annotations
 import functools
 import math
 import warnings
+from collections.abc import Callable
 from typing import NamedTuple
 
+import torch
+
 import hnn
-from hnn.classroom.capture import answer as described
+from hnn.classroom.capture import answer, called
 from hnn.lessons import hidden_layer
 
 # The committed copy's network: not the walkthrough's, so that no answer is printed anywhere a student reads first.
@@ -21,18 +26,25 @@ SIGNIFICANT = 5  # the precision the notebook asks for
 CLOSE = 0.01  # off by less than this share of the quantity, yet not right: a value was rounded on the way
 GOAL_LOSS = 0.01  # exercise (e): the loss to get below within the network's epochs
 RATES = tuple(round(0.1 * k, 1) for k in range(1, 21))  # learning rates 0.1 … 2.0 that a key's answer to (e) is chosen from
+SECONDS = 2  # how long a function a task asks for may take on all its inputs together, in the notebook and the sandbox
 
 
 class Task(NamedTuple):
     """One exercise: the notebook variables its answer cell leaves, and what kind of answer that is."""
 
     names: tuple[str, ...]
-    kind: str = "value"  # the values the cell leaves in names; a task whose answer is code would name a function
+    kind: str = "value"  # "value": the values the cell leaves in names; "code": the function it defines, called
+    parameters: tuple[str, ...] = ()  # a function's parameters, in the order it is called with
+    returns: tuple[str, ...] = ()  # what a function returns, in order
 
 
 # Each exercise, by the letter of its check cell (its answer cell is "<letter>-answer"), in the notebook's order.
 TASKS = {"a": Task(("n", "o")), "b": Task(("dL_db",)), "c": Task(("loss",)), "d": Task(("w1",)), "e": Task(("learning_rate",)),
-         "f": Task(("delta_h1",))}
+         "f": Task(("delta_h1",)),
+         "g": Task(("softsign_slope",), "code", ("n",), ("the slope",)),
+         "h": Task(("momentum",), "code", ("w", "dL_dw", "v", "learning_rate", "beta"), ("the new w", "the new v")),
+         "i": Task(("binary_cross_entropy",), "code", ("o", "target"), ("the loss",))}
+EXERCISE = {name: exercise for exercise, task in TASKS.items() for name in task.names}  # which exercise asks for a name
 
 
 class Mistake(NamedTuple):
@@ -52,6 +64,16 @@ class Question(NamedTuple):
     size_name: str  # how the feedback calls that size ("" when it is the answer itself)
     hint: str  # for an answer that looks like none of the mistakes
     mistakes: tuple[Mistake, ...]
+
+
+class Function(NamedTuple):
+    """A function a task asks for: the inputs it is called on, what each call must return, a hint for a function that
+    looks like none of its mistakes, and the mistakes, each a function that makes it."""
+
+    inputs: tuple[tuple[float, ...], ...]
+    expected: tuple[tuple[float, ...], ...]
+    hint: str
+    mistakes: tuple[tuple[Callable, str, str], ...]  # (the wrong function, what it looks like, a hint away from it)
 
 
 class Verdict(NamedTuple):
@@ -159,6 +181,70 @@ class Checks:
                     "h1 is a sigmoid: its slope is h1 * (1 - h1)."),
         ))
 
+    @functools.cached_property
+    def functions(self) -> dict[str, Function]:
+        """The functions (g) to (i) ask for, each with its inputs (fixed ones, and some of the network's own numbers, so
+        that the inputs differ from student to student) and its expected values, worked out by torch."""
+        trace = hnn.train(self.network)
+        first, second = trace.epoch(1), trace.epoch(2)
+        layer = hnn.train(hidden(self.network))
+        rate, outputs = self.network.learning_rate, layer.epoch(1)
+        slopes = ((2.0,), (-3.0,), (-0.5,), (0.25,), (first.n,), (first.o - self.network.target,))
+        steps = ((0.5, 0.2, 0.1, 0.1, 0.9), (-1.0, -0.4, 0.3, 0.5, 0.5),  # the velocity v of epoch 1 is its gradient
+                 (second.w1, second.grad.w1, first.grad.w1, rate, 0.9), (second.b, second.grad.b, first.grad.b, rate, 0.5))
+        losses = ((0.8, 1.0), (0.3, 0.0), (0.6, 0.25), (outputs.o1, layer.config.target1), (outputs.o2, layer.config.target2))
+        return {
+            "softsign_slope": Function(slopes, tuple((_softsign_slope(n),) for n, in slopes),
+                                       "softsign(n) = n / (1 + |n|): take the quotient rule, with d|n|/dn = sign(n).", (
+                (lambda n: 1 / (1 + abs(n)), "the square is forgotten",
+                 "the quotient rule divides by the denominator squared."),
+                (lambda n: 1 / (1 + n) ** 2, "the absolute value is forgotten: it is wrong for a negative n",
+                 "the denominator is 1 + |n|, and |n| = -n where n < 0."),
+                (lambda n: -1 / (1 + abs(n)) ** 2, "the sign is flipped", "softsign rises everywhere: its slope is > 0."),
+                (lambda n: n / (1 + abs(n)), "softsign(n) itself, not its slope", "the task asks for d softsign(n) / dn."),
+                (lambda n: (1 + abs(n) - n) / (1 + abs(n)) ** 2, "d|n|/dn is taken as 1: it is wrong for a negative n",
+                 "d|n|/dn = sign(n), -1 where n < 0."),
+                (lambda n: (1 + 2 * abs(n)) / (1 + abs(n)) ** 2, "the quotient rule's minus is a plus",
+                 "(f/g)' = (f'g - fg') / g²."),
+            )),
+            "momentum": Function(steps, tuple(_momentum(*step) for step in steps),
+                                 "new v = beta * v + dL_dw, then new w = w - learning_rate * new v; return new w, new v.", (
+                (lambda w, g, v, lr, beta: (w - lr * v, beta * v + g), "the step uses the old velocity v, not the new one",
+                 "work out the new v first, then step w by learning_rate times it."),
+                (lambda w, g, v, lr, beta: (w - lr * (v + beta * g), v + beta * g), "beta multiplies the gradient",
+                 "beta keeps part of the old velocity: new v = beta * v + dL_dw."),
+                (lambda w, g, v, lr, beta: (w + lr * (beta * v + g), beta * v + g), "a step uphill (+), not down",
+                 "subtract: new w = w - learning_rate * new v."),
+                (lambda w, g, v, lr, beta: (w - (beta * v + g), beta * v + g), "the learning rate is left out of the step",
+                 "the step is learning_rate times the new velocity."),
+                (lambda w, g, v, lr, beta: (beta * v + g, w - lr * (beta * v + g)), "the new w and the new v swapped",
+                 "return the new w first, then the new v."),
+                (lambda w, g, v, lr, beta: (w - (beta * v + lr * g), beta * v + lr * g),
+                 "the learning rate is inside the velocity", "the velocity adds up gradients: new v = beta * v + dL_dw."),
+                (lambda w, g, v, lr, beta: (w - lr * (beta * v + (1 - beta) * g), beta * v + (1 - beta) * g),
+                 "the gradient is scaled by 1 - beta", "this momentum adds the whole gradient: new v = beta * v + dL_dw."),
+            )),
+            "binary_cross_entropy": Function(losses, tuple((_cross_entropy(o, t),) for o, t in losses),
+                                             "L = -(target * log(o) + (1 - target) * log(1 - o)), with math.log.", (
+                (lambda o, t: t * math.log(o) + (1 - t) * math.log(1 - o), "the minus sign in front is left out",
+                 "log of a number below 1 is negative: the loss negates the sum, so that it is ≥ 0."),
+                (lambda o, t: -t * math.log(o), "the (1 - target) * log(1 - o) term is left out",
+                 "the loss has a term for each class: target * log(o) and (1 - target) * log(1 - o)."),
+                (lambda o, t: 0.5 * (o - t) ** 2, "the squared error ½(o - target)², not cross-entropy",
+                 "cross-entropy takes logarithms of o and of 1 - o."),
+                (lambda o, t: (o - t) ** 2, "the squared error (o - target)², not cross-entropy",
+                 "cross-entropy takes logarithms of o and of 1 - o."),
+                (lambda o, t: -(t * math.log10(o) + (1 - t) * math.log10(1 - o)), "log10 in place of the natural log",
+                 "math.log(x) is the natural logarithm; math.log10 is not."),
+                (lambda o, t: -(t * math.log(1 - o) + (1 - t) * math.log(o)), "log(o) and log(1 - o) swapped",
+                 "target goes with log(o), 1 - target with log(1 - o)."),
+            )),
+        }
+
+    def inputs(self, exercise: str) -> list[list[float]]:
+        """What the function a code task asks for is called on, as the sandbox's plan carries it."""
+        return [list(arguments) for arguments in self.functions[TASKS[exercise].names[0]].inputs]
+
     def final_loss(self, learning_rate: float) -> float:
         """The loss after the network's epochs with this learning rate."""
         return hnn.train(hnn.Config(**{**self.network.to_dict(), "learning_rate": learning_rate})).final.loss
@@ -175,6 +261,8 @@ class Checks:
     def judge(self, name: str, entry: dict) -> tuple[str, str]:
         """The status and the feedback line for one answer, described as capture.answer() describes it; the feedback
         never holds the expected value, nor more of the answer than capture.WIDTH characters."""
+        if TASKS[EXERCISE[name]].kind == "code":
+            return self._function(name, entry)
         not_a_number = _not_a_number(name, entry)
         if not_a_number:
             return not_a_number
@@ -206,6 +294,50 @@ class Checks:
         off = error / question.size  # relative to the quantity asked for, so it tells the size of the mistake
         return "wrong", f"✗ {name} is {direction}, off by about {off:.0%}{question.size_name}. Hint: {question.hint}"
 
+    def _function(self, name: str, entry: dict) -> tuple[str, str]:
+        """A function (g) to (i) ask for, called as capture.called() describes: right on every input, or the mistake
+        it looks like, or the first call that went wrong; never an expected value."""
+        if "unset" in entry:
+            return "unanswered", f"✗ {name} is not defined: its answer cell must define it, with def"
+        if "placeholder" in entry:
+            return "unanswered", f"Not answered yet: replace the ... in {name} with your code, then run that cell and this one"
+        if "calls" not in entry:
+            return "wrong", f"✗ {name} should be a function, made by the def in its answer cell, got {entry['shown']}"
+        task, function = TASKS[EXERCISE[name]], self.functions[name]
+        returned = []
+        for arguments, call in zip(function.inputs, entry["calls"]):
+            shown = f"{name}({', '.join(f'{x:.6g}' for x in arguments)})"
+            if "timeout" in call:
+                return "wrong", f"✗ {shown} did not return within {SECONDS} s: does a loop never end?"
+            if "raised" in call:
+                return "wrong", f"✗ {shown} raised {call['raised']}"
+            if "shown" in call:
+                return "wrong", (f"✗ {shown} should return {len(task.returns)} numbers, {' and '.join(task.returns)},"
+                                 f" got {call['shown']}")
+            if any("placeholder" in value for value in call["returned"]):
+                return "unanswered", (f"Not answered yet: replace each ... in {name} with your code, then run that cell"
+                                      " and this one")
+            wrong = next((value for value in call["returned"] if "number" not in value), None)
+            if wrong is not None:
+                missing = " (is its return missing?)" if wrong["shown"] == "None" else ""
+                return "wrong", f"✗ {shown} should return a finite number, got {wrong['shown']}{missing}"
+            returned.append(tuple(value["number"] for value in call["returned"]))
+        if len(returned) < len(function.inputs):  # capture.called() stops only at a call that went wrong
+            return "wrong", f"✗ {name} was not called on every input"
+        if _matches(returned, function.expected):
+            return "ok", f"✓ {name} is right on each of the {len(returned)} inputs it was tried on"
+        for mistake, looks_like, hint in function.mistakes:
+            if _matches(returned, made_by(mistake, function.inputs)):
+                return "wrong", f"✗ {name} looks like {looks_like}. Hint: {hint}"
+        right = sum(_matches([got], [want]) for got, want in zip(returned, function.expected))
+        arguments, got, want = next((a, g, w) for a, g, w in zip(function.inputs, returned, function.expected)
+                                    if not _matches([g], [w]))
+        off = [part for part, g, w in zip(task.returns, got, want) if not _matches([(g,)], [(w,)])]
+        which = "it is" if len(task.returns) == 1 else f"{' and '.join(off)} {'is' if len(off) == 1 else 'are'}"
+        return "wrong", (f"✗ {name}({', '.join(f'{x:.6g}' for x in arguments)}) returns"
+                         f" {', '.join(f'{x:.6g}' for x in got)}: {which} not right (right on {right} of"
+                         f" {len(returned)} inputs). Hint: {function.hint}")
+
     def _learning_rate(self, learning_rate: float) -> tuple[str, str]:
         """Exercise (e): trains the network with the answer and says whether the loss got below GOAL_LOSS, or why not."""
         try:
@@ -228,9 +360,16 @@ class Checks:
         """Each answer of one exercise, judged: (name, status, feedback line)."""
         return [(name, *self.judge(name, entries[name])) for name in TASKS[exercise].names]
 
+    def described(self, name: str, value) -> dict:
+        """An answer as plain data, as the sandbox describes it: a value, or a function called on its inputs."""
+        task = TASKS[EXERCISE[name]]
+        if task.kind == "code":
+            return called(value, self.functions[name].inputs, len(task.returns), SECONDS)
+        return answer(value)
+
     def verdict(self, exercise: str, **answers) -> Verdict:
         """One exercise judged: wrong if any answer is wrong, else unanswered if any is missing, else ok."""
-        judged = self.judged(exercise, {name: described(value) for name, value in answers.items()})
+        judged = self.judged(exercise, {name: self.described(name, value) for name, value in answers.items()})
         return Verdict(overall(status for _, status, _ in judged), "\n".join(line for _, _, line in judged))
 
     def check_n_and_o(self, n, o) -> None:
@@ -256,6 +395,67 @@ class Checks:
     def check_delta_h1(self, delta_h1) -> None:
         """Exercise (f): h1's delta in epoch 1 of the hidden-layer network with this network's inputs."""
         print(self.verdict("f", delta_h1=delta_h1).feedback)
+
+    def check_softsign_slope(self, softsign_slope) -> None:
+        """Exercise (g): softsign's derivative, as a function."""
+        print(self.verdict("g", softsign_slope=softsign_slope).feedback)
+
+    def check_momentum(self, momentum) -> None:
+        """Exercise (h): one step of gradient descent with momentum, as a function."""
+        print(self.verdict("h", momentum=momentum).feedback)
+
+    def check_binary_cross_entropy(self, binary_cross_entropy) -> None:
+        """Exercise (i): the binary cross-entropy loss, as a function."""
+        print(self.verdict("i", binary_cross_entropy=binary_cross_entropy).feedback)
+
+
+def _float64(x: float) -> torch.Tensor:
+    return torch.tensor(x, dtype=torch.float64)
+
+
+def _softsign_slope(n: float) -> float:
+    """softsign's slope at n, by torch's autograd through torch's own softsign."""
+    n = _float64(n).requires_grad_()
+    torch.nn.functional.softsign(n).backward()
+    return n.grad.item()
+
+
+def _momentum(w: float, dL_dw: float, v: float, learning_rate: float, beta: float) -> tuple[float, float]:
+    """One step of torch's SGD with momentum (no dampening, no Nesterov), its velocity buffer starting at v."""
+    parameter = torch.nn.Parameter(_float64(w))
+    parameter.grad = _float64(dL_dw)
+    optimizer = torch.optim.SGD([parameter], lr=learning_rate, momentum=beta)
+    optimizer.state[parameter]["momentum_buffer"] = _float64(v)
+    optimizer.step()
+    return parameter.item(), optimizer.state[parameter]["momentum_buffer"].item()
+
+
+def _cross_entropy(o: float, target: float) -> float:
+    """torch's binary cross-entropy of o for the target (natural logarithm)."""
+    return torch.nn.functional.binary_cross_entropy(_float64(o), _float64(target)).item()
+
+
+def made_by(mistake: Callable, inputs) -> list[tuple[float, ...]] | None:
+    """What a mistaken function returns on each input, each as a tuple; None where it cannot be worked out."""
+    made = []
+    for arguments in inputs:
+        try:
+            value = mistake(*arguments)
+        except (ArithmeticError, ValueError):  # log of a number ≤ 0, a division by 0
+            return None
+        made.append(value if isinstance(value, tuple) else (value,))
+    return made
+
+
+def returning(results) -> dict:
+    """A function that returned these results, one tuple per input, as capture.called() describes it."""
+    return {"calls": [{"returned": [answer(x) for x in result]} for result in results]}
+
+
+def _matches(returned, expected) -> bool:
+    """Whether every call returned what was expected, to the rounding of float arithmetic done in another order."""
+    return expected is not None and all(
+        math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-12) for got, want in zip(returned, expected) for g, w in zip(got, want))
 
 
 def _not_a_number(name: str, entry: dict) -> tuple[str, str] | None:

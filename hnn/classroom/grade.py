@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from hnn.classroom import course, gradebook, sandbox, variants, write_into
 from hnn.classroom.capture import WIDTH, printable
-from hnn.classroom.exercises import TASKS, Checks, overall
+from hnn.classroom.exercises import SECONDS, TASKS, Checks, overall
 from hnn.classroom.variants import Student
 from hnn.files import directory
 
@@ -114,9 +114,16 @@ def _shown(path: Path) -> str:
     return printable(str(path), 200)
 
 
-def plan(path: Path, seconds: float) -> dict:
+def inputs(network) -> dict[str, list]:
+    """What each code task's function is called on for this network, by task."""
+    checks = Checks(**network.to_dict())
+    return {task: checks.inputs(task) for task, kind in TASKS.items() if kind.kind == "code"}
+
+
+def plan(path: Path, seconds: float, calls: dict[str, list]) -> dict:
     """What the sandbox runs for a submission (see capture.py): its code cells in order but the template's setup and
-    checks, each answer cell marked with its task. Ungraded when the file is no notebook."""
+    checks, each answer cell marked with its task, and a code task's with the inputs its function is called on (calls,
+    from inputs()). Ungraded when the file is no notebook."""
     try:
         if path.stat().st_size > LARGEST:
             raise Ungraded(f"is larger than {LARGEST >> 20} MB")
@@ -134,6 +141,8 @@ def plan(path: Path, seconds: float) -> dict:
             step = {"source": cell.source}
             if task in TASKS:
                 step.update(task=task, kind=TASKS[task].kind, names=list(TASKS[task].names))
+                if TASKS[task].kind == "code":
+                    step.update(inputs=calls[task], outputs=len(TASKS[task].returns), seconds=SECONDS)
             cells.append(step)
     except OSError as error:
         raise Ungraded(f"cannot be read: {error.strerror}") from None
@@ -151,8 +160,9 @@ def _grade_id(cell) -> str:
     return grade_id if isinstance(grade_id, str) else ""
 
 
-def _entry(entry) -> dict | None:
-    """One answer as capture.answer() describes it, checked; None for anything else."""
+def _entry(entry, cell: dict) -> dict | None:
+    """One answer as capture.answer() describes it, or for a code task capture.called(), checked against the plan's
+    cell; None for anything else."""
     if not isinstance(entry, dict) or len(entry) != 1:
         return None
     (kind, value), = entry.items()
@@ -162,13 +172,31 @@ def _entry(entry) -> dict | None:
         return {kind: True}
     if kind == "shown" and isinstance(value, str):
         return {"shown": printable(value)}  # at most capture.WIDTH characters, whatever arrived
+    if kind == "calls" and cell.get("kind") == "code" and isinstance(value, list) and len(value) <= len(cell["inputs"]):
+        calls = [_call(call, cell["outputs"]) for call in value]
+        return None if None in calls else {"calls": calls}
+    return None
+
+
+def _call(call, outputs: int) -> dict | None:
+    """One call of a student's function as capture.call() describes it, checked; None for anything else."""
+    if not isinstance(call, dict) or len(call) != 1:
+        return None
+    (kind, value), = call.items()
+    if kind == "returned" and isinstance(value, list) and len(value) == outputs:
+        returned = [_entry(v, {}) for v in value]
+        return None if None in returned or any("unset" in v for v in returned) else {"returned": returned}
+    if kind == "timeout" and value is True:
+        return {"timeout": True}
+    if kind in ("shown", "raised") and isinstance(value, str):
+        return {kind: printable(value, WIDTH if kind == "shown" else 2 * WIDTH)}
     return None
 
 
 def answers(run_plan: dict, messages: list[dict]) -> tuple[dict, str | None]:
     """What each answer cell left, by task: (what it raised or None, its answers); and a line when the messages are not
     what capture.py sends. Only the answer cells' messages, in the plan's order, count; a task's last answer cell wins."""
-    tasks = {step: cell["task"] for step, cell in enumerate(run_plan["cells"]) if "task" in cell}
+    cells = {step: cell for step, cell in enumerate(run_plan["cells"]) if "task" in cell}
     taken, last = {}, -1
     for message in messages[1:]:
         if message == {"done": True}:
@@ -176,11 +204,11 @@ def answers(run_plan: dict, messages: list[dict]) -> tuple[dict, str | None]:
         if set(message) != {"step", "task", "error", "answers"} or type(message["step"]) is not int:
             return taken, MISBEHAVED
         step, task, error, found = message["step"], message["task"], message["error"], message["answers"]
-        if step <= last or tasks.get(step) != task or not isinstance(found, dict):
+        if step <= last or cells.get(step, {}).get("task") != task or not isinstance(found, dict):
             return taken, MISBEHAVED
         if not (error is None or isinstance(error, str)):
             return taken, MISBEHAVED
-        entries = {name: _entry(found.get(name)) for name in TASKS[task].names}
+        entries = {name: _entry(found.get(name), cells[step]) for name in TASKS[task].names}
         if error is None and (set(found) != set(TASKS[task].names) or None in entries.values()):
             return taken, MISBEHAVED
         taken[task], last = (printable(error, 2 * WIDTH) if error is not None else None, entries), step
@@ -213,11 +241,11 @@ def judge(student: Student, submission: Path, run_plan: dict, messages: list[dic
     return Grade(student, submission, "graded" if stopped is None else "error", stopped or "", tasks)
 
 
-def _run(path: Path, seconds: float, slots: queue.Queue, stopping: threading.Event,
+def _run(path: Path, seconds: float, calls: dict, slots: queue.Queue, stopping: threading.Event,
          unsafe: bool) -> tuple[dict | None, list, str | None]:
     """In a worker thread: the plan, and what the sandbox sent, or the line saying why it cannot run."""
     try:
-        run_plan = plan(path, seconds)
+        run_plan = plan(path, seconds, calls)
     except Ungraded as problem:
         return None, [], str(problem)
     slot = slots.get()  # a uid that no other sandbox running now has
@@ -236,10 +264,19 @@ def _grade_all(matched: dict[str, Path], students: dict[str, Student], secret: b
         slots.put(slot)
     bar = tqdm(total=len(matched), unit="submission", file=sys.stderr, disable=None)  # None: only on a terminal
     with ThreadPoolExecutor(jobs) as pool:
-        futures = {pool.submit(_run, path, seconds, slots, stopping, unsafe): student_id for student_id, path in matched.items()}
+        futures, networks, waiting, pending = {}, {}, iter(matched.items()), set()
         try:
-            pending = set(futures)
-            while pending:
+            while True:
+                # Each network is derived here, in the main thread (it trains, and warnings are global), a few
+                # submissions ahead of the sandboxes: between their runs, not all at once while the first ones run.
+                while len(pending) < 2 * jobs and (item := next(waiting, None)) is not None:
+                    student_id, path = item
+                    networks[student_id] = variants.network(secret, assignment, student_id)
+                    future = pool.submit(_run, path, seconds, inputs(networks[student_id]), slots, stopping, unsafe)
+                    futures[future] = student_id
+                    pending.add(future)
+                if not pending:
+                    break
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in done:
                     student_id = futures[future]
@@ -248,8 +285,7 @@ def _grade_all(matched: dict[str, Path], students: dict[str, Student], secret: b
                         tasks = {task: TaskGrade("error", 0, (f"✗ not graded: the file {stopped}",)) for task in TASKS}
                         grades[student_id] = Grade(student, path, "error", stopped, tasks)
                     else:
-                        network = variants.network(secret, assignment, student_id)
-                        grades[student_id] = judge(student, path, run_plan, messages, stopped, network, points)
+                        grades[student_id] = judge(student, path, run_plan, messages, stopped, networks[student_id], points)
                     bar.update()
         except BaseException:  # nothing is written, and no sandbox outlives the grader
             stopping.set()

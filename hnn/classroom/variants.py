@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import hnn
 from hnn.classroom import course, write_into
-from hnn.classroom.exercises import GOAL_LOSS, SIGNIFICANT, Checks, hidden
+from hnn.classroom.exercises import GOAL_LOSS, SIGNIFICANT, Checks, hidden, made_by, returning
 from hnn.files import check_targets, directory
 
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")  # safe as a file name, and no spreadsheet formula
@@ -126,8 +126,9 @@ def network(secret: bytes, assignment: str, student_id: str) -> hnn.Config:
 
 def problems(network: hnn.Config) -> list[str]:
     """What makes a network unfit for the exercises: it does not train cleanly, its numbers are near 0 or tanh is
-    saturated, a check cannot tell the right answer from each of its listed mistakes, an answer worked from the givens
-    as the notebook prints them is not right, or no learning rate, or any, answers (e). Empty for a good one."""
+    saturated, a check cannot tell the right answer from each of its listed mistakes (the functions' too), an answer
+    worked from the givens as the notebook prints them is not right, or no learning rate, or any, answers (e). Empty
+    for a good one."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # an unreachable target, a gradient that disagrees: not for a class
@@ -156,6 +157,11 @@ def problems(network: hnn.Config) -> list[str]:
             status, line = checks.judge(name, {"number": mistake.value})
             if status != "wrong" or mistake.looks_like not in line:
                 found.append(f"the check of {name} cannot tell {mistake.looks_like!r} from the answer")
+    for name, function in checks.functions.items():  # (g) to (i): each mistaken function named on these inputs
+        for mistake, looks_like, _ in function.mistakes:
+            made = made_by(mistake, function.inputs)
+            if made is None or looks_like not in checks.judge(name, returning(made))[1]:
+                found.append(f"the check of {name} cannot tell {looks_like!r} from the answer")
     printed = lambda value, digits=6: round(value, digits)  # noqa: E731  the givens of (c) to (f), as the notebook prints them
     x1, x2, target = network.x1, network.x2, network.target
     layer = hnn.train(hidden(network)).epoch(1)
