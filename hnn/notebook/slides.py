@@ -1,0 +1,49 @@
+"""Which slide each cell of a lesson goes on: one rule for the slides `make slides` writes and for RISE in JupyterLab.
+
+Both read a cell's `slideshow.slide_type`: "slide" starts a slide, "-" goes on the slide above, "skip" leaves the cell
+out. scripts/refresh-notebooks writes it into every cell from `slide_types`, and scripts/export-handouts uses the same
+function, so a notebook presented live shows the slides of its handout.
+"""
+from __future__ import annotations
+
+# The cells a slideshow leaves out, with the text that introduces them: the log of every epoch, which the stepper
+# walks on its slide instead.
+SKIPPED = ("hn.show_epochs(",)
+SHORT = 3  # lines of printed text that go on the slide above, as the line hn.setup shows under the text about it
+
+
+def slide_types(cells) -> list[str]:
+    """Each cell's slide_type, in order."""
+    types = []
+    for i, cell in enumerate(cells):
+        after = cells[i + 1] if i + 1 < len(cells) else None
+        if skipped(cell) or (cell.get("cell_type") == "markdown" and after is not None and is_log(after)):
+            types.append("skip")
+        elif cell.get("cell_type") == "code" and is_short_text(cell):
+            types.append("-")
+        else:
+            types.append("slide")
+    return types
+
+
+def skipped(cell) -> bool:
+    """A cell that shows nothing on a slide: an import, a code cell with no output that defines nothing, or the log."""
+    if cell.get("cell_type") != "code":
+        return False
+    if is_log(cell):
+        return True
+    lines = [line for line in cell.get("source", "").splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return not cell.get("outputs") and all(line.startswith(("import ", "from ")) for line in lines)
+
+
+def is_log(cell) -> bool:
+    return cell.get("cell_type") == "code" and any(marker in cell.get("source", "") for marker in SKIPPED)
+
+
+def is_short_text(cell) -> bool:
+    """Printed text of a few lines, and nothing else: it belongs with the text above it."""
+    outputs = cell.get("outputs", [])
+    if not outputs or any(set(output.get("data", {})) - {"text/plain"} for output in outputs):
+        return False
+    text = "".join(output.get("text", "") or output.get("data", {}).get("text/plain", "") for output in outputs)
+    return len(text.strip().splitlines()) <= SHORT
