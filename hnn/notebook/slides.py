@@ -9,6 +9,9 @@ from __future__ import annotations
 # The cells a slideshow leaves out, with the text that introduces them: the log of every epoch, which the stepper
 # walks on its slide instead.
 SKIPPED = ("hn.show_epochs(",)
+# RISE's settings for a lesson (a notebook's metadata.rise): no transition, slides from the top, a long one scrolls
+# (make slides continues it on the next slide instead), numbered as the handout's.
+RISE = {"transition": "none", "center": False, "scroll": True, "slideNumber": "c/t", "theme": "white"}
 SHORT = 3  # lines of printed text that go on the slide above, as the line hn.setup shows under the text about it
 
 
