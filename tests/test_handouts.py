@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_browser
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, TEXT_SIZES_JS, require_browser, text_sizes
 from tests.conftest import ROOT, WALKTHROUGH
 from tests.plain import replay
 
@@ -46,7 +46,7 @@ def tiny(tmp_path_factory):
     )
     cells = [
         new_markdown_cell("# One neuron\n\n$n = x_1 w_1 + b$\n\n![a picture](picture.png)"),
-        new_code_cell("hn.show_epochs(trace, display)", outputs=[diagram]),
+        new_code_cell("hn.show_final(trace, display)", outputs=[diagram]),
     ]
     path = folder / "walkthrough.ipynb"
     nbformat.write(new_notebook(cells=cells), path)
@@ -124,9 +124,11 @@ SLIDE_BOX_JS = r"""() => { const slide = Reveal.getCurrentSlide(); let bottom = 
             left = Math.min(left, r.left); top = Math.min(top, r.top); } });
     return {bottom, right, left, top, index: Reveal.getIndices().h, last: Reveal.isLastSlide(),
             inputs: [...slide.querySelectorAll('.jp-CodeCell .jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt')]
-                .filter(e => e.offsetParent && (e.closest('.jp-CodeCell .jp-InputArea') || /\[/.test(e.textContent)))
+                .filter(e => e.offsetParent && (e.matches('[class*=Prompt]') && /\[/.test(e.textContent)
+                    || e.matches('.jp-InputArea') && e.closest('.jp-CodeCell').querySelector('.jp-OutputArea-output')))
                 .length,
-            text: slide.innerText}; }"""
+            headed: !!slide.querySelector('h1, h2, h3, .hnn-title'),
+            sizes: (%s)(slide), text: slide.innerText}; }""" % TEXT_SIZES_JS
 
 
 @pytest.mark.parametrize("width,height", SIZES)
@@ -148,7 +150,11 @@ def test_every_slide_fits_the_screen_hides_code_and_the_arrow_key_walks_them_all
                 where = f"slide {box['index'] + 1} of {total}, step {step}: {box['text'][:80]!r}"
                 assert box["right"] <= width + 1 and box["bottom"] <= height + 1, where
                 assert box["left"] >= -1 and box["top"] >= -1, where
-                assert box["inputs"] == 0, f"code shows on {where}"
+                assert box["inputs"] == 0, f"a prompt or a cell's code shows on {where}"
+                assert box["headed"], f"no heading on {where}"
+                smallest, body = text_sizes(box["sizes"])
+                assert smallest >= 18, f"text of {smallest:.1f} px on {where}"  # a projector at 1280 x 720
+                assert body is None or body >= 24, f"body text of {body:.1f} px on {where}"
                 if box["last"] and step and seen[-2]["text"] == box["text"]:
                     break
                 page.keyboard.press("ArrowRight")
@@ -161,4 +167,41 @@ def test_every_slide_fits_the_screen_hides_code_and_the_arrow_key_walks_them_all
     for k, step in enumerate(replay()[0]):
         for value in (step.n, step.loss, step.dL_dn, step.new_w1, step.new_b):
             assert f"{value:.6f}".replace("-", "\u2212") in shown, f"epoch {k + 1}: {value:.6f}"
+    assert refused == []
+
+
+def test_a_clicker_walks_every_slide_and_down_jumps_a_whole_epoch(handouts):
+    """PageDown, a clicker's next, walks the slides and the stepper's sub-steps; ↓ on the stepper's slide jumps to the
+    next epoch's first step: the whole deck takes one press a slide and one an epoch."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    epochs = len(replay()[0])
+    with sync_playwright() as playwright:
+        browser, page, refused = offline_page(playwright, 1280, 720)
+        try:
+            page.goto((handouts / "hacking_neural_networks.slides.html").as_uri())
+            page.wait_for_function("() => window.Reveal && window.Reveal.isReady()", timeout=30_000)
+            total = page.evaluate("Reveal.getTotalSlides()")
+            presses, shown, slides = 0, [], set()
+            while presses < 500:
+                page.wait_for_timeout(30)
+                slides.add(page.evaluate("Reveal.getIndices().h"))
+                where = page.evaluate("() => document.querySelector('.reveal section.present .hnn-where')?.textContent")
+                if where and not where.startswith("the trained network"):
+                    shown.append(where)
+                    key = "ArrowDown"
+                elif page.evaluate("Reveal.isLastSlide()"):
+                    break
+                else:
+                    key = "PageDown"
+                page.keyboard.press(key)
+                presses += 1
+        finally:
+            browser.close()
+    assert slides == set(range(total))
+    assert [re.sub(r" · step \d+ of \d+$", "", where) for where in shown] == [f"epoch {k} of {epochs}"
+                                                                            for k in range(1, epochs + 1)]
+    assert all(" · step 1 of " in where for where in shown), shown
+    assert presses == total - 1 + epochs  # a press to each next slide, and one to each next epoch, the trained network too
     assert refused == []
