@@ -222,6 +222,8 @@ def every_line_in_view(page, root: str):
         hidden = stepper.evaluate(HIDDEN_LINES_JS)
         assert not hidden, f"frame {index} ({FRAMES[index]['step']}): out of sight: {hidden}"
         stepper.get_by_role("button", name="Next").click()
+    stepper.locator("input[type=range]").focus()
+    page.keyboard.press("Home")  # back to the first frame
 
 
 def predict(page, root: str):
