@@ -205,3 +205,25 @@ def test_a_clicker_walks_every_slide_and_down_jumps_a_whole_epoch(handouts):
     assert all(" · step 1 of " in where for where in shown), shown
     assert presses == total - 1 + epochs  # a press to each next slide, and one to each next epoch, the trained network too
     assert refused == []
+
+
+def test_one_rule_gives_each_cell_its_slide_for_make_slides_and_for_rise():
+    """The log and the text that introduces it, and a cell of imports, are left out; a line of printed text and a
+    short definition go on the slide of the text above them; the rest start slides. refresh-notebooks stores the same
+    types in the committed lessons, where RISE reads them."""
+    from hnn.notebook.slides import slide_types
+
+    printed = new_output("stream", name="stdout", text="Config(neuron, x1=2.0)\n")
+    long_text = "\n".join(["word " * 15] * 20)
+    cells = [
+        new_markdown_cell("# Title"), new_code_cell("import hnn\nimport hnn.notebook as hn"),
+        new_markdown_cell("## Rule\n\nA step against the gradient."), new_code_cell("def rule(w):\n    return w"),
+        new_markdown_cell(long_text), new_code_cell("def loop():\n    pass"),
+        new_code_cell("config", outputs=[printed]),
+        new_markdown_cell("## Training, epoch by epoch"), new_code_cell("hn.show_epochs(trace, display)"),
+        new_code_cell("hn.show_figures(trace)", outputs=[new_output("display_data", {"image/png": "", "text/plain": ""})]),
+    ]
+    assert slide_types(cells) == ["slide", "skip", "slide", "-", "slide", "slide", "-", "skip", "skip", "slide"]
+    for lesson in (WALKTHROUGH, ROOT / "notebooks" / "hack_it.ipynb"):
+        nb = nbformat.read(lesson, as_version=4)
+        assert [cell.metadata["slideshow"]["slide_type"] for cell in nb.cells] == slide_types(nb.cells), lesson.name

@@ -13,6 +13,9 @@ SKIPPED = ("hn.show_epochs(",)
 # (make slides continues it on the next slide instead), numbered as the handout's.
 RISE = {"transition": "none", "center": False, "scroll": True, "slideNumber": "c/t", "theme": "white"}
 SHORT = 3  # lines of printed text that go on the slide above, as the line hn.setup shows under the text about it
+LINES_PER_SLIDE = 14  # lines of text (24 px, 80 characters) that fit a 1280 × 720 slide below its heading
+CHARACTERS_PER_LINE = 80
+CODE_LINE = (0.8, 105)  # a line of code (20 px) is 0.8 of a line of text high and holds 105 characters
 
 
 def slide_types(cells) -> list[str]:
@@ -22,8 +25,10 @@ def slide_types(cells) -> list[str]:
         after = cells[i + 1] if i + 1 < len(cells) else None
         if skipped(cell) or (cell.get("cell_type") == "markdown" and after is not None and is_log(after)):
             types.append("skip")
-        elif cell.get("cell_type") == "code" and is_short_text(cell):
-            types.append("-")
+        elif cell.get("cell_type") == "code" and (is_short_text(cell) or (
+                not cell.get("outputs") and i and cells[i - 1].get("cell_type") == "markdown" and types[-1] != "skip"
+                and lines(cells[i - 1].get("source", "")) + code_lines(cell.get("source", "")) <= LINES_PER_SLIDE)):
+            types.append("-")  # with the text above it: a definition that fits on the slide of the text about it
         else:
             types.append("slide")
     return types
@@ -50,3 +55,14 @@ def is_short_text(cell) -> bool:
         return False
     text = "".join(output.get("text", "") or output.get("data", {}).get("text/plain", "") for output in outputs)
     return len(text.strip().splitlines()) <= SHORT
+
+
+def lines(text: str) -> int:
+    """The lines of 80 characters a markdown text takes on a slide."""
+    return sum(1 + len(line) // CHARACTERS_PER_LINE for line in text.splitlines() if line.strip())
+
+
+def code_lines(source: str) -> float:
+    """The height of a code listing on a slide, in lines of text."""
+    height, width = CODE_LINE
+    return height * sum(1 + len(line) // width for line in source.splitlines())
