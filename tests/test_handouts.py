@@ -3,6 +3,7 @@ walk with the arrow keys. The browser checks run Debian's chromium with every no
 import base64
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -10,7 +11,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, TEXT_SIZES_JS, require_browser, text_sizes
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, TEXT_SIZES_JS, chromium_page, jupyterlab, require_browser, text_sizes
 from tests.conftest import ROOT, WALKTHROUGH
 from tests.plain import replay
 
@@ -227,3 +228,30 @@ def test_one_rule_gives_each_cell_its_slide_for_make_slides_and_for_rise():
     for lesson in (WALKTHROUGH, ROOT / "notebooks" / "hack_it.ipynb"):
         nb = nbformat.read(lesson, as_version=4)
         assert [cell.metadata["slideshow"]["slide_type"] for cell in nb.cells] == slide_types(nb.cells), lesson.name
+
+
+def test_rise_presents_the_walkthrough_as_the_rules_slides_at_the_projectors_sizes(tmp_path):
+    """jupyterlab-rise in a real JupyterLab: a slide for each cell the rule starts one with, in the same order, and
+    notebooks/rise.css beside the notebook gives them the handout's sizes."""
+    from hnn.notebook.slides import slide_types
+
+    root = tmp_path / "root"
+    root.mkdir()
+    shutil.copyfile(WALKTHROUGH, root / WALKTHROUGH.name)
+    shutil.copyfile(ROOT / "notebooks" / "rise.css", root / "rise.css")
+    cells = nbformat.read(WALKTHROUGH, as_version=4).cells
+    headings = [cell.source.partition("\n")[0].lstrip("#").strip() for cell, kind in zip(cells, slide_types(cells))
+                if kind == "slide" and cell.cell_type == "markdown" and cell.source.startswith("#")]
+    with jupyterlab(tmp_path, root) as lab, chromium_page(1280, 720) as page:
+        page.goto(f"{lab['base']}/rise/{WALKTHROUGH.name}?token={lab['token']}")
+        page.wait_for_selector(".reveal .slides > section.present", timeout=60_000)
+        page.wait_for_timeout(3000)
+        shown = page.evaluate("""() => [...document.querySelectorAll('.reveal .slides > section')].map(s =>
+            [...s.querySelectorAll('h1, h2, h3')].find(h => !h.closest('.reveal-skip'))  // a skipped cell is hidden
+                ?.textContent.replace('¶', '').trim() ?? null)""")
+        sizes = page.evaluate(f"() => ({TEXT_SIZES_JS})(document.querySelector('.reveal .slides > section.present'))")
+        page.screenshot(path=tmp_path / "rise-1280x720.png")
+    assert len(shown) == slide_types(cells).count("slide")
+    assert [heading for heading in shown if heading] == headings
+    smallest, body = text_sizes(sizes)
+    assert smallest >= 18 and body >= 24, (smallest, body)  # the title slide, at 1280 x 720
