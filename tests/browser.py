@@ -180,3 +180,42 @@ def screenshot(page, path: Path):
 def menu(page, top: str, item: str):
     page.get_by_role("menuitem", name=top, exact=True).click()
     page.get_by_role("menuitem", name=item, exact=True).click()
+
+
+# The size on screen of every piece of text under a root: [px, characters, kind], kind "heading", "control" (a
+# button, the stepper's position), "label" (a diagram's), "code" or "body".
+# HTML text is its font size times the scale the page draws it at (reveal.js scales a slide to the window); SVG text
+# (a diagram) is its font size through every transform down to the screen.
+TEXT_SIZES_JS = r"""(root) => {
+    const sizes = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const element = node.parentElement, text = node.textContent.trim();
+        if (!text || element.closest('style, script, mjx-assistive-mml')) continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const box = range.getBoundingClientRect();
+        if (!box.width || !box.height || getComputedStyle(element).visibility === 'hidden') continue;
+        let size = parseFloat(getComputedStyle(element).fontSize);
+        if (element instanceof SVGElement) size *= element.getScreenCTM().a;
+        else { let sized = element; while (sized && !sized.offsetWidth) sized = sized.parentElement;
+               size *= sized ? sized.getBoundingClientRect().width / sized.offsetWidth : 1; }
+        const kind = element.closest('h1, h2, h3, .hnn-title, .hnn-step') ? 'heading'
+            : element.closest('button, .hnn-controls') ? 'control' : element instanceof SVGElement ? 'label'
+            : element.closest('pre, code') && !element.closest('.hnn-lines') ? 'code' : 'body';
+        sizes.push([size, text.length, kind]);
+    }
+    return sizes;
+}"""
+
+
+def text_sizes(sizes) -> tuple[float, float | None]:
+    """The smallest size, and the body text's: the size of the median character of what is not a heading, a control,
+    a diagram's label or code."""
+    body = sorted((size, chars) for size, chars, kind in sizes if kind == "body")
+    total, seen = sum(chars for _, chars in body), 0
+    for size, chars in body:
+        seen += chars
+        if seen * 2 >= total:
+            return min(size for size, _, _ in sizes), size
+    return (min(size for size, _, _ in sizes) if sizes else None), None

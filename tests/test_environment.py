@@ -13,6 +13,7 @@ CONDA_NAME = {
     "torch": "pytorch-cpu",  # the CPU build, as `make` installs from pip
     "graphviz": "python-graphviz",  # conda-forge's `graphviz` is the `dot` program alone
     "matplotlib": "matplotlib-base",  # without the Qt GUI backend
+    "jupyterlab-rise": "jupyterlab_rise",  # conda-forge spells it with an underscore
 }
 PIP_ONLY = {"playwright", "nbgrader"}  # browser tests and instructors only; environment.yml says why they are left out
 # Where conda-forge's lower bound differs, and why. pip's pygraphviz>=2.0.4 asks for wheels that carry the Graphviz

@@ -3,6 +3,7 @@ walk with the arrow keys. The browser checks run Debian's chromium with every no
 import base64
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -10,7 +11,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_browser
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, TEXT_SIZES_JS, chromium_page, jupyterlab, require_browser, text_sizes
 from tests.conftest import ROOT, WALKTHROUGH
 from tests.plain import replay, replay_hidden_layer
 
@@ -57,7 +58,7 @@ def tiny(tmp_path_factory):
     )
     cells = [
         new_markdown_cell("# One neuron\n\n$n = x_1 w_1 + b$\n\n![a picture](picture.png)"),
-        new_code_cell("hn.show_epochs(trace, display)", outputs=[diagram]),
+        new_code_cell("hn.show_final(trace, display)", outputs=[diagram]),
     ]
     path = folder / "walkthrough.ipynb"
     nbformat.write(new_notebook(cells=cells), path)
@@ -141,9 +142,11 @@ SLIDE_BOX_JS = r"""() => { const slide = Reveal.getCurrentSlide(); let bottom = 
             left = Math.min(left, r.left); top = Math.min(top, high); } });
     return {bottom, right, left, top, index: Reveal.getIndices().h, last: Reveal.isLastSlide(),
             inputs: [...slide.querySelectorAll('.jp-CodeCell .jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt')]
-                .filter(e => e.offsetParent && (e.closest('.jp-CodeCell .jp-InputArea') || /\[/.test(e.textContent)))
+                .filter(e => e.offsetParent && (e.matches('[class*=Prompt]') && /\[/.test(e.textContent)
+                    || e.matches('.jp-InputArea') && e.closest('.jp-CodeCell').querySelector('.jp-OutputArea-output')))
                 .length,
-            text: slide.innerText}; }"""
+            headed: !!slide.querySelector('h1, h2, h3, .hnn-title'),
+            sizes: (%s)(slide), text: slide.innerText}; }""" % TEXT_SIZES_JS
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -167,7 +170,11 @@ def test_every_slide_fits_the_screen_hides_code_and_the_arrow_key_walks_them_all
                 where = f"slide {box['index'] + 1} of {total}, step {step}: {box['text'][:80]!r}"
                 assert box["right"] <= width + 1 and box["bottom"] <= height + 1, where
                 assert box["left"] >= -1 and box["top"] >= -1, where
-                assert box["inputs"] == 0, f"code shows on {where}"
+                assert box["inputs"] == 0, f"a prompt or a cell's code shows on {where}"
+                assert box["headed"], f"no heading on {where}"
+                smallest, body = text_sizes(box["sizes"])
+                assert smallest >= 18, f"text of {smallest:.1f} px on {where}"  # a projector at 1280 x 720
+                assert body is None or body >= 24, f"body text of {body:.1f} px on {where}"
                 if box["last"] and step and seen[-2]["text"] == box["text"]:
                     break
                 page.keyboard.press("ArrowRight")
@@ -181,3 +188,89 @@ def test_every_slide_fits_the_screen_hides_code_and_the_arrow_key_walks_them_all
         for value in values:
             assert f"{value:.6f}".replace("-", "\u2212") in shown, f"{epoch}: {value:.6f}"
     assert refused == []
+
+
+def test_a_clicker_walks_every_slide_and_down_jumps_a_whole_epoch(handouts):
+    """PageDown, a clicker's next, walks the slides and the stepper's sub-steps; ↓ on the stepper's slide jumps to the
+    next epoch's first step: the whole deck takes one press a slide and one an epoch."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    epochs = len(replay()[0])
+    with sync_playwright() as playwright:
+        browser, page, refused = offline_page(playwright, 1280, 720)
+        try:
+            page.goto((handouts / "hacking_neural_networks.slides.html").as_uri())
+            page.wait_for_function("() => window.Reveal && window.Reveal.isReady()", timeout=30_000)
+            total = page.evaluate("Reveal.getTotalSlides()")
+            presses, shown, slides = 0, [], set()
+            while presses < 500:
+                page.wait_for_timeout(30)
+                slides.add(page.evaluate("Reveal.getIndices().h"))
+                where = page.evaluate("() => document.querySelector('.reveal section.present .hnn-where')?.textContent")
+                if where and not where.startswith("the trained network"):
+                    shown.append(where)
+                    key = "ArrowDown"
+                elif page.evaluate("Reveal.isLastSlide()"):
+                    break
+                else:
+                    key = "PageDown"
+                page.keyboard.press(key)
+                presses += 1
+        finally:
+            browser.close()
+    assert slides == set(range(total))
+    assert [re.sub(r" · step \d+ of \d+$", "", where) for where in shown] == [f"epoch {k} of {epochs}"
+                                                                            for k in range(1, epochs + 1)]
+    assert all(" · step 1 of " in where for where in shown), shown
+    assert presses == total - 1 + epochs  # a press to each next slide, and one to each next epoch, the trained network too
+    assert refused == []
+
+
+def test_one_rule_gives_each_cell_its_slide_for_make_slides_and_for_rise():
+    """The log and the text that introduces it, and a cell of imports, are left out; a line of printed text and a
+    short definition go on the slide of the text above them; the rest start slides. refresh-notebooks stores the same
+    types in the committed lessons, where RISE reads them."""
+    from hnn.notebook.slides import slide_types
+
+    printed = new_output("stream", name="stdout", text="Config(neuron, x1=2.0)\n")
+    long_text = "\n".join(["word " * 15] * 20)
+    cells = [
+        new_markdown_cell("# Title"), new_code_cell("import hnn\nimport hnn.notebook as hn"),
+        new_markdown_cell("## Rule\n\nA step against the gradient."), new_code_cell("def rule(w):\n    return w"),
+        new_markdown_cell(long_text), new_code_cell("def loop():\n    pass"),
+        new_code_cell("config", outputs=[printed]),
+        new_markdown_cell("## Training, epoch by epoch"), new_code_cell("hn.show_epochs(trace, display)"),
+        new_code_cell("hn.show_figures(trace)", outputs=[new_output("display_data", {"image/png": "", "text/plain": ""})]),
+    ]
+    assert slide_types(cells) == ["slide", "skip", "slide", "-", "slide", "slide", "-", "skip", "skip", "slide"]
+    for lesson in (WALKTHROUGH, ROOT / "notebooks" / "hack_it.ipynb"):
+        nb = nbformat.read(lesson, as_version=4)
+        assert [cell.metadata["slideshow"]["slide_type"] for cell in nb.cells] == slide_types(nb.cells), lesson.name
+
+
+def test_rise_presents_the_walkthrough_as_the_rules_slides_at_the_projectors_sizes(tmp_path):
+    """jupyterlab-rise in a real JupyterLab: a slide for each cell the rule starts one with, in the same order, and
+    notebooks/rise.css beside the notebook gives them the handout's sizes."""
+    from hnn.notebook.slides import slide_types
+
+    root = tmp_path / "root"
+    root.mkdir()
+    shutil.copyfile(WALKTHROUGH, root / WALKTHROUGH.name)
+    shutil.copyfile(ROOT / "notebooks" / "rise.css", root / "rise.css")
+    cells = nbformat.read(WALKTHROUGH, as_version=4).cells
+    headings = [cell.source.partition("\n")[0].lstrip("#").strip() for cell, kind in zip(cells, slide_types(cells))
+                if kind == "slide" and cell.cell_type == "markdown" and cell.source.startswith("#")]
+    with jupyterlab(tmp_path, root) as lab, chromium_page(1280, 720) as page:
+        page.goto(f"{lab['base']}/rise/{WALKTHROUGH.name}?token={lab['token']}")
+        page.wait_for_selector(".reveal .slides > section.present", timeout=60_000)
+        page.wait_for_timeout(3000)
+        shown = page.evaluate("""() => [...document.querySelectorAll('.reveal .slides > section')].map(s =>
+            [...s.querySelectorAll('h1, h2, h3')].find(h => !h.closest('.reveal-skip'))  // a skipped cell is hidden
+                ?.textContent.replace('¶', '').trim() ?? null)""")
+        sizes = page.evaluate(f"() => ({TEXT_SIZES_JS})(document.querySelector('.reveal .slides > section.present'))")
+        page.screenshot(path=tmp_path / "rise-1280x720.png")
+    assert len(shown) == slide_types(cells).count("slide")
+    assert [heading for heading in shown if heading] == headings
+    smallest, body = text_sizes(sizes)
+    assert smallest >= 18 and body >= 24, (smallest, body)  # the title slide, at 1280 x 720

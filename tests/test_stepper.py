@@ -203,6 +203,29 @@ def step_through_every_frame(page, root: str):
     assert stepper.get_by_role("button", name="Play").is_visible()
 
 
+# Each line of the frame shown that is out of sight: outside the window, or scrolled out of the stepper's panel.
+HIDDEN_LINES_JS = """(root) => { const panel = root.querySelector('.hnn-panel').getBoundingClientRect();
+    return [...root.querySelectorAll('.hnn-step, .hnn-line')].filter(line => { const r = line.getBoundingClientRect();
+        return r.top < Math.max(panel.top, 0) - 1 || r.bottom > Math.min(panel.bottom, innerHeight) + 1
+            || r.left < 0 || r.right > innerWidth + 1; }).map(line => line.textContent); }"""
+
+
+def every_line_in_view(page, root: str):
+    """Every frame of epoch 1, the step's name and each of its lines inside the window and the panel, none scrolled
+    away: what a class sees on a 1280 x 720 projector with JupyterLab's file browser open beside the notebook."""
+    stepper = page.locator(root)
+    stepper.locator("input[type=range]").focus()
+    page.keyboard.press("Home")
+    stepper.scroll_into_view_if_needed()
+    for index in range(sum(1 for frame in FRAMES if frame["epoch"] == 1)):
+        assert drawn(page, root) == expected(index), f"frame {index}"
+        hidden = stepper.evaluate(HIDDEN_LINES_JS)
+        assert not hidden, f"frame {index} ({FRAMES[index]['step']}): out of sight: {hidden}"
+        stepper.get_by_role("button", name="Next").click()
+    stepper.locator("input[type=range]").focus()
+    page.keyboard.press("Home")  # back to the first frame
+
+
 def predict(page, root: str):
     """Predict asks for n before it shows it: right, wrong, and a sign error, each judged against the replay's numbers
     and named, the slot blank until the answer is in."""
@@ -256,8 +279,12 @@ def test_in_jupyterlab_with_a_kernel_every_frame_steps_and_python_sees_the_index
         if not wait_until(page, f"() => document.querySelector('{STEPPER}')", 1000):
             page.screenshot(path=tmp_path / "failure.png")
             pytest.fail(f"no stepper after running the first two cells: {page.evaluate(STATE_JS)}")
+        if not page.locator(".jp-FileBrowser").is_visible():  # the file browser open, as JupyterLab starts
+            page.get_by_role("tab", name="File Browser").first.click()
+        assert page.locator(".jp-FileBrowser").is_visible()
         page.locator(STEPPER).scroll_into_view_if_needed()
         page.screenshot(path=tmp_path / "jupyterlab-1280x720.png")
+        every_line_in_view(page, STEPPER)
         print(f"smallest diagram text at 1280x720: {page.locator(STEPPER).evaluate(SMALLEST_TEXT_JS):.1f} px")
         step_through_every_frame(page, STEPPER)
         predict(page, STEPPER)

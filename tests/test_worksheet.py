@@ -255,3 +255,12 @@ def test_network_blanks_exactly_the_values_named():
         assert f"{row} {computed[name]}" in full[node] and f"{row} {BLANK}" in blanked[node], name
     with pytest.raises(ValueError, match="blank must name values from n, o, L, .*, got 'w1'"):
         network(trace, 1, frozenset({"w1"}))
+
+
+def test_the_diagram_stands_as_on_the_projector(tmp_path):
+    """Top to bottom as the stepper and the slides draw it: x1, w1, x2, w2, b; a student copying from the screen finds
+    each box where it was."""
+    _, sheet = words(make(tmp_path, hnn.Config()) / "worksheet.pdf")
+    tops = {word[0]: word[2] for word in sheet if word[0] in ("x1", "w1", "x2", "w2", "b")
+            and right_of(sheet, word) and NUMBER.match(right_of(sheet, word)[0])}  # a box's name, its value beside it
+    assert sorted(tops, key=tops.get) == ["x1", "w1", "x2", "w2", "b"]

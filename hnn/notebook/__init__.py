@@ -7,9 +7,11 @@ import dataclasses
 import difflib
 import functools
 import html
+import sys
+import warnings
 
 from hnn import training
-from hnn.config import DEFAULTS, Config, configs
+from hnn.config import DEFAULTS, Config, UnreachableTargetWarning, configs
 from hnn.graph import Network
 from hnn.lessons import LESSONS, neuron
 from hnn.notebook.outputs import fit_width, image_html
@@ -122,6 +124,19 @@ def _listen() -> None:
     shell = get_ipython()
     if shell is not None:
         shell.events.register("pre_run_cell", _remember)
+        warnings.showwarning = _one_line(warnings.showwarning)
+
+
+def _one_line(show):
+    """warnings.showwarning, but hnn's own warning in a notebook is one line, its name and message: Python's format
+    would start it with the kernel's temporary file for the cell (/tmp/ipykernel_…/….py:1) and repeat the cell's line."""
+    def shown(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, UnreachableTargetWarning):
+            print(f"{category.__name__}: {message}", file=sys.stderr if file is None else file)
+        else:
+            show(message, category, filename, lineno, file, line)
+
+    return shown
 
 
 _listen()  # from the import on: a notebook imports hnn.notebook before its Parameters cell

@@ -37,11 +37,15 @@ const CSS = `
 .hnn-stepper .hnn-feedback:empty { display: none; }
 .hnn-stepper .hnn-feedback.hnn-right { color: #006b4f; }
 .hnn-stepper .hnn-feedback.hnn-wrong { color: #a3340b; }
-.reveal .hnn-stepper { --hnn-min-scale: 1.15; --hnn-max-scale: 1.4; font-size: 20px; border: none; padding: 0;
+.hnn-stepper .hnn-head { display: contents; }
+.reveal .hnn-stepper { --hnn-min-scale: 1.13; --hnn-max-scale: 1.4; font-size: 20px; border: none; padding: 0;
   text-align: left; }
-.reveal .hnn-stepper .hnn-title { display: block; margin: 0 0 4px; font-size: 32px; font-weight: bold; }
-.reveal .hnn-stepper .hnn-help { display: none; }
-.reveal .hnn-stepper .hnn-lines { font-size: 24px; line-height: 1.3; }
+.reveal .hnn-stepper .hnn-head { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 24px; }
+.reveal .hnn-stepper .hnn-title { display: block; margin: 0; font-size: 32px; font-weight: bold; }
+.reveal .hnn-stepper .hnn-help, .reveal .hnn-stepper .hnn-controls label { display: none; }
+.reveal .hnn-stepper .hnn-step { font-size: 20px; line-height: 1.1; }
+.reveal .hnn-stepper .hnn-lines { font-size: 24px; line-height: 1.12; }
+.reveal .hnn-stepper .hnn-body { margin-top: 2px; }
 .reveal .hnn-stepper button, .reveal .hnn-stepper input { font-size: 20px; }
 .hnn-stepper g.hnn-read > :is(polygon, path, ellipse) { stroke: #000; stroke-width: 4px; stroke-dasharray: 9 5; }
 .hnn-stepper g.hnn-write > :is(polygon, path, ellipse) { stroke: #000; stroke-width: 7px; stroke-dasharray: none; }
@@ -51,6 +55,7 @@ const CSS = `
 
 const TEMPLATE = `
 <style>${CSS}</style>
+<div class="hnn-head">
 <p class="hnn-title" role="heading" aria-level="2"></p>
 <div class="hnn-controls">
   <button type="button" data-do="previous"><span aria-hidden="true">\u25c0 </span>Previous</button>
@@ -60,6 +65,7 @@ const TEMPLATE = `
   <label>Epoch <input type="range" min="0" step="1"></label>
   <span class="hnn-where"></span>
   <span class="hnn-skipped"></span>
+</div>
 </div>
 <p class="hnn-help">${HELP}</p>
 <div class="hnn-body">
@@ -178,14 +184,13 @@ function render({ model, el }) {
     const wanted = (most + 1.5) * lineHeight; // the step's name, its lines, the verdict
     const beside = Math.max(width * 0.38, 24 * lineHeight); // about 40 characters of arithmetic
     const stacked = Math.min(width / natural.width, (room - wanted) / natural.height);
-    let side = Math.min((width - beside - 16) / natural.width, room / natural.height);
-    // A slide does not scroll: a diagram that reaches the smallest scale there neither above nor beside the lines (a
-    // hidden layer's) is drawn as large as the slide's height allows, the lines beside it in the narrower room left.
-    const slide = Boolean(root.closest(".reveal .slides"));
-    if (slide && side < low && stacked < low) side = Math.min((width * 0.62 - 16) / natural.width, room / natural.height);
-    const isStacked = stacked >= side || (side < low && !slide);
-    const fits = slide ? (isStacked ? stacked : side) : Infinity;
-    const scale = Math.max(Math.min(isStacked ? stacked : side, high), Math.min(low, width / natural.width, fits));
+    const side = Math.min((width - beside - 16) / natural.width, room / natural.height);
+    let isStacked = stacked >= side || side < low;
+    let scale = Math.max(Math.min(isStacked ? stacked : side, high), Math.min(low, width / natural.width));
+    if (isStacked && natural.height * scale + 4 * lineHeight > room) { // a tall diagram would push the lines out of
+      isStacked = false; // view: it takes the height, the lines the width beside it (at least 30%), wrapped
+      scale = Math.min(room / natural.height, (width * 0.7 - 16) / natural.width);
+    }
     body.classList.toggle("hnn-stacked", isStacked);
     svg.style.width = `${natural.width * scale}px`;
     svg.style.height = `${natural.height * scale}px`;

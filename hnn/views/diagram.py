@@ -175,26 +175,29 @@ def layout(graph: Graph) -> list[tuple[str, tuple[Value, ...]]]:
     return groups
 
 
-def _lay_out(g: graphviz.Digraph, graph: Graph, group) -> None:
+def _lay_out(g: graphviz.Digraph, graph: Graph, group, in_cluster: bool = False) -> None:
     """Draw the network's values into g in layout()'s order, the first column's leaves in a rank of their own:
     group(where, kind, values) draws one group. Where a network has several neurons, each layer is drawn top to bottom
-    in the order the network computes it (h1 above h2), and the inputs head the first column."""
+    in the order the network computes it (h1 above h2), and the inputs head the first column. in_cluster: g goes
+    inside a cluster (a worksheet's page), where dot stacks each column the other way up, so everything is declared
+    in reverse, and the page reads top to bottom as the screen does (x1 above b)."""
     several = len(neurons(graph)) > 1
     if several:
         g.attr(ordering="out")
-    for kind, values in layout(graph):
+    turn = reversed if in_cluster else tuple
+    for kind, values in turn(layout(graph)):
         if kind == "leaves":
             with g.subgraph(name="leaves") as leaves:  # inputs and the first parameters share the first column
                 leaves.attr(rank="same")
-                for value in sorted(values, key=lambda v: v.kind != "input") if several else values:
+                for value in sorted(turn(values), key=lambda v: v.kind != "input") if several else turn(values):
                     group(leaves, "value", (value,))
         else:
             group(g, kind, values)
 
 
-def network(trace: Trace, k: int, blank=frozenset()) -> graphviz.Digraph:
+def network(trace: Trace, k: int, blank=frozenset(), in_cluster: bool = False) -> graphviz.Digraph:
     """Diagram ae{k}: inputs and parameters feed the neurons, the outputs the loss; every value and gradient shown,
-    except those named in blank (from computed()), drawn as BLANK: a worksheet's gaps."""
+    except those named in blank (from computed()), drawn as BLANK: a worksheet's gaps. in_cluster: see _lay_out."""
     graph = trace.graph
     unknown = sorted(set(blank) - set(computed(trace)))
     if unknown:
@@ -240,7 +243,7 @@ def network(trace: Trace, k: int, blank=frozenset()) -> graphviz.Digraph:
         else:
             draw(where, values[0])
 
-    _lay_out(g, graph, group)
+    _lay_out(g, graph, group, in_cluster)
     for value in graph.named.values():
         for operand in graph.reads(value):
             tail, head = box[operand], box[value]

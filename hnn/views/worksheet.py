@@ -43,7 +43,7 @@ def page(trace: Trace, epoch: int, blank: frozenset | None = None) -> graphviz.D
     computes) left out, and the formulas below."""
     blank = frozenset(computed(trace)) if blank is None else blank
     answers = not blank
-    diagram = network(trace, epoch - 1, blank)
+    diagram = network(trace, epoch - 1, blank, in_cluster=True)  # laid out as on the screen: x1 at the top
     diagram.name = "cluster_network"  # a cluster inside the page: its label is the heading, above the diagram
     diagram.graph_attr.update(label=_heading(trace, epoch, answers), labeljust="l", color="white")  # no frame
     sheet = graphviz.Digraph("worksheet", graph_attr={
