@@ -56,6 +56,34 @@ def test_every_change_retrains_and_a_bad_value_keeps_the_last_good_run():
     assert shown_loss(playground) == final_loss()
 
 
+def test_two_bad_fields_are_both_named_and_the_last_good_run_is_marked():
+    playground = Playground()
+    playground.fields["epochs"].value = "25"
+    good = playground.numbers.value, playground.charts.value
+    playground.fields["learning_rate"].value = "abc"
+    playground.fields["epochs"].value = "2000"  # a whole number, but more than the playground trains
+    lines = re.findall(r"<div>([^<]*)</div>", playground.message.value)
+    assert lines == ["learning_rate must be a finite number, got &#x27;abc&#x27;",
+                     "epochs must be a whole number from 0 to 1000 here, got 2000"]
+    assert [name for name, field in playground.fields.items() if "hnn-bad" in field._dom_classes] == ["learning_rate",
+                                                                                                     "epochs"]
+    assert (playground.numbers.value, playground.charts.value) == good
+    assert all("hnn-stale" in view._dom_classes for view in (playground.numbers, playground.charts, playground.stepper))
+    playground.fields["learning_rate"].value = "0.01"
+    assert [name for name, field in playground.fields.items() if "hnn-bad" in field._dom_classes] == ["epochs"]
+    playground.fields["epochs"].value = "30"
+    assert playground.message.value == "" and shown_loss(playground) == final_loss(epochs=30)
+    assert not any(view._dom_classes for view in (playground.numbers, playground.charts, playground.stepper))
+
+
+def test_an_arrow_key_moves_a_slider_by_a_hundredth():
+    playground = Playground()
+    assert {name: slider.step for name, slider in playground.sliders.items() if name not in ("learning_rate", "epochs")} \
+        == dict.fromkeys(["x1", "x2", "w1", "w2", "b", "target"], 0.01)
+    playground.sliders["b"].value = 6.89  # where an arrow key takes it from 6.88: the field follows, and trains
+    assert playground.fields["b"].value == "6.89" and shown_loss(playground) == final_loss(b=6.89)
+
+
 def test_activation_and_an_unreachable_target_retrain_with_a_note():
     playground = Playground()
     playground.choices["activation"].value = "sigmoid"
