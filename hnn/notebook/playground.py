@@ -39,9 +39,10 @@ HOW_TO_PLAY = ("To play, run this cell in JupyterLab (or trust the notebook): he
                " pictures as they were saved, without its sliders and fields.")
 # A field the Config rejects is outlined in red; the views of the last good run are faded and say so, in words too.
 CSS = """.hnn-playground .hnn-bad input { border: 2px solid #b00020; background: #fff0f0; }
-.hnn-playground .hnn-stale { opacity: 0.5; position: relative; }
+.hnn-playground .hnn-stale { position: relative; }
+.hnn-playground .hnn-stale > * { opacity: 0.45; }
 .hnn-playground .hnn-stale::before { content: "Last good run, not the fields above"; position: absolute; z-index: 1;
-  top: 0; right: 0; padding: 1px 6px; background: #b00020; color: #fff; font-weight: bold; opacity: 1; }"""
+  top: 0; right: 0; padding: 1px 6px; background: #b00020; color: #fff; font-weight: bold; }"""
 ALT = re.compile(r'aria-label="([^"]*)"')  # a chart's description, which its picture takes as alt text
 _ids = itertools.count()  # widgets made in this kernel: each model id comes from this count
 
@@ -126,6 +127,8 @@ class Playground:
         self.stepper = Stepper(frames.template(first, steps), steps)
         self.charts = _widget(ipywidgets.HTML, layout={"width": "100%"})  # an HTML widget is 300 px wide by default
         self.numbers = _widget(ipywidgets.HTML, layout={"width": "100%"})
+        # The views of the run on screen, in one box, marked as one when the fields above no longer make that run.
+        self.results = _widget(ipywidgets.VBox, children=[self.numbers, self.charts, self.stepper])
         self.previous = None  # the last good run's losses, drawn faintly under the next one
         self.trace = None
         self._holding = False
@@ -133,7 +136,7 @@ class Playground:
             _Region(model_id=_model_id(), layout=ipywidgets.Layout(model_id=_model_id())),
             _widget(ipywidgets.GridBox, children=rows,
                     layout={"grid_template_columns": "repeat(auto-fill, minmax(34em, 1fr))", "grid_gap": "2px 16px"}),
-            self.message, self.numbers, self.charts, self.stepper])
+            self.message, self.results])
         self.root.add_class("hnn-playground")
         self.update()
 
@@ -196,15 +199,15 @@ class Playground:
                 config, errors = None, self.errors(values, str(error))
         for name, field in self.fields.items():
             (field.add_class if name in errors else field.remove_class)("hnn-bad")
-        for view in (self.numbers, self.charts, self.stepper):
-            (view.add_class if errors else view.remove_class)("hnn-stale")
         if errors:
+            self.results.add_class("hnn-stale")
             lines = [f"<div>{html.escape(error)}</div>" for error in errors.values()]
             self.message.value = f'<div role="alert" style="color: #b00020">{"".join(lines)}</div>'
             return
         self.message.value = "".join(f"<div>{html.escape(str(w.message))}</div>" for w in caught)  # unreachable target
         if self.trace is None or config != self.trace.config:  # back to the run on screen: nothing to retrain
             self.show(train_many([config])[0])
+        self.results.remove_class("hnn-stale")
 
     def errors(self, values: dict, together: str) -> dict[str, str]:
         """What is wrong with each field, by name: each value is checked on its own against the last good run, so that
@@ -228,11 +231,8 @@ class Playground:
         return config
 
     def show(self, trace: Trace) -> None:
-        """The run on every view; its loss curve becomes the faint one under the next run's."""
-        steps = frames.frames(trace, Display())
-        with self.stepper.hold_sync():  # one message to the browser, not one for each
-            self.stepper.index = 0  # first: the new run may have fewer frames
-            self.stepper.svg, self.stepper.frames = frames.template(trace, steps), steps
+        """The run on every view; its loss curve becomes the faint one under the next run's. The numbers and charts go
+        first: the stepper's frames take longest to make, and the browser draws the charts meanwhile."""
         self.svgs = (loss_svg(trace, self.previous), landscape_svg(trace))
         self.charts.value = (f'<div style="display: grid; grid-template-columns: repeat(2, minmax(0, {WIDTH}px));'
                              f' gap: 8px; width: 100%">{"".join(self.svgs)}</div>')
@@ -242,6 +242,10 @@ class Playground:
         loss = f'<b>{graph.loss.name} = <span class="hnn-loss">{num(f.loss)}</span></b>'
         self.numbers.value = (f"<p>After {len(trace.epochs)} epochs: {parameters}; {computed}{loss}"
                               f" (before training {num(trace.losses()[0])})</p>")
+        steps = frames.frames(trace, Display())
+        with self.stepper.hold_sync():  # one message to the browser, not one for each
+            self.stepper.index = 0  # first: the new run may have fewer frames
+            self.stepper.svg, self.stepper.frames = frames.template(trace, steps), steps
         self.trace, self.previous = trace, trace.losses()
 
     def _repr_mimebundle_(self, **kwargs):
