@@ -150,6 +150,7 @@ def test_playground_in_jupyterlab_trains_what_is_typed(lab, page, tmp_path):  # 
         expected = final_loss(learning_rate=0.5, epochs=25)
         page.wait_for_function(f"() => document.querySelector('{REGION} .hnn-loss')?.textContent === '{expected}'")
         assert page.locator(REGION).get_by_role("textbox", name="epochs", exact=True).input_value() == "25"
+        page.locator(f"{REGION} .hnn-stepper .hnn-where").filter(has_text="epoch 1 of 25").wait_for()  # it follows
         assert page.locator(REGION).evaluate(OUTSIDE_CHARTS_JS) == []  # every title, tick and axis name inside its chart
         page.screenshot(path=tmp_path / "2-learning-rate-0.5-epochs-25.png")
         screenshot(page, tmp_path / "2-the-whole-notebook.png")

@@ -2,6 +2,7 @@
 redraws the stepper, the loss curve, the descent path and the final numbers in place."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import html
@@ -135,7 +136,7 @@ class Playground:
         self.root = _widget(ipywidgets.VBox, children=[
             _Region(model_id=_model_id(), layout=ipywidgets.Layout(model_id=_model_id())),
             _widget(ipywidgets.GridBox, children=rows,
-                    layout={"grid_template_columns": "repeat(auto-fill, minmax(34em, 1fr))", "grid_gap": "2px 16px"}),
+                    layout={"grid_template_columns": "repeat(auto-fill, minmax(30em, 1fr))", "grid_gap": "2px 16px"}),
             self.message, self.results])
         self.root.add_class("hnn-playground")
         self.update()
@@ -232,7 +233,8 @@ class Playground:
 
     def show(self, trace: Trace) -> None:
         """The run on every view; its loss curve becomes the faint one under the next run's. The numbers and charts go
-        first: the stepper's frames take longest to make, and the browser draws the charts meanwhile."""
+        first; in a kernel the stepper follows once the values typed meanwhile are handled (its frames take longest to
+        make), and only for the run still on screen."""
         self.svgs = (loss_svg(trace, self.previous), landscape_svg(trace))
         self.charts.value = (f'<div style="display: grid; grid-template-columns: repeat(2, minmax(0, {WIDTH}px));'
                              f' gap: 8px; width: 100%">{"".join(self.svgs)}</div>')
@@ -242,11 +244,20 @@ class Playground:
         loss = f'<b>{graph.loss.name} = <span class="hnn-loss">{num(f.loss)}</span></b>'
         self.numbers.value = (f"<p>After {len(trace.epochs)} epochs: {parameters}; {computed}{loss}"
                               f" (before training {num(trace.losses()[0])})</p>")
+        self.trace, self.previous = trace, trace.losses()
+        try:
+            asyncio.get_running_loop().call_soon(self.step, trace)  # the kernel's loop: after the messages waiting
+        except RuntimeError:  # no loop running (plain Python, the first run): at once
+            self.step(trace)
+
+    def step(self, trace: Trace) -> None:
+        """The stepper's frames for the run, unless a newer run has replaced it (its own frames are on their way)."""
+        if trace is not self.trace:
+            return
         steps = frames.frames(trace, Display())
         with self.stepper.hold_sync():  # one message to the browser, not one for each
             self.stepper.index = 0  # first: the new run may have fewer frames
             self.stepper.svg, self.stepper.frames = frames.template(trace, steps), steps
-        self.trace, self.previous = trace, trace.losses()
 
     def _repr_mimebundle_(self, **kwargs):
         data = self.root._repr_mimebundle_(**kwargs)
