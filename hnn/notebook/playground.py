@@ -38,12 +38,12 @@ PAD = {"left": 64, "right": 12, "top": 30, "bottom": 44}  # room for tick labels
 BLUE, GREY, VERMILLION, ORANGE = plots.BLUE, "#999999", plots.VERMILLION, plots.ORANGE
 HOW_TO_PLAY = ("To play, run this cell in JupyterLab (or trust the notebook): here are the playground's numbers and"
                " pictures as they were saved, without its sliders and fields.")
-# A field the Config rejects is outlined in red; the views of the last good run are faded and say so, in words too.
+# A field the Config rejects is outlined in red; the views of the last good run are faded and say so, in words that
+# stay in sight as the student scrolls down to the stepper.
 CSS = """.hnn-playground .hnn-bad input { border: 2px solid #b00020; background: #fff0f0; }
-.hnn-playground .hnn-stale { position: relative; }
 .hnn-playground .hnn-stale > * { opacity: 0.45; }
-.hnn-playground .hnn-stale::before { content: "Last good run, not the fields above"; position: absolute; z-index: 1;
-  top: 0; right: 0; padding: 1px 6px; background: #b00020; color: #fff; font-weight: bold; }"""
+.hnn-playground .hnn-stale::before { content: "Last good run, not the fields above"; position: sticky; z-index: 1;
+  top: 0; align-self: flex-end; padding: 1px 6px; background: #b00020; color: #fff; font-weight: bold; }"""
 ALT = re.compile(r'aria-label="([^"]*)"')  # a chart's description, which its picture takes as alt text
 _ids = itertools.count()  # widgets made in this kernel: each model id comes from this count
 
@@ -136,7 +136,7 @@ class Playground:
         self.root = _widget(ipywidgets.VBox, children=[
             _Region(model_id=_model_id(), layout=ipywidgets.Layout(model_id=_model_id())),
             _widget(ipywidgets.GridBox, children=rows,
-                    layout={"grid_template_columns": "repeat(auto-fill, minmax(30em, 1fr))", "grid_gap": "2px 16px"}),
+                    layout={"grid_template_columns": "repeat(auto-fill, minmax(28em, 1fr))", "grid_gap": "2px 16px"}),
             self.message, self.results])
         self.root.add_class("hnn-playground")
         self.update()
