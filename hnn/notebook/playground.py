@@ -145,7 +145,7 @@ class Playground:
         """A slider and an exact text field for one hyperparameter; the text field's value is what trains."""
         field = _widget(ipywidgets.Text, value=_text(value), description=name, continuous_update=False,
                         layout={"width": "16em"}, style={"description_width": "7.5em"})  # room for "learning_rate"
-        slider = _widget(slider_class, readout=False, continuous_update=False,  # the rest of the row: ~0.01 a pixel
+        slider = _widget(slider_class, readout=False, continuous_update=False,  # the rest of the row; keys step exactly
                          layout={"flex": "1 1 auto", "width": "auto", "min_width": "10em"}, **range_)
         slider.value = value  # after the range: a log slider made with value= first clamps it to its default range
         self.fields[name], self.sliders[name] = field, slider
