@@ -56,6 +56,34 @@ def test_every_change_retrains_and_a_bad_value_keeps_the_last_good_run():
     assert shown_loss(playground) == final_loss()
 
 
+def test_two_bad_fields_are_both_named_and_the_last_good_run_is_marked():
+    playground = Playground()
+    playground.fields["epochs"].value = "25"
+    good = playground.numbers.value, playground.charts.value
+    playground.fields["learning_rate"].value = "abc"
+    playground.fields["epochs"].value = "2000"  # a whole number, but more than the playground trains
+    lines = re.findall(r"<div>([^<]*)</div>", playground.message.value)
+    assert lines == ["learning_rate must be a finite number, got &#x27;abc&#x27;",
+                     "epochs must be a whole number from 0 to 1000 here, got 2000"]
+    assert [name for name, field in playground.fields.items() if "hnn-bad" in field._dom_classes] == ["learning_rate",
+                                                                                                     "epochs"]
+    assert (playground.numbers.value, playground.charts.value) == good
+    assert "hnn-stale" in playground.results._dom_classes
+    playground.fields["learning_rate"].value = "0.01"
+    assert [name for name, field in playground.fields.items() if "hnn-bad" in field._dom_classes] == ["epochs"]
+    playground.fields["epochs"].value = "30"
+    assert playground.message.value == "" and shown_loss(playground) == final_loss(epochs=30)
+    assert "hnn-stale" not in playground.results._dom_classes
+
+
+def test_an_arrow_key_moves_a_slider_by_a_hundredth():
+    playground = Playground()
+    assert {name: slider.step for name, slider in playground.sliders.items() if name not in ("learning_rate", "epochs")} \
+        == dict.fromkeys(["x1", "x2", "w1", "w2", "b", "target"], 0.01)
+    playground.sliders["b"].value = 6.89  # where an arrow key takes it from 6.88: the field follows, and trains
+    assert playground.fields["b"].value == "6.89" and shown_loss(playground) == final_loss(b=6.89)
+
+
 def test_activation_and_an_unreachable_target_retrain_with_a_note():
     playground = Playground()
     playground.choices["activation"].value = "sigmoid"
@@ -139,16 +167,42 @@ def test_playground_in_jupyterlab_trains_what_is_typed(lab, page, tmp_path):  # 
         expected = final_loss(learning_rate=0.5, epochs=25)
         page.wait_for_function(f"() => document.querySelector('{REGION} .hnn-loss')?.textContent === '{expected}'")
         assert page.locator(REGION).get_by_role("textbox", name="epochs", exact=True).input_value() == "25"
+        page.locator(f"{REGION} .hnn-stepper .hnn-where").filter(has_text="epoch 1 of 25").wait_for()  # it follows
         assert page.locator(REGION).evaluate(OUTSIDE_CHARTS_JS) == []  # every title, tick and axis name inside its chart
         page.screenshot(path=tmp_path / "2-learning-rate-0.5-epochs-25.png")
         screenshot(page, tmp_path / "2-the-whole-notebook.png")
 
+        # An arrow key on b's slider moves b by a hundredth: 6.8814 sits at 6.88 on the slider's grid of 0.01 from -10.
+        handle = page.locator(REGION).locator(".widget-hbox", has=page.get_by_role("textbox", name="b", exact=True)) \
+            .locator(".noUi-handle")
+        handle.focus()
+        handle.press("ArrowRight")
+        b_field = page.locator(REGION).get_by_role("textbox", name="b", exact=True)
+        page.wait_for_function(f"() => document.querySelector('{REGION} .hnn-loss')?.textContent === "
+                               f"'{final_loss(learning_rate=0.5, epochs=25, b=6.89)}'")
+        assert b_field.input_value() == "6.89"
+        expected = final_loss(learning_rate=0.5, epochs=25, b=6.89)
+
         type_into(page, "learning_rate", "abc")
+        type_into(page, "x1", "2,5")
         message = page.locator(f"{REGION} [role=alert]")
-        message.wait_for()
-        assert message.inner_text() == "learning_rate must be a finite number, got 'abc'"
-        assert loss_in_page(page) == expected  # the last good run stays on screen
-        page.screenshot(path=tmp_path / "3-abc.png")
+        page.wait_for_function(f"() => document.querySelector('{REGION} [role=alert]')?.children.length === 2")
+        assert message.inner_text().splitlines() == ["x1 must be a finite number, got '2,5'",
+                                                     "learning_rate must be a finite number, got 'abc'"]
+        bad = page.locator(f"{REGION} .hnn-bad").evaluate_all("boxes => boxes.map(b => b.querySelector('label').textContent)")
+        assert bad == ["x1", "learning_rate"]
+        assert loss_in_page(page) == expected  # the last good run stays on screen, marked as such
+        stale = page.locator(f"{REGION} .hnn-stale")  # the numbers, the charts and the stepper, in one box
+        assert stale.evaluate_all("""boxes => boxes.map(box => [getComputedStyle(box, '::before').content,
+            box.querySelectorAll('.hnn-loss, svg[aria-label^="Loss per epoch"], .hnn-stepper').length])""") == \
+            [['"Last good run, not the fields above"', 3]]
+        page.screenshot(path=tmp_path / "3-two-bad-fields.png")
+        type_into(page, "x1", "2.0")
+        page.wait_for_function(f"() => document.querySelector('{REGION} [role=alert]')?.children.length === 1")
+        assert stale.count() == 1
+        type_into(page, "learning_rate", "0.5")
+        page.wait_for_function(f"() => !document.querySelector('{REGION} .hnn-stale, {REGION} .hnn-bad')")
+        assert loss_in_page(page) == expected
     except BaseException:
         page.screenshot(path=tmp_path / "failure.png")
         print(f"screenshot: {tmp_path / 'failure.png'}")

@@ -2,6 +2,7 @@
 redraws the stepper, the loss curve, the descent path and the final numbers in place."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import html
@@ -37,6 +38,12 @@ PAD = {"left": 64, "right": 12, "top": 30, "bottom": 44}  # room for tick labels
 BLUE, GREY, VERMILLION, ORANGE = plots.BLUE, "#999999", plots.VERMILLION, plots.ORANGE
 HOW_TO_PLAY = ("To play, run this cell in JupyterLab (or trust the notebook): here are the playground's numbers and"
                " pictures as they were saved, without its sliders and fields.")
+# A field the Config rejects is outlined in red; the views of the last good run are faded and say so, in words that
+# stay in sight as the student scrolls down to the stepper.
+CSS = """.hnn-playground .hnn-bad input { border: 2px solid #b00020; background: #fff0f0; }
+.hnn-playground .hnn-stale > * { opacity: 0.45; }
+.hnn-playground .hnn-stale::before { content: "Last good run, not the fields above"; position: sticky; z-index: 1;
+  top: 0; align-self: flex-end; padding: 1px 6px; background: #b00020; color: #fff; font-weight: bold; }"""
 ALT = re.compile(r'aria-label="([^"]*)"')  # a chart's description, which its picture takes as alt text
 _ids = itertools.count()  # widgets made in this kernel: each model id comes from this count
 
@@ -59,6 +66,7 @@ class _Region(anywidget.AnyWidget):
     """Names the box it sits in as a region: ipywidgets' boxes take no ARIA attributes of their own."""
 
     _esm = """export default { render({ model, el }) {
+      el.innerHTML = `<style>${model.get("css")}</style>`;
       let tries = 0;
       const name = () => {  // the box is in the page once the views around this one are attached
         const box = el.closest(".hnn-playground");
@@ -68,6 +76,7 @@ class _Region(anywidget.AnyWidget):
       name();
     } };"""
     label = traitlets.Unicode("Playground").tag(sync=True)
+    css = traitlets.Unicode(CSS).tag(sync=True)  # ipywidgets' classes take their looks from here
 
 
 def _text(value) -> str:
@@ -76,11 +85,11 @@ def _text(value) -> str:
 
 
 def slider_range(kind: str, start: float) -> tuple[float, float, float]:
-    """A leaf's slider, (low, high, step): ±1.5 in steps of 0.05 for a constant such as a target, else ±5 or wider in
-    steps of 0.1, with room on both sides of where it starts."""
+    """A leaf's slider, (low, high, step): ±1.5 for a constant such as a target, else ±5 or wider, with room on both
+    sides of where it starts; an arrow key moves it by a hundredth (past ±100, by a tenth)."""
     smallest = 1.5 if kind == "constant" else 5
     bound = next((b for b in BOUNDS if b >= max(smallest, 1.4 * abs(start))), BOUNDS[-1])
-    return -bound, bound, 0.05 if bound == 1.5 else 0.1
+    return -bound, bound, 0.01 if bound <= 100 else 0.1
 
 
 class Playground:
@@ -119,14 +128,16 @@ class Playground:
         self.stepper = Stepper(frames.template(first, steps), steps)
         self.charts = _widget(ipywidgets.HTML, layout={"width": "100%"})  # an HTML widget is 300 px wide by default
         self.numbers = _widget(ipywidgets.HTML, layout={"width": "100%"})
+        # The views of the run on screen, in one box, marked as one when the fields above no longer make that run.
+        self.results = _widget(ipywidgets.VBox, children=[self.numbers, self.charts, self.stepper])
         self.previous = None  # the last good run's losses, drawn faintly under the next one
         self.trace = None
         self._holding = False
         self.root = _widget(ipywidgets.VBox, children=[
             _Region(model_id=_model_id(), layout=ipywidgets.Layout(model_id=_model_id())),
             _widget(ipywidgets.GridBox, children=rows,
-                    layout={"grid_template_columns": "repeat(auto-fill, minmax(26em, 1fr))", "grid_gap": "2px 16px"}),
-            self.message, self.numbers, self.charts, self.stepper])
+                    layout={"grid_template_columns": "repeat(auto-fill, minmax(28em, 1fr))", "grid_gap": "2px 16px"}),
+            self.message, self.results])
         self.root.add_class("hnn-playground")
         self.update()
 
@@ -134,7 +145,8 @@ class Playground:
         """A slider and an exact text field for one hyperparameter; the text field's value is what trains."""
         field = _widget(ipywidgets.Text, value=_text(value), description=name, continuous_update=False,
                         layout={"width": "16em"}, style={"description_width": "7.5em"})  # room for "learning_rate"
-        slider = _widget(slider_class, readout=False, continuous_update=False, layout={"width": "9em"}, **range_)
+        slider = _widget(slider_class, readout=False, continuous_update=False,  # the rest of the row; keys step exactly
+                         layout={"flex": "1 1 auto", "width": "auto", "min_width": "10em"}, **range_)
         slider.value = value  # after the range: a log slider made with value= first clamps it to its default range
         self.fields[name], self.sliders[name] = field, slider
 
@@ -155,7 +167,7 @@ class Playground:
 
         slider.observe(slid, "value")
         field.observe(typed, "value")
-        return _widget(ipywidgets.HBox, children=[field, slider])
+        return _widget(ipywidgets.HBox, children=[field, slider], layout={"align_items": "center"})
 
     def restore(self, config: Config) -> None:
         """Every field and slider to the config's values, then one retrain."""
@@ -175,27 +187,54 @@ class Playground:
                 **{name: choice.value for name, choice in self.choices.items()}}
 
     def update(self) -> None:
-        """Retrain and redraw; a value the Config rejects leaves the last good run on screen under its message."""
+        """Retrain and redraw; values the Config rejects are each named, and the last good run stays on screen, marked
+        as such."""
         if self._holding:
             return
+        values = self.values()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                config = Config(self.network, **self.values())
-                if config.epochs > MAX_EPOCHS:
-                    raise ValueError(f"epochs must be a whole number from 0 to {MAX_EPOCHS} here, got {config.epochs}")
+                config, errors = self.config(values), {}
             except ValueError as error:
-                self.message.value = f'<span role="alert" style="color: #b00020">{html.escape(str(error))}</span>'
-                return
-        self.message.value = "".join(f"<span>{html.escape(str(w.message))}</span>" for w in caught)  # unreachable target
+                config, errors = None, self.errors(values, str(error))
+        for name, field in self.fields.items():
+            (field.add_class if name in errors else field.remove_class)("hnn-bad")
+        if errors:
+            self.results.add_class("hnn-stale")
+            lines = [f"<div>{html.escape(error)}</div>" for error in errors.values()]
+            self.message.value = f'<div role="alert" style="color: #b00020">{"".join(lines)}</div>'
+            return
+        self.message.value = "".join(f"<div>{html.escape(str(w.message))}</div>" for w in caught)  # unreachable target
         if self.trace is None or config != self.trace.config:  # back to the run on screen: nothing to retrain
             self.show(train_many([config])[0])
+        self.results.remove_class("hnn-stale")
+
+    def errors(self, values: dict, together: str) -> dict[str, str]:
+        """What is wrong with each field, by name: each value is checked on its own against the last good run, so that
+        two bad fields are both named; `together`, the Config's message, if each is good alone."""
+        good = (self.trace.config if self.trace else self.defaults).to_dict()
+        errors = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # update() shows the warnings of the run it trains
+            for name in self.fields:
+                try:
+                    self.config({**good, name: values[name]})
+                except ValueError as error:
+                    errors[name] = str(error)
+        return errors or {"": together}
+
+    def config(self, values: dict) -> Config:
+        """The run these values make, at most MAX_EPOCHS long; ValueError says what is wrong."""
+        config = Config(self.network, **values)
+        if config.epochs > MAX_EPOCHS:
+            raise ValueError(f"epochs must be a whole number from 0 to {MAX_EPOCHS} here, got {config.epochs}")
+        return config
 
     def show(self, trace: Trace) -> None:
-        """The run on every view; its loss curve becomes the faint one under the next run's."""
-        steps = frames.frames(trace, Display())
-        self.stepper.index = 0  # first: the new run may have fewer frames
-        self.stepper.svg, self.stepper.frames = frames.template(trace, steps), steps
+        """The run on every view; its loss curve becomes the faint one under the next run's. The numbers and charts go
+        first; in a kernel the stepper follows once the values typed meanwhile are handled (its frames take longest to
+        make), and only for the run still on screen."""
         self.svgs = (loss_svg(trace, self.previous), landscape_svg(trace))
         self.charts.value = (f'<div style="display: grid; grid-template-columns: repeat(2, minmax(0, {WIDTH}px));'
                              f' gap: 8px; width: 100%">{"".join(self.svgs)}</div>')
@@ -206,6 +245,19 @@ class Playground:
         self.numbers.value = (f"<p>After {len(trace.epochs)} epochs: {parameters}; {computed}{loss}"
                               f" (before training {num(trace.losses()[0])})</p>")
         self.trace, self.previous = trace, trace.losses()
+        try:
+            asyncio.get_running_loop().call_soon(self.step, trace)  # the kernel's loop: after the messages waiting
+        except RuntimeError:  # no loop running (plain Python, the first run): at once
+            self.step(trace)
+
+    def step(self, trace: Trace) -> None:
+        """The stepper's frames for the run, unless a newer run has replaced it (its own frames are on their way)."""
+        if trace is not self.trace:
+            return
+        steps = frames.frames(trace, Display())
+        with self.stepper.hold_sync():  # one message to the browser, not one for each
+            self.stepper.index = 0  # first: the new run may have fewer frames
+            self.stepper.svg, self.stepper.frames = frames.template(trace, steps), steps
 
     def _repr_mimebundle_(self, **kwargs):
         data = self.root._repr_mimebundle_(**kwargs)
@@ -299,9 +351,11 @@ def landscape_svg(trace: Trace) -> str:
     grid_x, grid_y = plots.window(path_x, path_y, plots.MIN_ZOOM if small else plots.MIN_SPAN, aspect=width / height)
     L = plots.loss_grid(trace.config, across, up, grid_x, grid_y)
     norm = BoundaryNorm(MaxNLocator(plots.BANDS).tick_values(L.min(), L.max()), ncolors=256)
-    pixels = matplotlib.colormaps["viridis"](norm(L[::-1]), bytes=True)  # row 0 is the top: the largest value up
+    # One byte a pixel, its band's colour from a palette: encoded 3–4 times faster than the colours themselves.
+    picture = Image.fromarray(norm(L[::-1]).astype(np.uint8), "P")  # row 0 is the top: the largest value up
+    picture.putpalette(matplotlib.colormaps["viridis"](np.arange(256), bytes=True)[:, :3].tobytes())
     buffer = io.BytesIO()
-    Image.fromarray(pixels[:, :, :3]).save(buffer, "PNG")
+    picture.save(buffer, "PNG")
     image = base64.b64encode(buffer.getvalue()).decode()
     xs = _scale(path_x, grid_x[0], grid_x[-1], 0, width)
     ys = _scale(path_y, grid_y[0], grid_y[-1], height, 0)
