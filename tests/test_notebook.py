@@ -46,8 +46,10 @@ def test_committed_notebook_is_one_clean_top_to_bottom_run(path):
     assert nb.metadata == {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
+        "rise": {"center": False, "scroll": True, "slideNumber": "c/t", "theme": "white", "transition": "none"},
     }
-    assert all(set(c.metadata) <= {"tags", "nbgrader"} for c in nb.cells)  # nbgrader: the exercises' cell marks
+    # nbgrader: the exercises' cell marks; slideshow: each cell's slide, for RISE
+    assert all(set(c.metadata) <= {"tags", "nbgrader", "slideshow"} for c in nb.cells)
     assert all("injected-parameters" not in c.metadata.get("tags", []) for c in nb.cells)
     text = re.sub(r"data:image/[^\"]*", "", outputs_text(nb))  # an image's base64 may spell anything, 39ms/ too
     assert not re.search(r"0x[0-9a-f]{6,}", text), "a memory address in an output"
