@@ -182,6 +182,23 @@ def menu(page, top: str, item: str):
     page.get_by_role("menuitem", name=item, exact=True).click()
 
 
+def run_all(page, timeout: int) -> dict:
+    """Run All from the menu, as a student does, accepting the kernel JupyterLab offers when Run All comes before its
+    session has one (on a busy machine); asserts that every cell ran without an error, and returns the page's state."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    menu(page, "Run", "Run All Cells")
+    try:
+        page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True).click(timeout=10_000)
+    except PlaywrightTimeout:  # the kernel was there in time: no dialog
+        pass
+    finished = wait_until(page, f"""() => {{ const s = ({STATE_JS})();
+        return s.status === 'idle' && s.prompts.every(p => /^\\[\\d+\\]:$/.test(p)); }}""", timeout)
+    state = page.evaluate(STATE_JS)
+    assert finished and not state["errors"], state
+    return state
+
+
 # The size on screen of every piece of text under a root: [px, characters, kind], kind "heading", "control" (a
 # button, the stepper's position), "label" (a diagram's), "code" or "body".
 # HTML text is its font size times the scale the page draws it at (reveal.js scales a slide to the window); SVG text

@@ -7,8 +7,9 @@ import warnings
 from hnn.config import Config
 from hnn.notebook.playground import Playground
 from tests import plain
+from tests.browser import run_all
 from tests.conftest import ROOT
-from tests.test_browser import STATE_JS, lab, menu, page, screenshot, wait_until  # noqa: F401 (lab and page are fixtures)
+from tests.test_browser import lab, page, screenshot  # noqa: F401 (lab and page are fixtures)
 
 PLAYGROUND = ROOT / "notebooks" / "playground.ipynb"
 RUN_ALL = 240_000  # milliseconds for a kernel start and the playground's first run (importing torch) on busy cores
@@ -119,16 +120,6 @@ def type_into(tab, name: str, text: str):
     field.press("Enter")
 
 
-def choose_kernel(tab):
-    """Accept the kernel JupyterLab offers when Run All comes before its session has one (on a busy machine)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        tab.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True).click(timeout=10_000)
-    except PlaywrightTimeout:  # the kernel was there in time: no dialog
-        pass
-
-
 def loss_in_page(tab) -> str:
     return tab.locator(f"{REGION} .hnn-loss").inner_text()
 
@@ -153,12 +144,7 @@ def test_playground_in_jupyterlab_trains_what_is_typed(lab, page, tmp_path):  # 
         assert not WIDGET_ERROR.search(page.locator(".jp-NotebookPanel").inner_text())
         page.screenshot(path=tmp_path / "1-as-committed.png")
 
-        menu(page, "Run", "Run All Cells")
-        choose_kernel(page)
-        finished = wait_until(page, f"""() => {{ const s = ({STATE_JS})();
-            return s.status === 'idle' && s.prompts.every(p => /^\\[\\d+\\]:$/.test(p)); }}""", RUN_ALL)
-        state = page.evaluate(STATE_JS)
-        assert finished and not state["errors"], state
+        run_all(page, RUN_ALL)
         page.wait_for_selector(REGION)
         assert page.locator(REGION).evaluate(OUTSIDE_CHARTS_JS) == []  # the default run's landscape is a close-up
 

@@ -16,7 +16,7 @@ import traitlets
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from hnn.notebook.stepper import WIDGET_VIEW, Stepper, is_stepper, standalone_html
-from tests.browser import STATE_JS, chromium_page, jupyterlab, menu, wait_until
+from tests.browser import STATE_JS, chromium_page, jupyterlab, menu, run_all, wait_until
 from tests.conftest import ROOT
 from tests.stepper_data import frames, tagged_svg
 
@@ -370,20 +370,13 @@ def show_hidden_delta(page, root: str):
 
 
 def test_the_hidden_layers_stepper_in_jupyterlab_steps_as_the_replay(tmp_path):
-    from tests.test_playground import choose_kernel
-
     root = tmp_path / "root"
     root.mkdir()
     shutil.copyfile(HIDDEN_LAYER, root / HIDDEN_LAYER.name)
     with jupyterlab(tmp_path, root) as lab, chromium_page(1280, 720) as page:
         page.goto(lab["url"](HIDDEN_LAYER.name))
         page.wait_for_selector(".jp-NotebookPanel .jp-OutputArea-output img")  # the notebook is drawn
-        menu(page, "Run", "Run All Cells")
-        choose_kernel(page)
-        finished = wait_until(page, f"""() => {{ const s = ({STATE_JS})();
-            return s.status === 'idle' && s.prompts.every(p => /^\\[\\d+\\]:$/.test(p)); }}""", RUN_ALL)
-        state = page.evaluate(STATE_JS)
-        assert finished and not state["errors"], state
+        run_all(page, RUN_ALL)
         page.locator(STEPPER).scroll_into_view_if_needed()
         assert_walked_as_replayed(walk(page, STEPPER))
         show_hidden_delta(page, STEPPER)
