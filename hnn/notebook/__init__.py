@@ -205,7 +205,7 @@ def papermill_injected_names() -> list[str]:
     the default: so the notebook looks for itself.
     """
     injected = [source for source in _plain_cells if source.startswith("# Parameters\n")]
-    return _assigned(injected[-1]) if injected else []
+    return (_assigned(injected[-1]) or []) if injected else []
 
 
 def _show(bundle: dict) -> None:

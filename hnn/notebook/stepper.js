@@ -175,9 +175,9 @@ function render({ model, el }) {
   // above them, whichever leaves it larger; the lines take the rest of the height and scroll.
   function layout() {
     const svg = diagram.querySelector("svg");
-    const width = root.clientWidth - 2 * parseFloat(getComputedStyle(root).paddingLeft || 0);
-    if (!svg || !natural || !width) return;
     const style = getComputedStyle(root);
+    const width = root.clientWidth - 2 * parseFloat(style.paddingLeft || 0);
+    if (!svg || !natural || !width) return;
     const [low, high] = ["--hnn-min-scale", "--hnn-max-scale"].map((name) => parseFloat(style.getPropertyValue(name)));
     const room = fitHeight() - body.offsetTop + root.offsetTop - 8;
     const lineHeight = parseFloat(getComputedStyle(lines).lineHeight) || 20;
