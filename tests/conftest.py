@@ -35,13 +35,34 @@ def committed_files_stay_untouched():
 
 def processes() -> list[str]:
     """The command line of every process on the machine but pytest's own: what a test looks for a survivor in."""
-    lines = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            lines.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace"))
-        except OSError:  # gone meanwhile
+    lines = [command_line(int(pid)) for pid in filter(str.isdigit, os.listdir("/proc"))]
+    return [line for line in lines if line and "pytest" not in line]
+
+
+def command_line(pid: int) -> str:
+    """A process's command line, "" once it has gone (or is a zombie)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """The command line of every process started, directly or not, by process pid: a test's own, where other tests
+    running beside it start the same programs."""
+    parents = {}
+    for child in filter(str.isdigit, os.listdir("/proc")):
+        try:  # the parent is the second field after the command's name in parentheses, which may hold spaces
+            parents[int(child)] = int(Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):  # gone meanwhile
             pass
-    return [line for line in lines if "pytest" not in line]
+    found, frontier = {}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child in (c for c, p in parents.items() if p == parent):
+            found[child] = command_line(child)
+            frontier.append(child)
+    return found
 
 
 def run_cli(capsys, *args: str) -> subprocess.CompletedProcess:
