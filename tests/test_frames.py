@@ -87,6 +87,16 @@ def test_each_sub_step_reads_what_its_formula_uses_and_writes_its_result(stepped
     assert first[12]["write"] == ["w1"]  # the update
 
 
+def test_where_two_paths_meet_the_sum_reads_every_term_it_adds():
+    """dL/dh1 = w5 · dL/dno1 + w7 · dL/dno2: its frame outlines both weights, both output neurons and both edges."""
+    from hnn.lessons import hidden_layer
+
+    stepped = frames.frames(hnn.train(hnn.Config(hidden_layer, epochs=1)), Display())
+    total = next(f for f in stepped if f["lines"][-1].startswith("dL/dh1 = w5 · dL/dno1 + w7 · dL/dno2 = "))
+    assert total["write"] == ["h1"]
+    assert sorted(total["read"]) == ["h1-o1", "h1-o2", "o1", "o2", "w5", "w7"]
+
+
 def test_the_template_has_one_tagged_text_per_value_and_every_node_and_edge(stepped):
     svg = frames.template(hnn.train(CONFIG), stepped)
     slots = re.findall(r'<text data-slot="([^"]+)"', svg)

@@ -129,7 +129,7 @@ def _gradient_frames(graph: Graph, e: Epoch, value: Value, numbers: dict, frame)
         terms = [e.terms[f"{gradient} via {reader.name}"] for reader in readers]
         frame(STEP2, f"{gradient} = {' + '.join(text for text, *_ in parts)} = "
                      f"{' + '.join(factor(num(term)) for term in terms)} = {num(e.grad[name])}",
-              {gradient: num(e.grad[name])}, [reader.name for reader in readers], [name],
+              {gradient: num(e.grad[name])}, [shape for _, _, read, _, _ in parts for shape in read], [name],
               (gradient, _sum([term for *_, term, _ in parts]), numbers, e.grad[name]))
     else:
         text, values, read, term, also = parts[0]
