@@ -15,6 +15,7 @@ RISE = {"transition": "none", "center": False, "scroll": True, "slideNumber": "c
 SHORT = 3  # lines of printed text that go on the slide above, as the line hn.setup shows under the text about it
 LINES_PER_SLIDE = 14  # lines of text (24 px, 80 characters) that fit a 1280 × 720 slide below its heading
 CHARACTERS_PER_LINE = 80
+TABLE_ROWS = LINES_PER_SLIDE - 2  # a table's rows on one slide, below its caption and its header
 CODE_LINE = (0.8, 105)  # a line of code (20 px) is 0.8 of a line of text high and holds 105 characters
 
 
