@@ -20,7 +20,8 @@ const CSS = `
 .hnn-stepper button { font: inherit; min-width: 5.5em; padding: 2px 10px; cursor: pointer; }
 .hnn-stepper button[aria-pressed=true] { background: #0072b2; color: #fff; border-color: #0072b2; }
 .hnn-stepper input[type=range] { width: 12em; vertical-align: middle; }
-.hnn-stepper .hnn-skipped { font-style: italic; }
+.hnn-stepper .hnn-skipped { font-style: italic; margin: 0; }
+.hnn-stepper .hnn-skipped:empty { display: none; }
 .hnn-stepper .hnn-help { margin: 2px 0; font-size: 14px; }
 .hnn-stepper .hnn-body { display: flex; align-items: flex-start; gap: 6px 16px; margin-top: 4px; }
 .hnn-stepper .hnn-body.hnn-stacked { flex-direction: column; }
@@ -46,6 +47,7 @@ const CSS = `
 .reveal .hnn-stepper .hnn-step { font-size: 20px; line-height: 1.1; }
 .reveal .hnn-stepper .hnn-lines { font-size: 24px; line-height: 1.12; }
 .reveal .hnn-stepper .hnn-body { margin-top: 2px; }
+.reveal .hnn-stepper .hnn-panel { box-sizing: border-box; padding-bottom: 36px; } /* clear of the slide's number */
 .reveal .hnn-stepper button, .reveal .hnn-stepper input { font-size: 20px; }
 .hnn-stepper g.hnn-read > :is(polygon, path, ellipse) { stroke: #000; stroke-width: 4px; stroke-dasharray: 9 5; }
 .hnn-stepper g.hnn-write > :is(polygon, path, ellipse) { stroke: #000; stroke-width: 7px; stroke-dasharray: none; }
@@ -64,14 +66,13 @@ const TEMPLATE = `
   <button type="button" data-do="predict" aria-pressed="false">Predict</button>
   <label>Epoch <input type="range" min="0" step="1"></label>
   <span class="hnn-where"></span>
-  <span class="hnn-skipped"></span>
 </div>
 </div>
 <p class="hnn-help">${HELP}</p>
 <div class="hnn-body">
   <div class="hnn-diagram"></div>
   <div class="hnn-panel" aria-live="polite">
-    <p class="hnn-step"></p><div class="hnn-lines"></div><p class="hnn-feedback" role="status"></p>
+    <p class="hnn-skipped"></p><p class="hnn-step"></p><div class="hnn-lines"></div><p class="hnn-feedback" role="status"></p>
   </div>
 </div>`;
 
@@ -158,7 +159,7 @@ function render({ model, el }) {
   }
 
   const total = () => frames[frames.length - 1].epochs ?? Math.max(0, ...epochs); // the run's, shown or not
-  const epochName = (epoch) => (epoch === 0 ? `the trained network, after ${total()} epochs` : `epoch ${epoch} of ${total()}`);
+  const epochName = (epoch) => (epoch === 0 ? `trained, after ${total()} epochs` : `epoch ${epoch} of ${total()}`);
 
   // The epochs a long run leaves out just before the one shown: "epochs 2–3 not shown: see max_diagrams".
   function skipped(epoch) {
@@ -187,11 +188,15 @@ function render({ model, el }) {
     const side = Math.min((width - beside - 16) / natural.width, room / natural.height);
     let isStacked = stacked >= side || side < low;
     let scale = Math.max(Math.min(isStacked ? stacked : side, high), Math.min(low, width / natural.width));
-    if (isStacked && natural.height * scale + 4 * lineHeight > room) { // a tall diagram would push the lines out of
-      isStacked = false; // view: it takes the height, the lines the width beside it (at least 30%), wrapped
-      scale = Math.min(room / natural.height, (width * 0.7 - 16) / natural.width);
+    // A tall diagram would push the lines out of view, and one of a layer's many numbers would be drawn smaller than
+    // the venue allows: it takes the height, the lines the width beside it (at least 30%), wrapped.
+    const narrow = Math.min(room / natural.height, (width * 0.7 - 16) / natural.width);
+    if (isStacked && (natural.height * scale + 4 * lineHeight > room || stacked < low && narrow > scale)) {
+      isStacked = false;
+      scale = narrow;
     }
     body.classList.toggle("hnn-stacked", isStacked);
+    scale = Math.floor(natural.width * scale) / natural.width; // whole pixels wide: the lines beside it are too
     svg.style.width = `${natural.width * scale}px`;
     svg.style.height = `${natural.height * scale}px`;
     const left = Math.max(isStacked ? room - natural.height * scale - 6 : room, 3 * lineHeight);

@@ -22,7 +22,7 @@ from hnn.views.render import CHUNK, FONT, FORMATS, apart, renders
 
 FONT_POINTS = 20  # legible from the back of a lecture room
 SMALL_POINTS = 16  # the gradient and step lines, still ≥ 14
-STEPPER_POINTS = 14  # a stepper of several neurons: 720 points wide, it leaves room for its lines beside it on a slide
+STEPPER_POINTS = 14  # a stepper of several neurons: Mazur's is 656 × 496 points, 18 px at 1280 × 720 beside its lines
 # Okabe–Ito colours, told apart with any colour vision: (fill, border) for each kind of node.
 KINDS = {
     "input": ("#d4ebf9", "#56b4e9"),  # sky blue
@@ -422,7 +422,7 @@ def stepper_edges(graph: Graph) -> list[tuple[str, str, Value, str | None]]:
             for operand in graph.reads(value) if box[operand] != box[value]]
 
 
-def _rows(rows, slots: dict, heading: str = "", bold: str = "") -> str:
+def _rows(rows, slots: dict, heading: str = "", bold: str = "", padding: int = 1) -> str:
     """A compact HTML-like label: a heading if any, then one (label, value) row per slot, in bold the row of the slot
     named bold (or, without a heading, the first); values aligned right."""
     cells = [f'<TR><TD COLSPAN="3"><B>{heading}</B></TD></TR>'] if heading else []
@@ -431,28 +431,31 @@ def _rows(rows, slots: dict, heading: str = "", bold: str = "") -> str:
         if slot == bold or not bold and i == 0 and not heading:
             label, value = f"<B>{label}</B>", f"<B>{value}</B>" if value else ""  # Graphviz refuses an empty <B></B>
         cells.append(f'<TR><TD ALIGN="LEFT">{label}</TD><TD WIDTH="10"></TD><TD ALIGN="RIGHT">{value}</TD></TR>')
-    return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(cells)}</TABLE>>'
+    return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="{padding}">{"".join(cells)}</TABLE>>'
 
 
 def stepper(trace: Trace, slots: dict[str, str], caption: str = "") -> graphviz.Digraph:
     """The stepper's network, laid out with these texts in its slots (the widest each slot will show), and a caption
     below it, if any."""
     graph, rows = trace.graph, stepper_rows(trace)
-    size = str(SMALL_POINTS if len(neurons(graph)) < 2 else STEPPER_POINTS)
+    layer = len(neurons(graph)) > 1  # a layer's numbers fill a slide: packed closer, to be drawn larger
+    size, padding = str(STEPPER_POINTS if layer else SMALL_POINTS), int(not layer)
     g = graphviz.Digraph(
         "stepper",
-        graph_attr={"rankdir": "LR", "nodesep": "0.18", "ranksep": "0.45", "pad": "0.1", "bgcolor": "white"},
+        graph_attr={"rankdir": "LR", "nodesep": "0.06" if layer else "0.18", "ranksep": "0.3" if layer else "0.45",
+                    "pad": "0.1", "bgcolor": "white"},
         node_attr={"fontname": FONT, "fontsize": size, "shape": "box", "style": "filled,rounded",
-                   "penwidth": "2", "margin": "0.08,0.04"},
+                   "penwidth": "2", "margin": "0.07,0.05" if layer else "0.08,0.04"},
         edge_attr={"fontname": FONT, "fontsize": size, "color": "#555555", "penwidth": "2", "arrowsize": "0.8"},
     )
 
     def group(where, kind: str, values: tuple) -> None:
-        if kind == "neuron" and len(neurons(graph)) > 1:  # one box
-            where.node(values[1].name, _rows(rows[values[1].name], slots, bold=values[1].name), **_colours("intermediate"))
+        if kind == "neuron" and layer:  # one box
+            where.node(values[1].name, _rows(rows[values[1].name], slots, bold=values[1].name, padding=padding),
+                       **_colours("intermediate"))
         else:
             for value in values:
-                where.node(value.name, _rows(rows[value.name], slots), **_colours(kind_of(graph, value)))
+                where.node(value.name, _rows(rows[value.name], slots, padding=padding), **_colours(kind_of(graph, value)))
 
     _lay_out(g, graph, group)
     for tail, head, operand, slot in stepper_edges(graph):
