@@ -182,6 +182,14 @@ def test_every_slide_fits_the_screen_hides_code_and_the_arrow_key_walks_them_all
         finally:
             browser.close()
     assert {box["index"] for box in seen} == set(range(total))  # → reached every slide
+    # Where the stepper jumps epochs (a longer run shows max_diagrams of them), it says which it did not show.
+    firsts = [(int(m.group(1)), box["text"]) for box in seen
+              if (m := re.search(r"\bepoch (\d+) of \d+ · step 1 of", box["text"]))]
+    jumps = [(before, epoch, text) for (before, _), (epoch, text) in zip(firsts, firsts[1:]) if epoch > before + 1]
+    for before, epoch, text in jumps:
+        skipped = f"epoch {before + 1}" if epoch == before + 2 else f"epochs {before + 1}\u2013{epoch - 1}"
+        assert f"{skipped} not shown: see max_diagrams" in text, (before, epoch)
+    assert bool(jumps) == (lesson == "hidden layer")  # its 100 epochs show 12; the walkthrough shows all of its 12
     # On the stepper's slide → walks its frames: every epoch's numbers showed, as a plain-float replay gives them.
     shown = "\n".join(box["text"] for box in seen)
     for epoch, values in stepped(lesson).items():

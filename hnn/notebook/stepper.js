@@ -188,10 +188,10 @@ function render({ model, el }) {
     const side = Math.min((width - beside - 16) / natural.width, room / natural.height);
     let isStacked = stacked >= side || side < low;
     let scale = Math.max(Math.min(isStacked ? stacked : side, high), Math.min(low, width / natural.width));
-    // A tall diagram would push the lines out of view, and one of a layer's many numbers would be drawn smaller than
-    // the venue allows: it takes the height, the lines the width beside it (at least 30%), wrapped.
-    const narrow = Math.min(room / natural.height, (width * 0.7 - 16) / natural.width);
-    if (isStacked && (natural.height * scale + 4 * lineHeight > room || stacked < low && narrow > scale)) {
+    // A tall diagram, such as a layer's, would push the lines out of view or be drawn smaller than it can be beside
+    // them: it takes the height, the lines the width beside it (at least 30%), wrapped.
+    const narrow = Math.min(room / natural.height, (width * 0.7 - 16) / natural.width, high);
+    if (isStacked && (natural.height * scale + 4 * lineHeight > room || narrow > scale)) {
       isStacked = false;
       scale = narrow;
     }
