@@ -215,7 +215,9 @@ TEXT_SIZES_JS = r"""(root) => {
         if (!box.width || !box.height || getComputedStyle(element).visibility === 'hidden') continue;
         let size = parseFloat(getComputedStyle(element).fontSize);
         if (element instanceof SVGElement) size *= element.getScreenCTM().a;
-        else { let sized = element; while (sized && !sized.offsetWidth) sized = sized.parentElement;
+        else { // a slide's scale, from the slides' box: an element's own offsetWidth is rounded to a whole pixel
+               let sized = element.closest('.reveal .slides') ?? element;
+               while (sized && !sized.offsetWidth) sized = sized.parentElement;
                size *= sized ? sized.getBoundingClientRect().width / sized.offsetWidth : 1; }
         const kind = element.closest('h1, h2, h3, .hnn-title, .hnn-step') ? 'heading'
             : element.closest('button, .hnn-controls') ? 'control' : element instanceof SVGElement ? 'label'
