@@ -132,6 +132,38 @@ def test_the_handout_typesets_every_formula_offline(handouts, tmp_path, lesson):
     assert refused == []
 
 
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_the_handouts_projector_button_draws_its_text_as_the_slides_do(handouts, tmp_path, lesson):
+    """At 1280 x 720 the handout is JupyterLab's 14 px; its Projector button (or #projector) makes body text 24 px
+    and nothing smaller than 18 px, without a page wider than the window; pressed again, it undoes it."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    page_js = f"() => ({TEXT_SIZES_JS})(document.querySelector('main'))"
+    with sync_playwright() as playwright:
+        browser, page, refused = offline_page(playwright, 1280, 720)
+        try:
+            page.goto((handouts / LESSONS[lesson].with_suffix(".html").name).as_uri())
+            page.wait_for_function("() => document.querySelectorAll('mjx-container').length > 0", timeout=30_000)
+            reading = text_sizes(page.evaluate(page_js))
+            button = page.get_by_role("button", name="Projector")
+            button.click()
+            projected = text_sizes(page.evaluate(page_js))
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            page.screenshot(path=tmp_path / "projector.png")
+            button.click()
+            again = text_sizes(page.evaluate(page_js))
+            page.goto((handouts / LESSONS[lesson].with_suffix(".html").name).as_uri() + "#projector")
+            linked = page.get_by_role("button", name="Projector").get_attribute("aria-pressed")
+        finally:
+            browser.close()
+    assert reading[1] < 24 and again == reading  # the page as JupyterLab draws it, before and after
+    smallest, body = projected
+    assert smallest >= 18 and body >= 24, projected
+    assert wide <= 1280 and linked == "true"
+    assert refused == []
+
+
 SLIDE_BOX_JS = r"""() => { const slide = Reveal.getCurrentSlide(); let bottom = 0, right = 0, left = 1e9, top = 1e9;
     slide.querySelectorAll('*').forEach(e => { const r = e.getBoundingClientRect();
         // The stepper's lines scroll in their panel: what has scrolled out of it is not on the slide.
