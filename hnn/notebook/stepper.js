@@ -27,7 +27,8 @@ const CSS = `
 .hnn-stepper .hnn-diagram { flex: none; }
 .hnn-stepper .hnn-diagram svg { display: block; }
 .hnn-stepper .hnn-panel { flex: 1 1 auto; min-width: 0; align-self: stretch; overflow-y: auto; }
-.hnn-stepper .hnn-step { font-weight: bold; margin: 0; }
+.hnn-stepper .hnn-step { font-weight: bold; margin: 0; position: sticky; top: 0; /* named while its lines scroll */
+  background: var(--jp-layout-color0, #fff); }
 .hnn-stepper .hnn-lines { font-family: var(--jp-code-font-family, monospace); font-size: 15px; margin: 0; }
 .hnn-stepper .hnn-line { white-space: pre-wrap; padding-left: 2ch; text-indent: -2ch; }
 .hnn-stepper .hnn-line:last-child { font-weight: bold; }
@@ -47,6 +48,8 @@ const CSS = `
 .reveal .hnn-stepper .hnn-lines { font-size: 24px; line-height: 1.12; }
 .reveal .hnn-stepper .hnn-body { margin-top: 2px; }
 .reveal .hnn-stepper button, .reveal .hnn-stepper input { font-size: 20px; }
+.reveal .hnn-stepper .hnn-controls button { min-width: 0; } /* the title and the controls in one row at 1280 px */
+.reveal .hnn-stepper .hnn-controls [data-do=play] { min-width: 4.2em; } /* as wide for Pause: nothing shifts */
 .hnn-stepper g.hnn-read > :is(polygon, path, ellipse) { stroke: #000; stroke-width: 4px; stroke-dasharray: 9 5; }
 .hnn-stepper g.hnn-write > :is(polygon, path, ellipse) { stroke: #000; stroke-width: 7px; stroke-dasharray: none; }
 .hnn-stepper g.edge.hnn-read > path { stroke-width: 5px; stroke-dasharray: none; filter: drop-shadow(0 0 2px #000); }
@@ -205,7 +208,12 @@ function render({ model, el }) {
     const section = root.closest("section");
     if (slides && section) {
       const scale = slides.getBoundingClientRect().height / slides.offsetHeight || 1;
-      return slides.offsetHeight - (root.getBoundingClientRect().top - section.getBoundingClientRect().top) / scale;
+      const top = section.getBoundingClientRect().top;
+      // nbconvert's slide is as tall as the slides; RISE's scrolls inside its section, a band of the window: measured
+      // as if scrolled to the top, so that the layout stays put while the presenter scrolls.
+      const scrolls = getComputedStyle(section).overflowY !== "visible";
+      const bottom = top + (scrolls ? section.clientHeight : slides.offsetHeight) * scale;
+      return (bottom - root.getBoundingClientRect().top) / scale - section.scrollTop;
     }
     const scroller = root.closest(".jp-WindowedPanel-outer, .jp-Notebook");
     return (scroller ? scroller.clientHeight - 24 : window.innerHeight - 16);
@@ -381,6 +389,10 @@ function render({ model, el }) {
   window.addEventListener("keydown", slideKeys, true);
   const resized = new ResizeObserver(() => layout()); // a slide shown, a sidebar opened, a window resized
   resized.observe(root);
+  // reveal.js tells of a slide shown on its element, and the event bubbles up: RISE draws the notebook first and makes
+  // it slides after, so the stepper's slide may come into view at the size it had in the notebook, unobserved.
+  const shownSlide = () => layout();
+  for (const name of ["ready", "slidechanged"]) document.addEventListener(name, shownSlide);
 
   model.on("change:index", draw);
   for (const name of ["svg", "frames", "label"]) model.on(`change:${name}`, load);
@@ -388,6 +400,7 @@ function render({ model, el }) {
   return () => { // when the view is removed
     stop();
     resized.disconnect();
+    for (const name of ["ready", "slidechanged"]) document.removeEventListener(name, shownSlide);
     window.removeEventListener("keydown", slideKeys, true);
   };
 }
