@@ -199,7 +199,26 @@ function render({ model, el }) {
     svg.style.height = `${natural.height * scale}px`;
     const left = Math.max(isStacked ? room - natural.height * scale - 6 : room, 3 * lineHeight);
     panel.style.height = `${isStacked ? Math.min(left, wanted) : natural.height * scale}px`; // steady as lines come
+    if (!isStacked) { // beside the diagram the newest line would end under RISE's slide number and arrows
+      const above = clearance();
+      if (above < natural.height * scale) panel.style.height = `${Math.max(above, 3 * lineHeight)}px`;
+    }
     panel.scrollTop = panel.scrollHeight;
+  }
+
+  // The height the lines have above RISE's slide number and arrows, which sit over the slide's bottom right.
+  function clearance() {
+    const reveal = root.closest(".reveal");
+    const section = root.closest("section");
+    if (!reveal || !section || getComputedStyle(section).overflowY === "visible") return Infinity; // not RISE
+    const box = panel.getBoundingClientRect();
+    const scale = box.height / panel.offsetHeight || 1;
+    let bottom = Infinity;
+    for (const overlay of reveal.querySelectorAll(":scope > .slide-number, :scope > .controls .enabled")) {
+      const over = overlay.getBoundingClientRect();
+      if (over.height && over.left < box.right && over.right > box.left) bottom = Math.min(bottom, over.top);
+    }
+    return (bottom - box.top) / scale;
   }
 
   // The height the stepper may take: a slide's, the notebook's visible area, or the window's.
@@ -368,21 +387,24 @@ function render({ model, el }) {
   });
 
   // In reveal.js slides (nbconvert's, or RISE in JupyterLab) a presenter's keys walk the stepper while its slide is
-  // shown: → and PageDown (a clicker's next) a step, ↓ an epoch, ← PageUp ↑ back; at either end they go on to the
-  // slides.
+  // shown: reveal's next (→, PageDown from a clicker, Space) a step, ↓ an epoch, ← PageUp Shift+Space ↑ back; at
+  // either end they go on to the slides. Space is the stepper's own (play / pause) once the presenter clicks it.
   function slideKeys(event) {
     const section = root.closest(".reveal section");
     if (!section || !section.classList.contains("present") || !root.isConnected) return;
     if (event.target.tagName === "INPUT" && event.target.type === "text") return;
+    if (event.key === " " && root.contains(document.activeElement)) return;
     const index = model.get("index");
+    const ahead = ["ArrowRight", "PageDown"].includes(event.key) || (event.key === " " && !event.shiftKey);
+    const back = ["ArrowLeft", "PageUp"].includes(event.key) || (event.key === " " && event.shiftKey);
     let moved = false;
-    if (["ArrowRight", "PageDown"].includes(event.key)) moved = index < frames.length - 1 || asking !== null;
-    else if (["ArrowLeft", "PageUp"].includes(event.key)) moved = index > 0;
+    if (ahead) moved = index < frames.length - 1 || asking !== null;
+    else if (back) moved = index > 0;
     else if (event.key === "ArrowDown") moved = epoch(1);
     else if (event.key === "ArrowUp") moved = index > 0 && epoch(-1);
     if (!moved) return;
-    if (["ArrowRight", "PageDown"].includes(event.key)) (asking !== null ? go(index) : forward());
-    if (["ArrowLeft", "PageUp"].includes(event.key)) go(index - 1);
+    if (ahead) (asking !== null ? go(index) : forward());
+    if (back) go(index - 1);
     event.preventDefault();
     event.stopImmediatePropagation(); // before reveal.js, which listens on the document
   }
