@@ -11,7 +11,17 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, TEXT_SIZES_JS, chromium_page, jupyterlab, require_browser, text_sizes
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    TEXT_SIZES_JS,
+    chromium_page,
+    jupyterlab,
+    require_browser,
+    run_all,
+    text_sizes,
+    wait_until,
+)
 from tests.conftest import ROOT, WALKTHROUGH
 from tests.plain import replay, replay_hidden_layer
 
@@ -314,3 +324,98 @@ def test_rise_presents_the_walkthrough_as_the_rules_slides_at_the_projectors_siz
     assert [heading for heading in shown if heading] == headings
     smallest, body = text_sizes(sizes)
     assert smallest >= 18 and body >= 24, (smallest, body)  # the title slide, at 1280 x 720
+
+
+RISE_STEPPER = ".reveal .slides section.present .hnn-stepper"  # the live stepper on the slide RISE shows
+
+
+def number(x: float) -> str:
+    """A number as the stepper writes it: six decimals and a true minus sign."""
+    return f"{x:.6f}".replace("-", "\u2212")
+
+
+def test_rise_steps_the_walkthroughs_stepper_live_with_the_slide_keys_and_its_buttons(tmp_path):
+    """As an instructor presents: Run All in JupyterLab, save, open RISE, walk to the stepper with a clicker's
+    PageDown. There the stepper is live (RISE's page cannot load ipywidgets' manager, so the stepper's own snippet
+    steps the saved frames): → and Space walk its sub-steps, its Next button steps, ↓ jumps an epoch, Space with the
+    stepper focused plays and pauses, all without leaving the slide, and each number is the plain-float replay's.
+    RISE's page logs errors of its own as it starts (the widget manager it cannot load, and "Maximum call stack size
+    exceeded" from its bundled design tokens, with no notebook extension loaded at all); the stepper adds none."""
+    steps, _ = replay()
+    first, second = steps[0], steps[1]
+    root = tmp_path / "root"
+    root.mkdir()
+    notebook = root / WALKTHROUGH.name
+    shutil.copyfile(WALKTHROUGH, notebook)
+    shutil.copyfile(ROOT / "notebooks" / "rise.css", root / "rise.css")
+    with jupyterlab(tmp_path, root) as lab, chromium_page(1280, 720) as page:
+        page.goto(lab["url"](WALKTHROUGH.name))
+        page.wait_for_selector(".jp-NotebookPanel .jp-OutputArea-output img")  # the notebook is drawn
+        run_all(page, 240_000)
+        saved = notebook.stat().st_mtime
+        page.keyboard.press("Control+s")  # RISE's button saves too; the slideshow shows the saved notebook
+        assert wait_until(page, "() => !document.querySelector('.jp-NotebookPanel-toolbar .jp-mod-dirty')", 30_000)
+        for _ in range(100):
+            if notebook.stat().st_mtime != saved:
+                break
+            page.wait_for_timeout(200)
+        errors, watching = [], {"console": False}  # uncaught errors all along; logged ones once the stepper shows
+        page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+        page.on("console", lambda message: errors.append(message.text)
+                if message.type == "error" and watching["console"] else None)
+        for width, height in [(1280, 720), (1366, 768)]:
+            page.set_viewport_size({"width": width, "height": height})
+            watching["console"] = False
+            page.goto(f"{lab['base']}/rise/{WALKTHROUGH.name}?token={lab['token']}")
+            page.wait_for_selector(".reveal .slides > section.present", timeout=60_000)
+            for _ in range(40):  # a clicker's next, slide by slide, to the stepper's
+                if page.locator(RISE_STEPPER).count():
+                    break
+                page.keyboard.press("PageDown")
+                page.wait_for_timeout(200)
+            stepper = page.locator(RISE_STEPPER)
+            assert stepper.count() == 1, "no live stepper on any slide"
+            present = "() => location.hash"  # RISE's address of the slide shown: #/slide-9-0
+            slide = page.evaluate(present)
+            watching["console"] = True
+            where = stepper.locator(".hnn-where")
+            lines = stepper.locator(".hnn-lines")
+            assert where.text_content() == "epoch 1 of 10 · step 1 of 15"
+            page.screenshot(path=tmp_path / f"rise-{width}x{height}-first.png")
+            page.keyboard.press("ArrowLeft")  # at the first frame the slide keys go on to the slides
+            assert wait_until(page, f"() => ({present})() !== '{slide}'", 5000), "← did not go back a slide"
+            page.keyboard.press("ArrowRight")
+            assert wait_until(page, f"() => ({present})() === '{slide}'", 5000), "→ did not come back"
+            assert where.text_content() == "epoch 1 of 10 · step 1 of 15"  # coming back does not step
+            for _ in range(3):
+                page.keyboard.press("ArrowRight")  # on the stepper's slide the slide keys step it, focus or not
+            assert where.text_content() == "epoch 1 of 10 · step 4 of 15"
+            assert lines.text_content().endswith(f"= {number(first.n)}"
+                                                 f"o = tanh(n) = tanh({number(first.n)}) = {number(first.o)}"
+                                                 f"L = ½(o − target)² = ½ × ({number(first.o)} − 0.0)² = "
+                                                 f"{number(first.loss)}")
+            page.keyboard.press("Space")  # reveal's next too, while nothing in the stepper has the focus
+            assert where.text_content() == "epoch 1 of 10 · step 5 of 15"
+            assert lines.text_content() == f"dL/do = o − target = {number(first.o)} − 0.0 = {number(first.dL_do)}"
+            stepper.get_by_role("button", name="Next").click()
+            assert where.text_content() == "epoch 1 of 10 · step 6 of 15"
+            for _ in range(2):
+                page.keyboard.press("PageDown")  # a clicker's next, the stepper focused now
+            assert where.text_content() == "epoch 1 of 10 · step 8 of 15"
+            assert lines.text_content().endswith(f"dL/dn = dL/do · do/dn = {number(first.dL_do)} × {number(first.do_dn)}"
+                                                 f" = {number(first.dL_dn)}dL/dw1 = x1 · dL/dn = 2.0 ×"
+                                                 f" {number(first.dL_dn)} = {number(first.dL_dw1)}")
+            page.screenshot(path=tmp_path / f"rise-{width}x{height}-stepped.png")
+            page.keyboard.press("ArrowDown")  # the next epoch starts from the parameters the last one left
+            assert where.text_content() == "epoch 2 of 10 · step 1 of 15"
+            assert lines.text_content().endswith(f"w1 = {number(second.w1)}, w2 = {number(second.w2)},"
+                                                 f" b = {number(second.b)}")
+            assert number(second.w1) == number(first.new_w1)
+            page.keyboard.press("Space")  # the stepper has the focus: Space plays, as its help says
+            assert wait_until(page, f"() => document.querySelector('{RISE_STEPPER} .hnn-where').textContent"
+                                    " !== 'epoch 2 of 10 · step 1 of 15'", 5000), "Space did not play"
+            page.keyboard.press("Space")
+            assert stepper.get_by_role("button", name="Play").is_visible()  # paused
+            assert page.evaluate(present) == slide
+            page.screenshot(path=tmp_path / f"rise-{width}x{height}-played.png")
+            assert errors == [], errors

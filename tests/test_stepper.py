@@ -95,8 +95,14 @@ def test_bundle_holds_the_widget_the_first_frame_as_a_picture_and_stable_text():
     stepper = Stepper(SVG, FRAMES, picture=picture)
     data, _ = stepper._repr_mimebundle_()
     assert data[WIDGET_VIEW]["model_id"] == stepper.model_id
-    shown = re.fullmatch(r'<img src="data:image/svg\+xml;base64,([^"]*)" alt="([^"]*)">', data["text/html"])
+    # text/html: the picture with its alt text, inside the element the snippet steps where scripts run but no widget
+    # does (RISE's slideshow), with the stepper's own data
+    shown = re.match(rf'<div id="hnn-stepper-{stepper.model_id}"><img src="data:image/svg\+xml;base64,([^"]*)"'
+                     r' alt="([^"]*)"></div>', data["text/html"])
     assert base64.b64decode(shown.group(1)).decode() == picture and html.unescape(shown.group(2)) == data["text/plain"]
+    state = re.search(r'<script type="application/json" id="hnn-stepper-\w+-state">(.*?)</script>', data["text/html"])
+    assert json.loads(state.group(1)) == {"svg": SVG, "frames": FRAMES, "index": 0, "label": "Step through training"}
+    assert '<script type="module">' in data["text/html"]
     size = re.compile(r'<svg width="[^"]*"( height="[^"]*")?')
     assert size.sub("<svg", data["image/svg+xml"]) == size.sub("<svg", picture)  # the picture, only its size changed
     assert data["text/plain"] == (f"Training stepper: {len(FRAMES)} frames over 3 epochs and the trained network. Run"

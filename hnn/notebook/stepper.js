@@ -28,7 +28,8 @@ const CSS = `
 .hnn-stepper .hnn-diagram { flex: none; }
 .hnn-stepper .hnn-diagram svg { display: block; }
 .hnn-stepper .hnn-panel { flex: 1 1 auto; min-width: 0; align-self: stretch; overflow-y: auto; }
-.hnn-stepper .hnn-step { font-weight: bold; margin: 0; }
+.hnn-stepper .hnn-step { font-weight: bold; margin: 0; position: sticky; top: 0; /* named while its lines scroll */
+  background: var(--jp-layout-color0, #fff); }
 .hnn-stepper .hnn-lines { font-family: var(--jp-code-font-family, monospace); font-size: 15px; margin: 0; }
 .hnn-stepper .hnn-line { white-space: pre-wrap; padding-left: 2ch; text-indent: -2ch; }
 .hnn-stepper .hnn-line:last-child { font-weight: bold; }
@@ -49,6 +50,8 @@ const CSS = `
 .reveal .hnn-stepper .hnn-body { margin-top: 2px; }
 .reveal .hnn-stepper .hnn-panel { box-sizing: border-box; padding-bottom: 36px; } /* clear of the slide's number */
 .reveal .hnn-stepper button, .reveal .hnn-stepper input { font-size: 20px; }
+.reveal .hnn-stepper .hnn-controls button { min-width: 0; } /* the title and the controls in one row at 1280 px */
+.reveal .hnn-stepper .hnn-controls [data-do=play] { min-width: 4.2em; } /* as wide for Pause: nothing shifts */
 .hnn-stepper g.hnn-read > :is(polygon, path, ellipse) { stroke: #000; stroke-width: 4px; stroke-dasharray: 9 5; }
 .hnn-stepper g.hnn-write > :is(polygon, path, ellipse) { stroke: #000; stroke-width: 7px; stroke-dasharray: none; }
 .hnn-stepper g.edge.hnn-read > path { stroke-width: 5px; stroke-dasharray: none; filter: drop-shadow(0 0 2px #000); }
@@ -201,7 +204,26 @@ function render({ model, el }) {
     svg.style.height = `${natural.height * scale}px`;
     const left = Math.max(isStacked ? room - natural.height * scale - 6 : room, 3 * lineHeight);
     panel.style.height = `${isStacked ? Math.min(left, wanted) : natural.height * scale}px`; // steady as lines come
+    if (!isStacked) { // beside the diagram the newest line would end under RISE's slide number and arrows
+      const above = clearance();
+      if (above < natural.height * scale) panel.style.height = `${Math.max(above, 3 * lineHeight)}px`;
+    }
     panel.scrollTop = panel.scrollHeight;
+  }
+
+  // The height the lines have above RISE's slide number and arrows, which sit over the slide's bottom right.
+  function clearance() {
+    const reveal = root.closest(".reveal");
+    const section = root.closest("section");
+    if (!reveal || !section || getComputedStyle(section).overflowY === "visible") return Infinity; // not RISE
+    const box = panel.getBoundingClientRect();
+    const scale = box.height / panel.offsetHeight || 1;
+    let bottom = Infinity;
+    for (const overlay of reveal.querySelectorAll(":scope > .slide-number, :scope > .controls .enabled")) {
+      const over = overlay.getBoundingClientRect();
+      if (over.height && over.left < box.right && over.right > box.left) bottom = Math.min(bottom, over.top);
+    }
+    return (bottom - box.top) / scale;
   }
 
   // The height the stepper may take: a slide's, the notebook's visible area, or the window's.
@@ -210,7 +232,12 @@ function render({ model, el }) {
     const section = root.closest("section");
     if (slides && section) {
       const scale = slides.getBoundingClientRect().height / slides.offsetHeight || 1;
-      return slides.offsetHeight - (root.getBoundingClientRect().top - section.getBoundingClientRect().top) / scale;
+      const top = section.getBoundingClientRect().top;
+      // nbconvert's slide is as tall as the slides; RISE's scrolls inside its section, a band of the window: measured
+      // as if scrolled to the top, so that the layout stays put while the presenter scrolls.
+      const scrolls = getComputedStyle(section).overflowY !== "visible";
+      const bottom = top + (scrolls ? section.clientHeight : slides.offsetHeight) * scale;
+      return (bottom - root.getBoundingClientRect().top) / scale - section.scrollTop;
     }
     const scroller = root.closest(".jp-WindowedPanel-outer, .jp-Notebook");
     return (scroller ? scroller.clientHeight - 24 : window.innerHeight - 16);
@@ -365,27 +392,34 @@ function render({ model, el }) {
   });
 
   // In reveal.js slides (nbconvert's, or RISE in JupyterLab) a presenter's keys walk the stepper while its slide is
-  // shown: → and PageDown (a clicker's next) a step, ↓ an epoch, ← PageUp ↑ back; at either end they go on to the
-  // slides.
+  // shown: reveal's next (→, PageDown from a clicker, Space) a step, ↓ an epoch, ← PageUp Shift+Space ↑ back; at
+  // either end they go on to the slides. Space is the stepper's own (play / pause) once the presenter clicks it.
   function slideKeys(event) {
     const section = root.closest(".reveal section");
     if (!section || !section.classList.contains("present") || !root.isConnected) return;
     if (event.target.tagName === "INPUT" && event.target.type === "text") return;
+    if (event.key === " " && root.contains(document.activeElement)) return;
     const index = model.get("index");
+    const ahead = ["ArrowRight", "PageDown"].includes(event.key) || (event.key === " " && !event.shiftKey);
+    const back = ["ArrowLeft", "PageUp"].includes(event.key) || (event.key === " " && event.shiftKey);
     let moved = false;
-    if (["ArrowRight", "PageDown"].includes(event.key)) moved = index < frames.length - 1 || asking !== null;
-    else if (["ArrowLeft", "PageUp"].includes(event.key)) moved = index > 0;
+    if (ahead) moved = index < frames.length - 1 || asking !== null;
+    else if (back) moved = index > 0;
     else if (event.key === "ArrowDown") moved = epoch(1);
     else if (event.key === "ArrowUp") moved = index > 0 && epoch(-1);
     if (!moved) return;
-    if (["ArrowRight", "PageDown"].includes(event.key)) (asking !== null ? go(index) : forward());
-    if (["ArrowLeft", "PageUp"].includes(event.key)) go(index - 1);
+    if (ahead) (asking !== null ? go(index) : forward());
+    if (back) go(index - 1);
     event.preventDefault();
     event.stopImmediatePropagation(); // before reveal.js, which listens on the document
   }
   window.addEventListener("keydown", slideKeys, true);
   const resized = new ResizeObserver(() => layout()); // a slide shown, a sidebar opened, a window resized
   resized.observe(root);
+  // reveal.js tells of a slide shown on its element, and the event bubbles up: RISE draws the notebook first and makes
+  // it slides after, so the stepper's slide may come into view at the size it had in the notebook, unobserved.
+  const shownSlide = () => layout();
+  for (const name of ["ready", "slidechanged"]) document.addEventListener(name, shownSlide);
 
   model.on("change:index", draw);
   for (const name of ["svg", "frames", "label"]) model.on(`change:${name}`, load);
@@ -393,6 +427,7 @@ function render({ model, el }) {
   return () => { // when the view is removed
     stop();
     resized.disconnect();
+    for (const name of ["ready", "slidechanged"]) document.removeEventListener(name, shownSlide);
     window.removeEventListener("keydown", slideKeys, true);
   };
 }

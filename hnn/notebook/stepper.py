@@ -58,7 +58,12 @@ class Stepper(anywidget.AnyWidget):
         if self._picture is not None:  # beside the widget view: nbconvert, GitHub and nbviewer fall back to it
             data["image/svg+xml"] = fit_width(self._picture)
             # And as an <img> with alt text, which JupyterLab shows (and a screen reader reads) where no widget runs.
-            data["text/html"] = image_html("image/svg+xml", self._picture.encode(), repr(self))
+            # Around it, the snippet that steps the saved frames with no widget manager: JupyterLab runs it only in
+            # a trusted notebook that has no widget renderer, which is RISE's slideshow (its page cannot load
+            # ipywidgets' manager); elsewhere the widget view wins, or the sanitizer leaves the picture alone.
+            picture = image_html("image/svg+xml", self._picture.encode(), repr(self))
+            state = {key: getattr(self, key) for key in ("svg", "frames", "index", "label")}
+            data["text/html"] = standalone_html(self.model_id, state, picture)
         return data, metadata
 
 
@@ -81,16 +86,17 @@ def is_stepper(model: dict) -> bool:
     return model.get("state", {}).get("_anywidget_id") == f"{Stepper.__module__}.{Stepper.__name__}"
 
 
-def standalone_html(model_id: str, state: dict) -> str:
+def standalone_html(model_id: str, state: dict, placeholder: str = "") -> str:
     """A page snippet that runs stepper.js over a saved state with no Jupyter, no kernel and no network.
 
     The snippet's model offers the calls stepper.js makes of anywidget's (get, set, on, save_changes) over a plain
     object; the module itself is imported from a blob URL, as anywidget does, so it stays the same file.
+    placeholder: what the page shows until the stepper replaces it, and where scripts do not run.
     """
     data = {key: state[key] for key in ("svg", "frames", "index", "label")}
     element = f"hnn-stepper-{model_id}"
     script = _SHIM.replace("ELEMENT", json.dumps(element)).replace("ESM", json.dumps(ESM.read_text(encoding="utf-8")))
-    return (f'<div id="{element}"></div>\n<script type="application/json" id="{element}-state">'
+    return (f'<div id="{element}">{placeholder}</div>\n<script type="application/json" id="{element}-state">'
             f"{_inline(json.dumps(data, sort_keys=True))}</script>\n<script type=\"module\">{_inline(script)}</script>\n")
 
 
