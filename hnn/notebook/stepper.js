@@ -196,7 +196,7 @@ function render({ model, el }) {
     const narrow = Math.min(room / natural.height, (width * 0.7 - 16) / natural.width, high);
     if (isStacked && (natural.height * scale + 4 * lineHeight > room || narrow > scale)) {
       isStacked = false;
-      scale = narrow;
+      scale = Math.max(narrow, Math.min(low, (width * 0.7 - 16) / natural.width)); // the venue's smallest, taller
     }
     body.classList.toggle("hnn-stacked", isStacked);
     scale = Math.floor(natural.width * scale) / natural.width; // whole pixels wide: the lines beside it are too
@@ -239,8 +239,10 @@ function render({ model, el }) {
       const bottom = top + (scrolls ? section.clientHeight : slides.offsetHeight) * scale;
       return (bottom - root.getBoundingClientRect().top) / scale - section.scrollTop;
     }
-    const scroller = root.closest(".jp-WindowedPanel-outer, .jp-Notebook");
-    return (scroller ? scroller.clientHeight - 24 : window.innerHeight - 16);
+    const scroller = root.closest(".jp-WindowedPanel-outer, .jp-Notebook:not(body)"); // a handout's body is one too
+    if (scroller) return scroller.clientHeight - 24;
+    const zoom = Math.round(100 * root.getBoundingClientRect().width / root.offsetWidth) / 100 || 1; // the handout's
+    return (window.innerHeight - 16) / zoom; // Projector draws its page larger: the window holds fewer of its pixels
   }
 
   function line(text) {
@@ -420,6 +422,7 @@ function render({ model, el }) {
   // it slides after, so the stepper's slide may come into view at the size it had in the notebook, unobserved.
   const shownSlide = () => layout();
   for (const name of ["ready", "slidechanged"]) document.addEventListener(name, shownSlide);
+  window.addEventListener("resize", shownSlide); // the handout's Projector: the same box, drawn larger
 
   model.on("change:index", draw);
   for (const name of ["svg", "frames", "label"]) model.on(`change:${name}`, load);
@@ -428,6 +431,7 @@ function render({ model, el }) {
     stop();
     resized.disconnect();
     for (const name of ["ready", "slidechanged"]) document.removeEventListener(name, shownSlide);
+    window.removeEventListener("resize", shownSlide);
     window.removeEventListener("keydown", slideKeys, true);
   };
 }
