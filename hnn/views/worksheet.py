@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 import graphviz
 
 from hnn.files import create, directory, write_atomically
-from hnn.formula import HTML, TEXT, Style, formula, num, written
+from hnn.formula import HTML, MINUS, TEXT, Style, formula, num, written
 from hnn.ops import Value
 from hnn.trace import Trace
 from hnn.views.diagram import FONT_POINTS, computed, network, neurons
@@ -94,19 +94,22 @@ def _blank(points: float) -> str:
 def _working(step: Step, points: float, answers: bool) -> str:
     """The step's numbers in its formula, then its result: each number the epoch computes a blank on the worksheet,
     in bold on the answers."""
-    computed = []
+    cells = []  # the computed numbers, in the order the formula writes them
 
     def number(x: float, value: Value) -> str:
         if value.kind not in ("value", "gradient"):  # given: inputs, parameters, constants, settings, kept state
             return HTML.number(x, value)
-        computed.append(f"<B>{num(x)}</B>" if answers else _blank(points))
+        shown = num(x)
+        cells.append(f"<B>{f'({shown})' if shown.startswith(MINUS) else shown}</B>" if answers else _blank(points))
         return "\0"  # where it goes, once the text around it is escaped for Graphviz: relu's slope has a >
 
     style = Style("numbers", TEXT.name, number, TEXT.literal)  # × between numbers, as the log writes them
     worked = formula(step.expression, style, step.numbers)
-    number(step.result, Value(kind="value"))
-    parts = escape(f"= {worked} = \0" if worked != "\0" else "= \0").split("\0")
-    return "".join(text + cell for text, cell in zip(parts, [*computed, ""]))
+    if not answers:
+        worked = worked.replace("\0²", "(\0)²")  # 1 − (____)²: the square of what is written on the line
+    result = f"<B>{num(step.result)}</B>" if answers else _blank(points)
+    parts = escape(f"= {worked} = \0").split("\0")
+    return "".join(text + cell for text, cell in zip(parts, [*cells, result, ""]))
 
 
 def page(trace: Trace, epoch: int, answers: bool = False, blank_points: float = FONT_POINTS) -> list[graphviz.Digraph]:
