@@ -115,8 +115,8 @@ def _working(step: Step, points: float, answers: bool) -> str:
 def page(trace: Trace, epoch: int, answers: bool = False, blank_points: float = FONT_POINTS) -> list[graphviz.Digraph]:
     """The worksheet's pages (answers: the key's), blanks blank_points large: a heading, epoch's network diagram with
     each value it computes marked by the number of its step, then the steps in order, each formula with the numbers
-    that go in it and a line for the result. A network of one neuron fits one page; a larger one takes a page for
-    the forward pass and the loss, one for the chain rule and one for the update."""
+    that go in it and a line for the result. A network of one neuron fits one page; a larger one takes a page for its
+    diagram, then one for the forward pass and the loss, one for the chain rule and one for the update."""
     found = steps(trace, epoch)
     number = {step.name: i for i, step in enumerate(found, 1)}
     marks = {name: f"({number[name]})" for name in computed(trace)}  # where each step's value stands in the diagram
@@ -133,15 +133,16 @@ def page(trace: Trace, epoch: int, answers: bool = False, blank_points: float = 
         sheet = graphviz.Digraph(f"page{i + 1}", graph_attr={
             **{name: diagram.graph_attr[name] for name in ("rankdir", "ranksep", "bgcolor")},  # whole-graph attributes
             "nodesep": "0.25", "fontname": FONT, "fontsize": str(FONT_POINTS), "pad": "0"})
-        if part:  # the steps, below the diagram or the heading
-            numbered = [(k, step) for k, step in enumerate(found, 1) if step.section in part]
-            sheet.graph_attr.update(label=_rows(trace, numbered, sections[-1], blank_points, answers), labelloc="b",
-                                    labeljust="l")
+        rows = part and _rows(trace, [(k, step) for k, step in enumerate(found, 1) if step.section in part],
+                              sections[-1], blank_points, answers)
         if i == 0:
             diagram.graph_attr.update(label=heading, labeljust="l", color="white")  # above the diagram, no frame
             sheet.subgraph(diagram)
-        else:
-            sheet.node("heading", heading, shape="plaintext", fontname=FONT, fontsize=str(FONT_POINTS))
+            if rows:  # below the diagram
+                sheet.graph_attr.update(label=rows, labelloc="b", labeljust="l")
+        else:  # a page of steps only: the heading says whose and which, at the left above them
+            sheet.graph_attr.update(label=f'<<TABLE BORDER="0" CELLSPACING="0"><TR><TD ALIGN="LEFT">{heading[1:-1]}'
+                                          f'</TD></TR><TR><TD>{rows[1:-1]}</TD></TR></TABLE>>')
         pages.append(sheet)
     return pages
 
