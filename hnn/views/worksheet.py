@@ -252,8 +252,8 @@ def _assembled(pdfs: list[bytes]) -> bytes:
         text = re.sub(rb"/Parent \d+ 0 R", b"/Parent 2 0 R", text, count=1) if number in kids else text
         where[number] = len(out)
         out += text
-    table = b"".join(b"%010d 00000 n \n" % where.get(k, 0) if k in where else b"0000000000 65535 f \n"
-                     for k in range(info + 1))
+    table = b"".join(b"%010d 00000 n \n" % where[k] if k in where else b"0000000000 65535 f \n"  # free: a file's
+                     for k in range(info + 1))  # own catalog, page tree and dates, left out
     xref = len(out)
     out += b"xref\n0 %d\n%s" % (info + 1, table)
     out += b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (info + 1, info, xref)
