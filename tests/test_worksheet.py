@@ -189,6 +189,7 @@ def test_the_hidden_layers_steps_on_their_pages_where_its_answers_have_the_repla
         assert BLANK.match(row[-1][0]) and set(NUMBERS.findall(" ".join(w[0] for w in row))) <= set(given.values())
     pages = words(out / "worksheet.pdf")
     assert len(pages) == len(words(out / "answers.pdf")) == 4  # the diagram, forward and loss, chain rule, update
+    assert_offsets((out / "worksheet.pdf").read_bytes())
     number = {name: f"({k})" for k, name, _ in sheet}
     named = ["nh1", "h1", "nh2", "h2", "no1", "o1", "no2", "o2"]
     gradients = [f"dL/d{name}" for name in (*named, *trained, "x1", "x2")]
@@ -237,13 +238,20 @@ def test_the_same_bytes_in_every_time_zone_and_a_valid_table_of_offsets(tmp_path
         pdf = (tmp_path / "kiritimati" / name).read_bytes()
         assert pdf == (here / name).read_bytes(), name
         assert re.findall(rb"/CreationDate \(([^)]*)\)", pdf) == [b"D:20000101000000Z"]
-        # The cross-reference table points at each object, and startxref at the table, as a PDF reader looks for them.
-        start = int(re.search(rb"startxref\n(\d+)\n%%EOF", pdf).group(1))
-        count = int(re.match(rb"xref\n0 (\d+)\n", pdf[start:]).group(1))
-        lines = pdf[start:].split(b"\n")[2:2 + count]
-        for number, line in enumerate(lines):
-            offset, _, kind = line.split()
-            assert kind == b"f" or pdf[int(offset):].startswith(b"%d 0 obj" % number), number
+        assert_offsets(pdf)
+
+
+def assert_offsets(pdf: bytes) -> None:
+    """The cross-reference table points at each object, and startxref at the table, as a PDF reader looks for them;
+    the page tree holds every page."""
+    start = int(re.search(rb"startxref\n(\d+)\n%%EOF", pdf).group(1))
+    count = int(re.match(rb"xref\n0 (\d+)\n", pdf[start:]).group(1))
+    lines = pdf[start:].split(b"\n")[2:2 + count]
+    for number, line in enumerate(lines):
+        offset, _, kind = line.split()
+        assert kind == b"f" or pdf[int(offset):].startswith(b"%d 0 obj" % number), number
+    pages = re.findall(rb"\n(\d+) 0 obj\n<< /Type /Page\b", pdf)
+    assert re.search(rb"/Kids \[ %s \] /Count %d" % (b" 0 R ".join(pages) + b" 0 R", len(pages)), pdf)
 
 
 def test_the_command_writes_what_write_does_with_the_whole_run(tmp_path, hnn_cli):
