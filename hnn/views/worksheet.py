@@ -39,8 +39,9 @@ BACKWARD = "Backward pass: the chain rule"
 # Inches: A4's short side by Letter's long side, either way round, so that a page prints at full size on either.
 PAPERS = {"portrait": (210 / 25.4, 11.0), "landscape": (11.0, 210 / 25.4)}
 MARGIN = 0.44  # inches of white on every side (11 mm), wider than any printer's unprintable edge
-BLANK_MM = 46  # a blank's printed width: −1.060640 by hand at 5 mm a character, and a little to spare
+BLANK_MM = 46.5  # a blank's printed width: −1.060640 by hand at 5 mm a character, and a little to spare
 UNDERSCORES = 24  # a blank's characters, their font size set for its width: about the height of the text
+PADDING = (9, 14)  # points around each row of steps: the least, and more where every page has height to spare
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,13 @@ def _working(step: Step, points: float, answers: bool) -> str:
     return "".join(text + cell for text, cell in zip(parts, [*cells, result, ""]))
 
 
-def page(trace: Trace, epoch: int, answers: bool = False, blank_points: float = FONT_POINTS) -> list[graphviz.Digraph]:
-    """The worksheet's pages (answers: the key's), blanks blank_points large: a heading, epoch's network diagram with
-    each value it computes marked by the number of its step, then the steps in order, each formula with the numbers
-    that go in it and a line for the result. A network of one neuron fits one page; a larger one takes a page for its
-    diagram, then one for the forward pass and the loss, one for the chain rule and one for the update."""
+def page(trace: Trace, epoch: int, answers: bool = False, blank_points: float = FONT_POINTS,
+         padding: int = PADDING[0]) -> list[graphviz.Digraph]:
+    """The worksheet's pages (answers: the key's), blanks blank_points large, padding points around each row: a
+    heading, epoch's network diagram with each value it computes marked by the number of its step, then the steps in
+    order, each formula with the numbers that go in it and a line for the result. A network of one neuron fits one
+    page; a larger one takes a page for its diagram, then one for the forward pass and the loss, one for the chain rule
+    and one for the update."""
     found = steps(trace, epoch)
     number = {step.name: i for i, step in enumerate(found, 1)}
     marks = {name: f"({number[name]})" for name in computed(trace)}  # where each step's value stands in the diagram
@@ -134,7 +137,7 @@ def page(trace: Trace, epoch: int, answers: bool = False, blank_points: float = 
             **{name: diagram.graph_attr[name] for name in ("rankdir", "ranksep", "bgcolor")},  # whole-graph attributes
             "nodesep": "0.25", "fontname": FONT, "fontsize": str(FONT_POINTS), "pad": "0"})
         rows = part and _rows(trace, [(k, step) for k, step in enumerate(found, 1) if step.section in part],
-                              sections[-1], blank_points, answers)
+                              sections[-1], blank_points, answers, padding)
         if i == 0:
             diagram.graph_attr.update(label=heading, labeljust="l", color="white")  # above the diagram, no frame
             sheet.subgraph(diagram)
@@ -167,7 +170,8 @@ def _heading(trace: Trace, epoch: int, answers: bool, blank_points: float, page=
             f'<TD ALIGN="RIGHT">{name}</TD></TR>{lines}</TABLE>>')
 
 
-def _rows(trace: Trace, numbered: list[tuple[int, Step]], last: str, points: float, answers: bool) -> str:
+def _rows(trace: Trace, numbered: list[tuple[int, Step]], last: str, points: float, answers: bool,
+          padding: int) -> str:
     """The steps as a table, a row each under its section's heading: number, formula, its numbers, its result."""
     c, rows, section = trace.config, [], None
     settings = ", ".join(f"{name} = {num(x)}" for name, x in {"learning_rate": c.learning_rate,
@@ -184,7 +188,7 @@ def _rows(trace: Trace, numbered: list[tuple[int, Step]], last: str, points: flo
             rows.append(f'<TR><TD ALIGN="LEFT">{k}.  {step.label}</TD></TR>')
             working = f"{'&#160;' * 6}{working}"  # under the formula, indented
         rows.append(f'<TR><TD ALIGN="LEFT">{"" if step.apart else f"{k}.  {step.label}   "}{working}</TD></TR>')
-    return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="9">{"".join(rows)}</TABLE>>'  # room to write
+    return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="{padding}">{"".join(rows)}</TABLE>>'  # room to write
 
 
 def _size(sheet: graphviz.Digraph) -> tuple[float, float]:
@@ -192,31 +196,42 @@ def _size(sheet: graphviz.Digraph) -> tuple[float, float]:
     return tuple(float(v) for v in render([sheet.source], "plain")[0].split(maxsplit=4)[2:4])
 
 
-def _fit(size: tuple[float, float]) -> tuple[str, float]:
-    """The paper's way round that prints a drawing of size larger, and the zoom that fits it inside MARGIN."""
-    zooms = {way: min((paper[0] - 2 * MARGIN) / size[0], (paper[1] - 2 * MARGIN) / size[1])
-             for way, paper in PAPERS.items()}
-    way = max(zooms, key=zooms.get)
-    return way, zooms[way]
+def _fit(size: tuple[float, float]) -> tuple[str, float, bool]:
+    """The paper's way round that prints a drawing of size larger, the zoom that fits it inside MARGIN, and whether
+    the page's width sets that zoom (so that it has height to spare)."""
+    zooms = {way: ((paper[0] - 2 * MARGIN) / size[0], (paper[1] - 2 * MARGIN) / size[1]) for way, paper in PAPERS.items()}
+    way = max(zooms, key=lambda way: min(zooms[way]))
+    return way, min(zooms[way]), zooms[way][0] <= zooms[way][1]
+
+
+def _fitted(trace: Trace, epoch: int, padding: int) -> tuple[float, list[tuple[str, float, bool]]]:
+    """The blanks' font size at which they print BLANK_MM wide on the worksheet's page printed smallest, and how each
+    page fits its paper."""
+    # A blank's printed width is its font size times the zoom that fits its page, and a larger blank makes a wider
+    # page: a few layouts find the size.
+    points = float(FONT_POINTS)
+    for _ in range(8):
+        fits = [_fit(_size(sheet)) for sheet in page(trace, epoch, False, points, padding)]
+        printed = UNDERSCORES * 0.5 * points * min(zoom for _, zoom, _ in fits) * 25.4 / 72  # "_" is half an em wide
+        if BLANK_MM <= printed < BLANK_MM * 1.01:  # a larger blank would print the rest smaller
+            break
+        points *= BLANK_MM / printed * 1.004
+    return points, fits
 
 
 def pdfs(trace: Trace, epoch: int) -> tuple[bytes, bytes]:
     """The worksheet and its answers, each one PDF, each page printed as large as fits A4 and Letter, portrait or
     landscape, the worksheet's blanks BLANK_MM wide as printed; the same bytes for the same epoch."""
-    # A blank's printed width is its font size times the zoom that fits its page, and a larger blank makes a wider
-    # page: a few layouts find the size at which the blanks print BLANK_MM wide on the page printed smallest.
-    points = float(FONT_POINTS)
-    for _ in range(8):
-        fits = [_fit(_size(sheet)) for sheet in page(trace, epoch, False, points)]
-        printed = UNDERSCORES * 0.5 * points * min(zoom for _, zoom in fits) * 25.4 / 72  # an underscore: half an em
-        if BLANK_MM <= printed < BLANK_MM * 1.03:
-            break
-        points *= BLANK_MM / printed * 1.01
+    padding = PADDING[1]  # rows further apart, more room to write, where every page has height to spare
+    points, fits = _fitted(trace, epoch, padding)
+    if not all(by_width for *_, by_width in fits):
+        padding = PADDING[0]
+        points, fits = _fitted(trace, epoch, padding)
     drawn = []
     for answers in (False, True):
         pages = []
-        for sheet, (way, zoom) in zip(page(trace, epoch, answers, points), fits, strict=True):  # the key as the sheet
-            size, paper = _size(sheet), PAPERS[way]
+        for sheet, (way, zoom, _) in zip(page(trace, epoch, answers, points, padding), fits, strict=True):  # the key
+            size, paper = _size(sheet), PAPERS[way]  # as the worksheet
             # Graphviz's PDF page is the drawing's own size, unless `viewport` names the page's size, a zoom and the
             # point of the drawing at its centre.
             sheet.graph_attr.update(margin="0", viewport=f"{paper[0] * 72:.2f},{paper[1] * 72:.2f},{zoom:.6f},"
