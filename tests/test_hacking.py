@@ -151,10 +151,10 @@ def test_each_section_through_every_view_writes_its_own_formulas_and_numbers(sec
     figure = plots.loss_curve(trace)
     plotted = [y for line in figure.axes[0].lines for y in line.get_ydata()]
     assert plotted[:10] == pytest.approx([e["L"] for e in epochs], rel=1e-12)
-    formulas = worksheet.page(trace, 1).source
+    formulas = "".join(page.source for page in worksheet.page(trace, 1))
     if update == "momentum":
         assert "new v_w1 = beta · v_w1 + dL/dw1" in formulas and "new w1 = w1 − learning_rate · new v_w1" in formulas
-        assert "4. Momentum" in formulas and "beta = 0.900000" in formulas
+        assert "Momentum   (learning_rate = 0.010000, beta = 0.900000)" in formulas
 
 
 def test_the_committed_sections_show_their_replays_final_losses():

@@ -269,8 +269,8 @@ def test_every_view_draws_the_two_two_two_network():
     for passage in narrative.PASSAGES.values():
         assert passage(trace)
     assert "h_1" in narrative.forward(trace) and "0.298371" in narrative.forward(trace)
-    sheet = worksheet.page(trace, 1).source
-    assert "dL/dh1 = dL/dno1 · w5 + dL/dno2 · w7" in sheet and "h1 = sigmoid(nh1) = 1 / (1 + e<SUP>−nh1</SUP>)" in sheet
+    sheet = "".join(page.source for page in worksheet.page(trace, 1))
+    assert "dL/dh1 = w5 · dL/dno1 + w7 · dL/dno2" in sheet and "h1 = sigmoid(nh1) = 1 / (1 + exp(−nh1))" in sheet
     for figure in (plots.loss_curve, plots.trajectories, plots.landscape):
         assert plots.png(figure(trace)).startswith(b"\x89PNG")
     assert plots.outputs(trace.graph) == [("o1", "target1"), ("o2", "target2")]

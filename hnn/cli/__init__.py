@@ -430,9 +430,10 @@ def parser(network: Network = neuron) -> Parser:
     sweep_parser.set_defaults(handler=sweep)
     worksheet_parser = command(
         "worksheet", "write a printable worksheet for one epoch and its answer key",
-        "Write worksheet.pdf (epoch K's network with every value it computes left blank, and the formulas)\n"
-        "and answers.pdf (the same page with the numbers) into --out: one landscape page, 279.4 x 210 mm,\n"
-        "that prints on A4 and on Letter.",
+        "Write worksheet.pdf (epoch K's network, then its steps in order, each formula with a blank 46 mm\n"
+        "wide for every number to work out) and answers.pdf (the same pages with the numbers) into --out:\n"
+        "pages of 210 x 279.4 mm, portrait or landscape, that print on A4 and on Letter; one page for a\n"
+        "neuron, four for a hidden layer (the diagram, the forward pass, the chain rule, the update).",
         EXAMPLES["worksheet"],
     )
     worksheet_parser.add_argument("--out", required=True, metavar="DIR", help=OUT_HELP)

@@ -67,8 +67,10 @@ def _state(trace: Trace, k: int, blank=frozenset()):
 
 
 def _shown(name: str, value: float, blank) -> str:
-    """A computed value as the diagram prints it, or BLANK when its name is in blank."""
-    return BLANK if name in blank else num(value)
+    """A computed value as the diagram prints it, or when its name is in blank, BLANK or what a dict blank gives it."""
+    if name not in blank:
+        return num(value)
+    return blank[name] if isinstance(blank, dict) else BLANK
 
 
 def _digraph(name: str, title: str, ranksep: float) -> graphviz.Digraph:
@@ -104,15 +106,15 @@ def _cell(text: str, align: str, size: int) -> str:
     return f'<TD ALIGN="{align}"><FONT POINT-SIZE="{size}">{text}</FONT></TD>'
 
 
-def _label(name: str, value: str, rows=(), formula: str = "", before=()) -> str:
+def _label(name: str, value: str, rows=(), formula: str = "", before=(), small: int = SMALL_POINTS) -> str:
     """An HTML-like node label: a formula line if any, (label, number) rows before, the name and value in bold, then
-    smaller (label, number) rows."""
+    (label, number) rows in small points."""
     gap = '<TD WIDTH="12"></TD>'  # keeps a name from running into its number
     lines = [f'<TD COLSPAN="3" ALIGN="LEFT"><FONT POINT-SIZE="{FONT_POINTS}">{line}</FONT></TD>'
              for line in formula.split("\n") if line]
     lines += [_cell(label, "LEFT", size) + gap + _cell(number, "RIGHT", size) for label, number, size in before]
     lines += [_cell(f"<B>{name}</B>", "LEFT", FONT_POINTS) + gap + _cell(f"<B>{value}</B>", "RIGHT", FONT_POINTS)]
-    lines += [_cell(label, "LEFT", SMALL_POINTS) + gap + _cell(number, "RIGHT", SMALL_POINTS) for label, number in rows]
+    lines += [_cell(label, "LEFT", small) + gap + _cell(number, "RIGHT", small) for label, number in rows]
     table = "".join(f"<TR>{line}</TR>" for line in lines)
     return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2">{table}</TABLE>>'
 
@@ -195,9 +197,12 @@ def _lay_out(g: graphviz.Digraph, graph: Graph, group, in_cluster: bool = False)
             group(g, kind, values)
 
 
-def network(trace: Trace, k: int, blank=frozenset(), in_cluster: bool = False) -> graphviz.Digraph:
+def network(trace: Trace, k: int, blank=frozenset(), in_cluster: bool = False,
+            small: int = SMALL_POINTS) -> graphviz.Digraph:
     """Diagram ae{k}: inputs and parameters feed the neurons, the outputs the loss; every value and gradient shown,
-    except those named in blank (from computed()), drawn as BLANK: a worksheet's gaps. in_cluster: see _lay_out."""
+    except those named in blank (from computed()), drawn as BLANK, or if blank is a dict, as the text it gives each (a
+    worksheet's step numbers). in_cluster: see _lay_out. small: the points of the gradient and step rows (a printed
+    page, scaled to fit, needs them larger than a screen)."""
     graph = trace.graph
     unknown = sorted(set(blank) - set(computed(trace)))
     if unknown:
@@ -212,14 +217,15 @@ def network(trace: Trace, k: int, blank=frozenset(), in_cluster: bool = False) -
     def draw(where, value: Value) -> None:
         name = value.name
         if value.kind == "parameter":
-            where.node(name, _parameter(trace, value, state, grad, updated, blank, len(pairs) > 1), **_colours("parameter"))
+            where.node(name, _parameter(trace, value, state, grad, updated, blank, len(pairs) > 1, small),
+                       **_colours("parameter"))
         elif value.op is None:
-            where.node(name, _label(name, num(state[name]), rows(value)), **_colours(value.kind))
+            where.node(name, _label(name, num(state[name]), rows(value), small=small), **_colours(value.kind))
         else:
             line = f"{name} = {formula(value, TEXT)}"
             if len(pairs) > 1 and len(line) > WRAP and value.op is add:  # a long sum: its last term below it
                 line = f"{name} = {written(value.operands[0], TEXT)}\n    + {written(value.operands[1], TEXT)}"
-            where.node(name, _label(name, _shown(name, state[name], blank), rows(value), line),
+            where.node(name, _label(name, _shown(name, state[name], blank), rows(value), line, small=small),
                        style="filled,rounded", **_colours(kind_of(graph, value)))
 
     g = _digraph(f"ae{k}", _legend(title, edges=bool(connections)), ranksep=0.7)
@@ -228,14 +234,14 @@ def network(trace: Trace, k: int, blank=frozenset(), in_cluster: bool = False) -
     def group(where, kind: str, values: tuple) -> None:
         if kind == "neuron" and len(pairs) > 1:  # one box
             n, o = values
-            before = [(n.name, _shown(n.name, state[n.name], blank), FONT_POINTS), *((*row, SMALL_POINTS) for row in rows(n))]
+            before = [(n.name, _shown(n.name, state[n.name], blank), FONT_POINTS), *((*row, small) for row in rows(n))]
             where.node(o.name, _label(o.name, _shown(o.name, state[o.name], blank), rows(o),
-                                      f"{n.name} = {formula(n, TEXT)}\n{o.name} = {formula(o, TEXT)}", before),
+                                      f"{n.name} = {formula(n, TEXT)}\n{o.name} = {formula(o, TEXT)}", before, small),
                        style="filled,rounded", **_colours("intermediate"))
         elif kind == "neuron":  # a weighted sum, then the activation
             n, o = values
             with where.subgraph(name="cluster_neuron") as neuron:
-                neuron.attr(label="neuron", style="rounded,dashed", color="#555555", fontsize=str(SMALL_POINTS),
+                neuron.attr(label="neuron", style="rounded,dashed", color="#555555", fontsize=str(small),
                             labelloc="b", labeljust="r")  # below, where no edge arrives
                 draw(neuron, n)
                 draw(neuron, o)
@@ -266,13 +272,14 @@ def boxes(graph: Graph) -> dict[Value, str]:
     return box | ({n: o.name for n, o in pairs.items()} if len(pairs) > 1 else {})
 
 
-def _parameter(trace: Trace, value: Value, state, grad, updated, blank, compact: bool = False) -> str:
+def _parameter(trace: Trace, value: Value, state, grad, updated, blank, compact: bool = False,
+               small: int = SMALL_POINTS) -> str:
     """A parameter's label: its value, gradient, what the update rule keeps (momentum's velocity, its arithmetic), and
     the step that follows; once trained, just its value. Compact: the learning rate in the step as given, −0.5 rather
     than −0.500000."""
     name = value.name
     if grad is None:
-        return _label(name, num(state[name]))
+        return _label(name, num(state[name]), small=small)
     computed, numbers = trace.step(name, state, grad, updated)
     shown = {v: x for v, x in numbers.items() if v.name not in blank}  # a blank is written by its name
     *kept, new = computed.values()
@@ -281,7 +288,7 @@ def _parameter(trace: Trace, value: Value, state, grad, updated, blank, compact:
               for v in kept),
             ("step", step(new, trace.config.rule.formulas(name)[1][name], shown, compact)),
             ("→ new", _shown(f"new {name}", updated[name], blank))]
-    return _label(name, num(state[name]), rows)
+    return _label(name, num(state[name]), rows, small=small)
 
 
 def step(new: Value, parameter: Value, numbers: dict, compact: bool = False) -> str:

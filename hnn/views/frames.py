@@ -54,12 +54,31 @@ def backward_order(graph: Graph) -> list[Value]:
     return sorted([*leaves, *(graph.named[name] for name in graph.backward)], key=lambda value: graph.depth[value])
 
 
-def _epoch_frames(trace: Trace, e: Epoch) -> list[dict]:
-    """The sub-steps of one epoch, in the order the network computes them."""
-    graph, c = trace.graph, trace.config
+def epoch_numbers(graph: Graph, e: Epoch) -> dict[Value, float]:
+    """Every number of an epoch by the value that stands for it in a formula: values, gradients (dL/do) and slopes
+    (do/dn)."""
     numbers = {value: e.values[name] for name, value in graph.values.items()}
     numbers.update({graph.gradient(graph.values[name]): e.grad[name] for name in graph.graded})
     numbers.update({_slope(graph, name): number for name, number in e.local.items()})
+    return numbers
+
+
+def chain_rule(graph: Graph, value: Value) -> Value:
+    """dL/d(value) as a formula over the gradients and slopes of the values that read it, as the frames work it out:
+    o − target, dL/do · do/dn, x1 · dL/dn, w5 · dL/dno1 + w7 · dL/dno2."""
+    terms = []
+    for reader in graph.consumers[value]:
+        slope = f"d{reader.name}/d{value.name}"
+        local = _local(graph, reader, value)
+        terms.append(local if reader is graph.loss else _chained(graph, reader, slope) if slope in graph.locals
+                     else _times(graph, local, reader))
+    return _sum(terms)
+
+
+def _epoch_frames(trace: Trace, e: Epoch) -> list[dict]:
+    """The sub-steps of one epoch, in the order the network computes them."""
+    graph, c = trace.graph, trace.config
+    numbers = epoch_numbers(graph, e)
     shown = {name: num(e.values[name]) for name in graph.leaves if name in graph.values}
     frames, lines = [], []
     shapes = _shapes(graph)
