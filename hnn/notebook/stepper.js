@@ -9,7 +9,8 @@ const MAX_LINES = 10; // lines a step shows at once before its panel scrolls (a 
 
 // Read boxes get a thick dashed outline, the written box a thicker solid one, read edges a wider stroke and a halo:
 // the two kinds differ by line style and width, not by colour alone. Inside reveal.js (the slides, and RISE in
-// JupyterLab) the projector's sizes apply: no text under 18 px on a 1280 x 720 slide, the arithmetic at 24 px.
+// JupyterLab) and in the handout's Projector the projector's sizes apply: no text under 18 px at 1280 x 720, the
+// arithmetic at 24 px.
 const CSS = `
 .hnn-stepper { --hnn-min-scale: 0.5; --hnn-max-scale: 1; font-family: var(--jp-ui-font-family, sans-serif);
   font-size: 15px; line-height: 1.35; color: var(--jp-content-font-color1, #111); padding: 6px;
@@ -40,18 +41,18 @@ const CSS = `
 .hnn-stepper .hnn-feedback.hnn-right { color: #006b4f; }
 .hnn-stepper .hnn-feedback.hnn-wrong { color: #a3340b; }
 .hnn-stepper .hnn-head { display: contents; }
-.reveal .hnn-stepper { --hnn-min-scale: 1.13; --hnn-max-scale: 1.4; font-size: 20px; border: none; padding: 0;
+:is(.reveal, .hnn-projector) .hnn-stepper { --hnn-min-scale: 1.13; --hnn-max-scale: 1.4; font-size: 20px; border: none; padding: 0;
   text-align: left; }
-.reveal .hnn-stepper .hnn-head { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 24px; }
+:is(.reveal, .hnn-projector) .hnn-stepper .hnn-head { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 24px; }
 .reveal .hnn-stepper .hnn-title { display: block; margin: 0; font-size: 32px; font-weight: bold; }
-.reveal .hnn-stepper .hnn-help, .reveal .hnn-stepper .hnn-controls label { display: none; }
-.reveal .hnn-stepper .hnn-step { font-size: 20px; line-height: 1.1; }
-.reveal .hnn-stepper .hnn-lines { font-size: 24px; line-height: 1.12; }
-.reveal .hnn-stepper .hnn-body { margin-top: 2px; }
+:is(.reveal, .hnn-projector) .hnn-stepper :is(.hnn-help, .hnn-controls label) { display: none; }
+:is(.reveal, .hnn-projector) .hnn-stepper .hnn-step { font-size: 20px; line-height: 1.1; }
+:is(.reveal, .hnn-projector) .hnn-stepper .hnn-lines { font-size: 24px; line-height: 1.12; }
+:is(.reveal, .hnn-projector) .hnn-stepper .hnn-body { margin-top: 2px; }
 .reveal .hnn-stepper .hnn-panel { box-sizing: border-box; padding-bottom: 36px; } /* clear of the slide's number */
-.reveal .hnn-stepper button, .reveal .hnn-stepper input { font-size: 20px; }
-.reveal .hnn-stepper .hnn-controls button { min-width: 0; } /* the title and the controls in one row at 1280 px */
-.reveal .hnn-stepper .hnn-controls [data-do=play] { min-width: 4.2em; } /* as wide for Pause: nothing shifts */
+:is(.reveal, .hnn-projector) .hnn-stepper button, :is(.reveal, .hnn-projector) .hnn-stepper input { font-size: 20px; }
+:is(.reveal, .hnn-projector) .hnn-stepper .hnn-controls button { min-width: 0; } /* the title and the controls in one row at 1280 px */
+:is(.reveal, .hnn-projector) .hnn-stepper .hnn-controls [data-do=play] { min-width: 4.2em; } /* as wide for Pause: nothing shifts */
 .hnn-stepper g.hnn-read > :is(polygon, path, ellipse) { stroke: #000; stroke-width: 4px; stroke-dasharray: 9 5; }
 .hnn-stepper g.hnn-write > :is(polygon, path, ellipse) { stroke: #000; stroke-width: 7px; stroke-dasharray: none; }
 .hnn-stepper g.edge.hnn-read > path { stroke-width: 5px; stroke-dasharray: none; filter: drop-shadow(0 0 2px #000); }
@@ -196,7 +197,7 @@ function render({ model, el }) {
     const narrow = Math.min(room / natural.height, (width * 0.7 - 16) / natural.width, high);
     if (isStacked && (natural.height * scale + 4 * lineHeight > room || narrow > scale)) {
       isStacked = false;
-      scale = Math.max(narrow, Math.min(low, (width * 0.7 - 16) / natural.width)); // the venue's smallest, taller
+      scale = narrow;
     }
     body.classList.toggle("hnn-stacked", isStacked);
     scale = Math.floor(natural.width * scale) / natural.width; // whole pixels wide: the lines beside it are too
