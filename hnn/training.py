@@ -112,7 +112,8 @@ class Record:
         self.values = [self.graph.values[name] for name in groups["values"]]
         self.states = [(p, i) for p in self.graph.parameters for i in range(len(self.rule.state))]  # each state's place
         self.names = (*groups["values"], *groups["state"], *groups["grad"], *groups["updated"])
-        self.blocks, self.filled, self.checked = [], 0, 0  # each block holds CHUNK epochs' rows
+        self.blocks, self.filled, self.room, self.checked = [], 0, 0, 0  # rows in the last block, and its length
+        self.held = [(name, leaf) for name, leaf in self.graph.leaves.items() if leaf.op is None]  # as they start
         self.learning_rate = _column(self.configs, "learning_rate")
         self.settings = {name: _column(self.configs, name) for name in self.rule.settings}
         self.each = torch.ones(len(self.configs), dtype=torch.float64)  # dL/dL of each run
@@ -147,16 +148,16 @@ class Record:
             _checked(self.graph, self.configs, self._table(), self.checked)
             self.checked += CHUNK
             self.blocks = []
-        leaves = {**{name: values[leaf] for name, leaf in graph.leaves.items() if leaf.op is None},
+        leaves = {**{name: values[leaf] for name, leaf in self.held},
                   **{p: stepped[p][0].detach().requires_grad_() for p in graph.parameters}}
         self.state = {p: tuple(s.detach() for s in stepped[p][1]) for p in graph.parameters}
         return leaves, self.state
 
     def _row(self) -> torch.Tensor:
         """Where the next epoch's row goes: the next free row of the last block, or of a new block of CHUNK rows."""
-        if not self.blocks or self.filled == len(self.blocks[-1]):
+        if self.filled == self.room:
             self.blocks.append(torch.empty(CHUNK, len(self.names), len(self.configs), dtype=torch.float64))
-            self.filled = 0
+            self.filled, self.room = 0, CHUNK
         self.filled += 1
         return self.blocks[-1][self.filled - 1]
 
@@ -166,6 +167,7 @@ class Record:
         full = [*self.blocks[:-1], self.blocks[-1][:self.filled]] if self.blocks else []
         rows = torch.cat(full) if full else torch.empty(0, len(self.names), len(self.configs), dtype=torch.float64)
         self.blocks, self.filled = [rows], len(rows)
+        self.room = self.filled  # full: the next row starts a block
         return dict(zip(self.names, rows.unbind(1)))
 
     def trace(self, leaves: dict) -> Trace:
