@@ -235,8 +235,8 @@ class Playground:
 
     def show(self, trace: Trace) -> None:
         """The run on every view; its loss curve becomes the faint one under the next run's. The numbers and charts go
-        first; in a kernel the stepper follows once the values typed meanwhile are handled (its frames take longest to
-        make), and only for the run still on screen."""
+        first; in a kernel the stepper follows once the typing pauses (its frames take longest to make), and only for the
+        run still on screen."""
         self.svgs = (loss_svg(trace, self.previous), landscape_svg(trace))
         self.charts.value = (f'<div style="display: grid; grid-template-columns: repeat(2, minmax(0, {WIDTH}px));'
                              f' gap: 8px; width: 100%">{"".join(self.svgs)}</div>')
