@@ -75,6 +75,16 @@ def one_thread():
         torch.set_num_threads(threads)
 
 
+def autograd(loss: torch.Tensor, values: Sequence[torch.Tensor], seed: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """torch.autograd.grad(loss, values, seed): the same call into torch's autograd engine that it makes once it has
+    checked its arguments, without those checks. Here they would check the same thing every epoch (one loss, its
+    seed of its shape, no tensor subclasses) and take as long as the backward pass itself: a thousand epochs of the
+    walkthrough's neuron spend 40 ms in them. The engine has taken these arguments since torch 1.0; a test holds the
+    two equal."""
+    return torch.autograd.Variable._execution_engine.run_backward(  # outputs, their seeds, keep the graph, graph of the
+        (loss,), (seed,), False, False, tuple(values), False, False)  # graph, inputs, allow unused, accumulate .grad
+
+
 def _column(configs: list[Config], name: str) -> torch.Tensor:
     """One setting of every run, as a float64 tensor."""
     return torch.tensor([getattr(c, name) for c in configs], dtype=torch.float64)
@@ -82,8 +92,8 @@ def _column(configs: list[Config], name: str) -> torch.Tensor:
 
 class Record:
     """What a run keeps as it trains, for every view to read, and what it checks: one or more runs of one network,
-    every epoch's numbers one row after another in an array of float64 (8 bytes each, where a list of floats takes
-    32); with keep=False only a chunk of epochs at a time, checked, then forgotten.
+    every epoch's numbers one row after another in float64 tensors of CHUNK rows (8 bytes a number, where a list of
+    floats takes 32); with keep=False only a chunk of epochs at a time, checked, then forgotten.
 
         record = Record(config)
         leaves, state = record.start()
@@ -100,9 +110,10 @@ class Record:
         self.keep, self.graph, self.rule = keep, self.configs[0].graph, self.configs[0].rule
         groups = columns(self.graph, self.rule)
         self.values = [self.graph.values[name] for name in groups["values"]]
-        self.states = [(p, s) for p in self.graph.parameters for s in self.rule.state]
+        self.states = [(p, i) for p in self.graph.parameters for i in range(len(self.rule.state))]  # each state's place
         self.names = (*groups["values"], *groups["state"], *groups["grad"], *groups["updated"])
-        self.rows, self.checked = array("d"), 0
+        self.blocks, self.filled, self.room, self.checked = [], 0, 0, 0  # rows in the last block, and its length
+        self.held = [(name, leaf) for name, leaf in self.graph.leaves.items() if leaf.op is None]  # as they start
         self.learning_rate = _column(self.configs, "learning_rate")
         self.settings = {name: _column(self.configs, name) for name in self.rule.settings}
         self.each = torch.ones(len(self.configs), dtype=torch.float64)  # dL/dL of each run
@@ -120,33 +131,44 @@ class Record:
 
     def backward(self, values: dict) -> dict:
         """dL/d(value) for every named value of the forward pass, by autograd."""
-        return dict(zip(self.graph.graded, torch.autograd.grad(values[self.graph.loss], [values[v] for v in self.graded],
-                                                               self.each)))
+        return dict(zip(self.graph.graded, autograd(values[self.graph.loss], [values[v] for v in self.graded], self.each)))
 
     def epoch(self, values: dict, grads: dict, new: dict) -> tuple[dict, dict]:
         """Keep one epoch's numbers: its forward pass, its gradients, and each parameter's new value (with a rule that
         keeps a state, the new value and the new state); the leaves and the state for the next epoch."""
-        graph, order = self.graph, list(self.rule.state)
+        graph = self.graph
         stepped = {p: new[p] if isinstance(new[p], tuple) else (new[p], ()) for p in graph.parameters}
         with torch.no_grad():
             row = [values[value] for value in self.values]
-            row += [self.state[p][order.index(s)] for p, s in self.states]  # each state before the step
+            row += [self.state[p][i] for p, i in self.states]  # each state before the step
             row += [grads[name] for name in graph.graded] + [stepped[p][0] for p in graph.parameters]
-            row += [stepped[p][1][order.index(s)] for p, s in self.states]  # and after it
-            self.rows.frombytes(torch.stack(row).numpy().tobytes())  # the numbers' bytes, not a Python float each
-        if not self.keep and len(self.rows) == CHUNK * len(self.names) * len(self.configs):
+            row += [stepped[p][1][i] for p, i in self.states]  # and after it
+            torch.stack(row, out=self._row())  # straight into the record: no tensor, array or Python float in between
+        if not self.keep and self.filled == CHUNK:
             _checked(self.graph, self.configs, self._table(), self.checked)
             self.checked += CHUNK
-            self.rows = array("d")
-        leaves = {**{name: values[leaf] for name, leaf in graph.leaves.items() if leaf.op is None},
+            self.blocks = []
+        leaves = {**{name: values[leaf] for name, leaf in self.held},
                   **{p: stepped[p][0].detach().requires_grad_() for p in graph.parameters}}
         self.state = {p: tuple(s.detach() for s in stepped[p][1]) for p in graph.parameters}
         return leaves, self.state
 
+    def _row(self) -> torch.Tensor:
+        """Where the next epoch's row goes: the next free row of the last block, or of a new block of CHUNK rows."""
+        if self.filled == self.room:
+            self.blocks.append(torch.empty(CHUNK, len(self.names), len(self.configs), dtype=torch.float64))
+            self.filled, self.room = 0, CHUNK
+        self.filled += 1
+        return self.blocks[-1][self.filled - 1]
+
     def _table(self) -> dict[str, torch.Tensor]:
-        """The rows as one tensor[epoch, run] per column name."""
-        flat = torch.frombuffer(self.rows, dtype=torch.float64) if self.rows else torch.empty(0, dtype=torch.float64)
-        return dict(zip(self.names, flat.reshape(-1, len(self.names), len(self.configs)).unbind(1)))
+        """The rows as one tensor[epoch, run] per column name; the blocks become that one block, so that the rows are
+        not held twice."""
+        full = [*self.blocks[:-1], self.blocks[-1][:self.filled]] if self.blocks else []
+        rows = torch.cat(full) if full else torch.empty(0, len(self.names), len(self.configs), dtype=torch.float64)
+        self.blocks, self.filled = [rows], len(rows)
+        self.room = self.filled  # full: the next row starts a block
+        return dict(zip(self.names, rows.unbind(1)))
 
     def trace(self, leaves: dict) -> Trace:
         """The run's trace, checked: what every view reads."""

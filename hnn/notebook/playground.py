@@ -32,6 +32,8 @@ from hnn.views.diagram import Display
 
 BOUNDS = (1.5, 5, 10, 20, 50, 100, 1000)  # a slider runs from −bound to bound, the first that leaves room around its start
 LEARNING_RATES = (-3, 1)  # the log slider's exponents: 0.001 to 10
+PAUSE = 0.2  # seconds without a new value before the stepper's frames are made: one value typed after another waits for
+# none of them (at 1000 epochs they take 50 ms), and those of a run already replaced are never made
 MAX_EPOCHS = 1000  # a retrain this long still answers within about a second
 WIDTH, HEIGHT = 450, 280  # each chart's size in pixels: two side by side in a notebook column on a laptop
 PAD = {"left": 64, "right": 12, "top": 30, "bottom": 44}  # room for tick labels and axis names
@@ -233,8 +235,8 @@ class Playground:
 
     def show(self, trace: Trace) -> None:
         """The run on every view; its loss curve becomes the faint one under the next run's. The numbers and charts go
-        first; in a kernel the stepper follows once the values typed meanwhile are handled (its frames take longest to
-        make), and only for the run still on screen."""
+        first; in a kernel the stepper follows once the typing pauses (its frames take longest to make), and only for the
+        run still on screen."""
         self.svgs = (loss_svg(trace, self.previous), landscape_svg(trace))
         self.charts.value = (f'<div style="display: grid; grid-template-columns: repeat(2, minmax(0, {WIDTH}px));'
                              f' gap: 8px; width: 100%">{"".join(self.svgs)}</div>')
@@ -246,7 +248,7 @@ class Playground:
                               f" (before training {num(trace.losses()[0])})</p>")
         self.trace, self.previous = trace, trace.losses()
         try:
-            asyncio.get_running_loop().call_soon(self.step, trace)  # the kernel's loop: after the messages waiting
+            asyncio.get_running_loop().call_later(PAUSE, self.step, trace)  # the kernel's loop, once typing pauses
         except RuntimeError:  # no loop running (plain Python, the first run): at once
             self.step(trace)
 
