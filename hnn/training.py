@@ -75,16 +75,6 @@ def one_thread():
         torch.set_num_threads(threads)
 
 
-def autograd(loss: torch.Tensor, values: Sequence[torch.Tensor], seed: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    """torch.autograd.grad(loss, values, seed): the same call into torch's autograd engine that it makes once it has
-    checked its arguments, without those checks. Here they would check the same thing every epoch (one loss, its
-    seed of its shape, no tensor subclasses) and take as long as the backward pass itself: a thousand epochs of the
-    walkthrough's neuron spend 40 ms in them. The engine has taken these arguments since torch 1.0; a test holds the
-    two equal."""
-    return torch.autograd.Variable._execution_engine.run_backward(  # outputs, their seeds, keep the graph, graph of the
-        (loss,), (seed,), False, False, tuple(values), False, False)  # graph, inputs, allow unused, accumulate .grad
-
-
 def _column(configs: list[Config], name: str) -> torch.Tensor:
     """One setting of every run, as a float64 tensor."""
     return torch.tensor([getattr(c, name) for c in configs], dtype=torch.float64)
@@ -131,7 +121,8 @@ class Record:
 
     def backward(self, values: dict) -> dict:
         """dL/d(value) for every named value of the forward pass, by autograd."""
-        return dict(zip(self.graph.graded, autograd(values[self.graph.loss], [values[v] for v in self.graded], self.each)))
+        return dict(zip(self.graph.graded, torch.autograd.grad(values[self.graph.loss], [values[v] for v in self.graded],
+                                                               self.each)))
 
     def epoch(self, values: dict, grads: dict, new: dict) -> tuple[dict, dict]:
         """Keep one epoch's numbers: its forward pass, its gradients, and each parameter's new value (with a rule that

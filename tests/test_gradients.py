@@ -6,7 +6,6 @@ import pytest
 import torch
 
 import hnn
-from hnn import training
 from hnn.training import CHUNK
 from tests import plain
 
@@ -36,21 +35,6 @@ def test_autograd_hand_and_finite_differences_agree(activation, case):
             assert autograd == pytest.approx(independent[name], rel=1e-6, abs=1e-8)
             assert fd == pytest.approx(independent[name], rel=1e-6, abs=1e-8)
         assert e.local["do/dn"] == pytest.approx(step.do_dn, rel=1e-12, abs=1e-15)
-
-
-def test_the_engine_call_gives_what_torch_autograd_grad_gives():
-    # Training calls autograd's engine as torch.autograd.grad does, without its checks: the same gradients, to the bit,
-    # of leaves and of values computed on the way, for three runs at once.
-    w = torch.tensor([0.3, -1.2, 2.0], dtype=torch.float64, requires_grad=True)
-    x = torch.tensor([1.5, 0.5, -2.0], dtype=torch.float64)
-    n = w * x + 0.1
-    o = torch.tanh(n)
-    loss = 0.5 * (o - 0.25) ** 2
-    seed = torch.ones(3, dtype=torch.float64)
-    expected = torch.autograd.grad(loss, (w, o, n), seed, retain_graph=True)
-    got = training.autograd(loss, [w, o, n], seed)
-    assert len(got) == 3 and all(torch.equal(g, e) for g, e in zip(got, expected))
-    assert torch.allclose(got[0], (o - 0.25) * (1 - o**2) * x, rtol=1e-12, atol=0)  # the chain rule, written out
 
 
 def activation_with(slope) -> hnn.Op:
