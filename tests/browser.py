@@ -187,11 +187,14 @@ def run_all(page, timeout: int) -> dict:
     session has one (on a busy machine); asserts that every cell ran without an error, and returns the page's state."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    menu(page, "Run", "Run All Cells")
-    try:
-        page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True).click(timeout=10_000)
-    except PlaywrightTimeout:  # the kernel was there in time: no dialog
-        pass
+    for _ in range(3):  # on a busy machine JupyterLab may take Run All before its kernel connection is ready and run
+        menu(page, "Run", "Run All Cells")  # nothing: asked again, as a student would
+        try:
+            page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True).click(timeout=10_000)
+        except PlaywrightTimeout:  # the kernel was there in time: no dialog
+            pass
+        if wait_until(page, f"() => ({STATE_JS})().prompts.some(p => p !== '[ ]:')", 30_000):
+            break
     finished = wait_until(page, f"""() => {{ const s = ({STATE_JS})();
         return s.status === 'idle' && s.prompts.every(p => /^\\[\\d+\\]:$/.test(p)); }}""", timeout)
     state = page.evaluate(STATE_JS)
