@@ -421,9 +421,9 @@ function render({ model, el }) {
   resized.observe(root);
   // reveal.js tells of a slide shown on its element, and the event bubbles up: RISE draws the notebook first and makes
   // it slides after, so the stepper's slide may come into view at the size it had in the notebook, unobserved.
-  const shownSlide = () => layout();
-  for (const name of ["ready", "slidechanged"]) document.addEventListener(name, shownSlide);
-  window.addEventListener("resize", shownSlide); // the handout's Projector: the same box, drawn larger
+  const relayout = () => layout();
+  for (const name of ["ready", "slidechanged"]) document.addEventListener(name, relayout);
+  window.addEventListener("resize", relayout); // the handout's Projector: the same box, drawn larger
 
   model.on("change:index", draw);
   for (const name of ["svg", "frames", "label"]) model.on(`change:${name}`, load);
@@ -431,8 +431,8 @@ function render({ model, el }) {
   return () => { // when the view is removed
     stop();
     resized.disconnect();
-    for (const name of ["ready", "slidechanged"]) document.removeEventListener(name, shownSlide);
-    window.removeEventListener("resize", shownSlide);
+    for (const name of ["ready", "slidechanged"]) document.removeEventListener(name, relayout);
+    window.removeEventListener("resize", relayout);
     window.removeEventListener("keydown", slideKeys, true);
   };
 }

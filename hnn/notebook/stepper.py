@@ -12,6 +12,7 @@ import traitlets
 
 from hnn.notebook.outputs import fit_width, image_html
 
+SAVED = ("svg", "frames", "index", "label")  # what a stepper's page snippet needs of its state
 ESM = Path(__file__).with_name("stepper.js")  # the one front end: JupyterLab (via anywidget) and the HTML handout
 FRAME_KEYS = ("epoch", "step", "lines", "slots", "read", "write")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -62,7 +63,7 @@ class Stepper(anywidget.AnyWidget):
             # a trusted notebook that has no widget renderer, which is RISE's slideshow (its page cannot load
             # ipywidgets' manager); elsewhere the widget view wins, or the sanitizer leaves the picture alone.
             picture = image_html("image/svg+xml", self._picture.encode(), repr(self))
-            state = {key: getattr(self, key) for key in ("svg", "frames", "index", "label")}
+            state = {key: getattr(self, key) for key in SAVED}
             data["text/html"] = standalone_html(self.model_id, state, picture)
         return data, metadata
 
@@ -93,7 +94,7 @@ def standalone_html(model_id: str, state: dict, placeholder: str = "") -> str:
     object; the module itself is imported from a blob URL, as anywidget does, so it stays the same file.
     placeholder: what the page shows until the stepper replaces it, and where scripts do not run.
     """
-    data = {key: state[key] for key in ("svg", "frames", "index", "label")}
+    data = {key: state[key] for key in SAVED}
     element = f"hnn-stepper-{model_id}"
     script = _SHIM.replace("ELEMENT", json.dumps(element)).replace("ESM", json.dumps(ESM.read_text(encoding="utf-8")))
     return (f'<div id="{element}">{placeholder}</div>\n<script type="application/json" id="{element}-state">'
