@@ -128,3 +128,30 @@ def test_losses_are_each_epochs_loss_then_the_trained_networks():
     steps, final = plain.replay(config)
     assert hnn.train(config).losses() == pytest.approx([s.loss for s in steps] + [final.loss], rel=1e-12)
     assert hnn.train(hnn.Config(epochs=0)).losses() == pytest.approx([plain.replay(epochs=0)[1].loss], rel=1e-12)
+
+
+def test_training_makes_no_reference_cycles_and_gives_the_collector_back():
+    # Training pauses Python's cycle collector, which is sound only if the loop leaves nothing that only the collector
+    # can free; and the collector must be on again after a run, also one stopped inside the loop by a mismatch.
+    import gc
+
+    runs = [hnn.Config(epochs=CHUNK + 10), hnn.Config(learning_rate=0.3, epochs=CHUNK + 10)]
+    hnn.train_many(runs, record=False)  # a first run also builds what is made once (the graph, imports' caches)
+    gc.collect()
+    gc.disable()
+    try:
+        hnn.train_many(runs, record=False)
+        hnn.train(hnn.Config(epochs=2 * CHUNK + 10))
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    wrong = hnn.Config(epochs=CHUNK + 10, activation=activation_with(lambda n, o: 1 - o))  # wrong from epoch 1
+    with pytest.raises(hnn.GradientMismatch, match=r"^epoch 1: dL/dn is "):
+        hnn.train_many([wrong], record=False)  # found at the first chunk's check, inside the loop
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        hnn.train(hnn.Config(epochs=3))
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
