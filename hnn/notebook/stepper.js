@@ -204,11 +204,16 @@ function render({ model, el }) {
     svg.style.width = `${natural.width * scale}px`;
     svg.style.height = `${natural.height * scale}px`;
     const left = Math.max(isStacked ? room - natural.height * scale - 6 : room, 3 * lineHeight);
-    panel.style.height = `${isStacked ? Math.min(left, wanted) : natural.height * scale}px`; // steady as lines come
-    if (!isStacked) { // beside the diagram the newest line would end under RISE's slide number and arrows
-      const above = clearance();
-      if (above < natural.height * scale) panel.style.height = `${Math.max(above, 3 * lineHeight)}px`;
-    }
+    let height = isStacked ? Math.min(left, wanted) : natural.height * scale; // steady as lines come
+    // Beside the diagram, the newest line would end under RISE's slide number and arrows.
+    if (!isStacked) height = Math.min(height, Math.max(clearance(), 3 * lineHeight));
+    // Room for whole lines under the step's name, which stays put as they scroll: scrolled to the newest line, the
+    // first in view is then not cut in half by the name.
+    const box = getComputedStyle(panel);
+    const padding = box.boxSizing === "border-box" ? parseFloat(box.paddingTop) + parseFloat(box.paddingBottom) : 0;
+    const name = parseFloat(getComputedStyle(part(".hnn-step")).lineHeight) || lineHeight; // one line, drawn or not yet
+    const whole = Math.max(Math.floor((height - padding - name) / lineHeight), 2);
+    panel.style.height = `${padding + name + whole * lineHeight}px`;
     panel.scrollTop = panel.scrollHeight;
   }
 
