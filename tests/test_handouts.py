@@ -329,6 +329,17 @@ def test_rise_presents_the_walkthrough_as_the_rules_slides_at_the_projectors_siz
 RISE_STEPPER = ".reveal .slides section.present .hnn-stepper"  # the live stepper on the slide RISE shows
 
 
+# How much of a line of arithmetic, scrolled under the step's name (which stays put), still shows above the first whole
+# line in view: in pixels, 0 when the lines panel holds whole lines below the name; -1 when the lines do not scroll.
+CUT_LINE_JS = """(stepper) => { const root = document.querySelector(stepper);
+    const name = root.querySelector('.hnn-step').getBoundingClientRect().bottom;
+    const first = root.querySelector('.hnn-lines').getBoundingClientRect().top;
+    const height = parseFloat(getComputedStyle(root.querySelector('.hnn-lines')).lineHeight);
+    if (first >= name) return -1;  // not scrolled
+    const cut = (name - first) % height;
+    return Math.min(cut, height - cut); }"""
+
+
 def number(x: float) -> str:
     """A number as the stepper writes it: six decimals and a true minus sign."""
     return f"{x:.6f}".replace("-", "\u2212")
@@ -406,6 +417,14 @@ def test_rise_steps_the_walkthroughs_stepper_live_with_the_slide_keys_and_its_bu
                                                  f" = {number(first.dL_dn)}dL/dw1 = x1 · dL/dn = 2.0 ×"
                                                  f" {number(first.dL_dn)} = {number(first.dL_dw1)}")
             page.screenshot(path=tmp_path / f"rise-{width}x{height}-stepped.png")
+            for _ in range(4):
+                page.keyboard.press("ArrowRight")  # the backward pass's last line: more lines than the slide holds
+            assert where.text_content() == "epoch 1 of 10 · step 12 of 15"
+            assert lines.text_content().endswith(f"= {number(first.dL_dx2)}")
+            assert 0 <= page.evaluate(CUT_LINE_JS, RISE_STEPPER) < 1, "the first line in view is cut by the step's name"
+            for _ in range(4):
+                page.keyboard.press("ArrowLeft")
+            assert where.text_content() == "epoch 1 of 10 · step 8 of 15"
             page.keyboard.press("ArrowDown")  # the next epoch starts from the parameters the last one left
             assert where.text_content() == "epoch 2 of 10 · step 1 of 15"
             assert lines.text_content().endswith(f"w1 = {number(second.w1)}, w2 = {number(second.w2)},"
