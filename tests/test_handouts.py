@@ -242,7 +242,8 @@ def test_every_slide_fits_the_screen_hides_code_and_the_arrow_key_walks_them_all
 
 def test_a_clicker_walks_every_slide_and_down_jumps_a_whole_epoch(handouts):
     """PageDown, a clicker's next, walks the slides and the stepper's sub-steps; ↓ on the stepper's slide jumps to the
-    next epoch's first step: the whole deck takes one press a slide and one an epoch."""
+    next epoch's first step, and from the trained network on to the next slide: the whole deck takes one press a slide
+    and one an epoch."""
     require_browser()
     from playwright.sync_api import sync_playwright
 
@@ -258,8 +259,9 @@ def test_a_clicker_walks_every_slide_and_down_jumps_a_whole_epoch(handouts):
                 page.wait_for_timeout(30)
                 slides.add(page.evaluate("Reveal.getIndices().h"))
                 where = page.evaluate("() => document.querySelector('.reveal section.present .hnn-where')?.textContent")
-                if where and not where.startswith("trained, after"):
-                    shown.append(where)
+                if where:  # ↓ on the stepper's slide, also at its last frame: there it goes on to the next slide
+                    if not where.startswith("trained, after"):
+                        shown.append(where)
                     key = "ArrowDown"
                 elif page.evaluate("Reveal.isLastSlide()"):
                     break
