@@ -65,7 +65,10 @@ def test_two_bad_fields_are_both_named_and_the_last_good_run_is_marked():
     playground.fields["epochs"].value = "2000"  # a whole number, but more than the playground trains
     lines = re.findall(r"<div>([^<]*)</div>", playground.message.value)
     assert lines == ["learning_rate must be a finite number, got &#x27;abc&#x27;",
-                     "epochs must be a whole number from 0 to 1000 here, got 2000"]
+                     "epochs must be a whole number from 0 to 1000, got &#x27;2000&#x27;"]
+    playground.fields["epochs"].value = "-3"  # out of any run's range: still the playground's own range, not a Config's
+    assert re.findall(r"<div>([^<]*)</div>", playground.message.value)[1] == ("epochs must be a whole number from 0 to"
+                                                                               " 1000, got &#x27;-3&#x27;")
     assert [name for name, field in playground.fields.items() if "hnn-bad" in field._dom_classes] == ["learning_rate",
                                                                                                      "epochs"]
     assert (playground.numbers.value, playground.charts.value) == good

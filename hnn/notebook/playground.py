@@ -20,7 +20,7 @@ from matplotlib.colors import BoundaryNorm
 from matplotlib.ticker import LogLocator, MaxNLocator
 from PIL import Image
 
-from hnn.config import Config
+from hnn.config import Config, whole
 from hnn.formula import num
 from hnn.notebook.outputs import image_html
 from hnn.notebook.stepper import Stepper
@@ -227,11 +227,10 @@ class Playground:
         return errors or {"": together}
 
     def config(self, values: dict) -> Config:
-        """The run these values make, at most MAX_EPOCHS long; ValueError says what is wrong."""
-        config = Config(self.network, **values)
-        if config.epochs > MAX_EPOCHS:
-            raise ValueError(f"epochs must be a whole number from 0 to {MAX_EPOCHS} here, got {config.epochs}")
-        return config
+        """The run these values make, at most MAX_EPOCHS long; ValueError says what is wrong. The epochs are checked
+        first, so that any bad number of them is told the playground's range, not the longer one a Config allows."""
+        whole("epochs", values["epochs"], 0, MAX_EPOCHS)
+        return Config(self.network, **values)
 
     def show(self, trace: Trace) -> None:
         """The run on every view; its loss curve becomes the faint one under the next run's. The numbers and charts go
