@@ -188,6 +188,15 @@ SLIDE_BOX_JS = r"""() => { const slide = Reveal.getCurrentSlide(); let bottom = 
                     || e.matches('.jp-InputArea') && e.closest('.jp-CodeCell').querySelector('.jp-OutputArea-output')))
                 .length,
             headed: !!slide.querySelector('h1, h2, h3, .hnn-title'),
+            // the stepper's lists of values ("b1 = 0.35,"), and those of them drawn over two rows that one row holds
+            items: slide.querySelectorAll('.hnn-item').length,
+            split: [...slide.querySelectorAll('.hnn-item')].filter(e => {
+                const style = getComputedStyle(e), line = e.closest('.hnn-line');
+                const context = document.createElement('canvas').getContext('2d');
+                context.font = style.font;
+                const room = line.clientWidth - parseFloat(getComputedStyle(line).paddingLeft);
+                return e.getBoundingClientRect().height > 1.5 * parseFloat(style.lineHeight)
+                    && context.measureText(e.textContent).width <= room; }).length,
             sizes: (%s)(slide), text: slide.innerText}; }""" % TEXT_SIZES_JS
 
 
@@ -214,6 +223,7 @@ def test_every_slide_fits_the_screen_hides_code_and_the_arrow_key_walks_them_all
                 assert box["left"] >= -1 and box["top"] >= -1, where
                 assert box["inputs"] == 0, f"a prompt or a cell's code shows on {where}"
                 assert box["headed"], f"no heading on {where}"
+                assert box["split"] == 0, f"a value of the stepper's list wraps inside itself on {where}"
                 smallest, body = text_sizes(box["sizes"])
                 assert smallest >= 18, f"text of {smallest:.1f} px on {where}"  # a projector at 1280 x 720
                 assert body is None or body >= 24, f"body text of {body:.1f} px on {where}"
@@ -224,6 +234,7 @@ def test_every_slide_fits_the_screen_hides_code_and_the_arrow_key_walks_them_all
         finally:
             browser.close()
     assert {box["index"] for box in seen} == set(range(total))  # → reached every slide
+    assert any(box["items"] for box in seen)  # the initial values and the trained network are lists of them
     # Where the stepper jumps epochs (a longer run shows max_diagrams of them), it says which it did not show.
     firsts = [(int(m.group(1)), box["text"]) for box in seen
               if (m := re.search(r"\bepoch (\d+) of \d+ · step 1 of", box["text"]))]

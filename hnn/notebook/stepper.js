@@ -34,6 +34,7 @@ const CSS = `
 .hnn-stepper .hnn-lines { font-family: var(--jp-code-font-family, monospace); font-size: 15px; margin: 0; }
 .hnn-stepper .hnn-line { white-space: pre-wrap; padding-left: 2ch; text-indent: -2ch; }
 .hnn-stepper .hnn-line:last-child { font-weight: bold; }
+.hnn-stepper .hnn-item { display: inline-block; text-indent: 0; } /* a row of its own if it fits one, else wrapped */
 .hnn-stepper .hnn-line input { font: inherit; width: 10ch; text-indent: 0; }
 .hnn-stepper .hnn-line button { min-width: 0; text-indent: 0; }
 .hnn-stepper .hnn-feedback { margin: 4px 0 0; font-weight: bold; }
@@ -122,6 +123,7 @@ function render({ model, el }) {
     ".hnn-feedback"].map(part);
 
   let frames = [], slots = new Map(), shapes = new Map(), epochs = [], firstFrame = [], natural = null, most = 1;
+  let panelRoom = null, named = 0; // the lines panel's height before it is cut to whole lines; the step's name's
   let drawn = null, marked = [], timer = null, asking = null;
 
   // Everything that depends on the data alone, found once, so that drawing a frame only sets text and classes.
@@ -204,15 +206,22 @@ function render({ model, el }) {
     svg.style.width = `${natural.width * scale}px`;
     svg.style.height = `${natural.height * scale}px`;
     const left = Math.max(isStacked ? room - natural.height * scale - 6 : room, 3 * lineHeight);
-    let height = isStacked ? Math.min(left, wanted) : natural.height * scale; // steady as lines come
+    panelRoom = isStacked ? Math.min(left, wanted) : natural.height * scale; // steady as lines come
     // Beside the diagram, the newest line would end under RISE's slide number and arrows.
-    if (!isStacked) height = Math.min(height, Math.max(clearance(), 3 * lineHeight));
-    // Room for whole lines under the step's name, which stays put as they scroll: scrolled to the newest line, the
-    // first in view is then not cut in half by the name.
+    if (!isStacked) panelRoom = Math.min(panelRoom, Math.max(clearance(), 3 * lineHeight));
+    wholeLines();
+  }
+
+  // The lines panel as tall as the room allows for whole lines under the step's name, which stays put as they scroll:
+  // scrolled to the newest line, the first in view is then not cut by the name. Again when a name takes more rows.
+  function wholeLines() {
     const box = getComputedStyle(panel);
     const padding = box.boxSizing === "border-box" ? parseFloat(box.paddingTop) + parseFloat(box.paddingBottom) : 0;
-    const name = parseFloat(getComputedStyle(part(".hnn-step")).lineHeight) || lineHeight; // one line, drawn or not yet
-    const whole = Math.max(Math.floor((height - padding - name) / lineHeight), 2);
+    const step = part(".hnn-step");
+    named = step.offsetHeight;
+    const name = named || parseFloat(getComputedStyle(step).lineHeight) || 0; // a row, before a frame names a step
+    const lineHeight = parseFloat(getComputedStyle(lines).lineHeight) || 20;
+    const whole = Math.max(Math.floor((panelRoom - padding - name) / lineHeight), 2);
     panel.style.height = `${padding + name + whole * lineHeight}px`;
     panel.scrollTop = panel.scrollHeight;
   }
@@ -251,10 +260,15 @@ function render({ model, el }) {
     return (window.innerHeight - 16) / zoom; // Projector draws its page larger: the window holds fewer of its pixels
   }
 
+  // A list of values (the initial ones, the trained network's) wraps between its items, and inside one only where it is
+  // longer than a row: "b1 =" at the end of a row and "0.35" at the start of the next read as two things.
   function line(text) {
     const div = document.createElement("div");
     div.className = "hnn-line";
-    div.textContent = text;
+    const items = text.split(/(?<=[,;]) /);
+    if (items.length === 1) div.textContent = text; // arithmetic: it may wrap anywhere a space is
+    else div.append(...items.flatMap((item, i) => [...(i ? [" "] : []), Object.assign(document.createElement("span"),
+      { className: "hnn-item", textContent: item })]));
     return div;
   }
 
@@ -329,6 +343,7 @@ function render({ model, el }) {
     part(".hnn-skipped").textContent = skipped(frame.epoch);
     previous.disabled = index === 0;
     next.disabled = index === frames.length - 1 && !isAsking;
+    if (panelRoom !== null && part(".hnn-step").offsetHeight !== named) wholeLines(); // a name of more rows, or fewer
     panel.scrollTop = panel.scrollHeight; // the newest line in view
     if (isAsking) lines.querySelector("input").focus({ preventScroll: true });
     drawn = key;
