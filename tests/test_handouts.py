@@ -197,6 +197,14 @@ SLIDE_BOX_JS = r"""() => { const slide = Reveal.getCurrentSlide(); let bottom = 
                 const room = line.clientWidth - parseFloat(getComputedStyle(line).paddingLeft);
                 return e.getBoundingClientRect().height > 1.5 * parseFloat(style.lineHeight)
                     && context.measureText(e.textContent).width <= room; }).length,
+            // rows of the stepper's arithmetic scrolled partly under its step's name, which stays put
+            cut: [...slide.querySelectorAll('.hnn-lines')].flatMap(lines => {
+                const name = lines.parentElement.querySelector('.hnn-step').getBoundingClientRect().bottom;
+                const scale = lines.getBoundingClientRect().height / lines.offsetHeight || 1;  // a slide drawn larger
+                const row = parseFloat(getComputedStyle(lines).lineHeight) * scale;
+                return [...lines.children].flatMap(line => { const box = line.getBoundingClientRect();
+                    return Array.from({length: Math.round(box.height / row)}, (_, k) => box.top + k * row); })
+                    .filter(top => top < name - 1 && top + row > name + 1); }).length,
             sizes: (%s)(slide), text: slide.innerText}; }""" % TEXT_SIZES_JS
 
 
@@ -224,6 +232,7 @@ def test_every_slide_fits_the_screen_hides_code_and_the_arrow_key_walks_them_all
                 assert box["inputs"] == 0, f"a prompt or a cell's code shows on {where}"
                 assert box["headed"], f"no heading on {where}"
                 assert box["split"] == 0, f"a value of the stepper's list wraps inside itself on {where}"
+                assert box["cut"] == 0, f"a row of the stepper's lines is cut by its step's name on {where}"
                 smallest, body = text_sizes(box["sizes"])
                 assert smallest >= 18, f"text of {smallest:.1f} px on {where}"  # a projector at 1280 x 720
                 assert body is None or body >= 24, f"body text of {body:.1f} px on {where}"
