@@ -89,6 +89,20 @@ def test_html_is_one_page_with_every_image_and_its_mathjax_inside(tiny, tmp_path
     assert "MathJax" in page and "cdnjs" not in page and "unpkg" not in page
 
 
+def test_a_section_continued_on_the_next_slide_keeps_its_headings_level(tmp_path, cache):
+    """A ### section whose picture goes on a slide of its own is headed there at the same level, not larger."""
+    picture = new_output("display_data", {"image/svg+xml": SVG, "text/plain": "[a picture]"})
+    notebook = tmp_path / "sections.ipynb"
+    nbformat.write(new_notebook(cells=[new_markdown_cell("## Part\n\nIts text."),
+                                       new_markdown_cell("### Saturation\n\nWhat it does."),
+                                       new_code_cell("show()", outputs=[picture])]), notebook)
+    export("slides", notebook, tmp_path / "out", cache)
+    page = (tmp_path / "out" / "sections.slides.html").read_text()
+    headings = [(level, re.sub(r"<[^>]+>|¶", "", text).strip())
+                for level, text in re.findall(r"<h([1-6])\b[^>]*>(.*?)</h\1>", page, re.S)]
+    assert headings == [("2", "Part"), ("3", "Saturation"), ("3", "Saturation (continued)")]
+
+
 def test_without_npm_the_pages_fall_back_to_the_cdns_and_say_so(tiny, tmp_path):
     out = tmp_path / "out"
     said = export("slides", tiny, out, tmp_path / "empty-cache", path=os.path.dirname(sys.executable))
