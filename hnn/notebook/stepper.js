@@ -123,7 +123,7 @@ function render({ model, el }) {
     ".hnn-feedback"].map(part);
 
   let frames = [], slots = new Map(), shapes = new Map(), epochs = [], firstFrame = [], natural = null, most = 1;
-  let panelRoom = null, named = 0; // the lines panel's height before it is cut to whole lines; the step's name's
+  let panelRoom = null, named = 0; // the height the lines panel may take; that of the step's name it was fitted to
   let drawn = null, marked = [], timer = null, asking = null;
 
   // Everything that depends on the data alone, found once, so that drawing a frame only sets text and classes.
