@@ -161,6 +161,35 @@ def test_two_runs_give_the_same_outputs_byte_for_byte(variants):
     assert svgs == len(Display().shown(VARIANTS["fast"]["epochs"])) + 1 + 1  # the trained network, the stepper
 
 
+class Writes:
+    """A stdout that keeps each write apart, as a kernel may send them: one stream output each."""
+
+    def __init__(self):
+        self.writes = []
+
+    def write(self, text):
+        self.writes.append(text)
+
+    def flush(self):
+        pass
+
+
+def test_each_line_a_cell_prints_is_one_write_which_a_kernel_cannot_split(monkeypatch):
+    """print writes its text and then its newline; a kernel that flushed between the two made the trained network's
+    log two outputs in one papermill run and one in the next (the byte-for-byte test above failed so, now and then)."""
+    import hnn.notebook as hn
+
+    monkeypatch.setattr("IPython.display.display", lambda bundle, raw: None)
+    trace = hnn.train(hnn.Config(learning_rate=5, epochs=3))  # notes above the epochs too
+    stdout = Writes()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    hn.show_epochs(trace, Display())
+    hn.show_final(trace, Display())
+    monkeypatch.undo()
+    assert stdout.writes[0].startswith("Showing all 3 epochs") and stdout.writes[-1].startswith("Final Output:")
+    assert all(text.endswith("\n") and text.strip() for text in stdout.writes), stdout.writes
+
+
 def mutate_number(text: str, pattern: str) -> str:
     """Change the last digit of the first number matching pattern: the smallest edit a number can get."""
     match = re.search(pattern, text)

@@ -86,8 +86,8 @@ def setup(network: Network = neuron, /, update: Rule = gradient_descent, **value
     rejected = None
     _explain_missing_names()
     if injected:
-        print(f"papermill set {', '.join(injected)} in the cell it injected below the Parameters cell, which overrides"
-              " that cell: edit the values there.")
+        _say(f"papermill set {', '.join(injected)} in the cell it injected below the Parameters cell, which overrides"
+             " that cell: edit the values there.")
     return config, display
 
 
@@ -127,12 +127,18 @@ def _listen() -> None:
         warnings.showwarning = _one_line(warnings.showwarning)
 
 
+def _say(text: str, stream=None) -> None:
+    """A line of text in one write. print writes the text, then its newline: a kernel that sends what was written so
+    far between the two makes two outputs of one line, and two runs of a notebook would then differ."""
+    (stream or sys.stdout).write(f"{text}\n")
+
+
 def _one_line(show):
     """warnings.showwarning, but hnn's own warning in a notebook is one line, its name and message: Python's format
     would start it with the kernel's temporary file for the cell (/tmp/ipykernel_…/….py:1) and repeat the cell's line."""
     def shown(message, category, filename, lineno, file=None, line=None):
         if issubclass(category, UnreachableTargetWarning):
-            print(f"{category.__name__}: {message}", file=sys.stderr if file is None else file)
+            _say(f"{category.__name__}: {message}", sys.stderr if file is None else file)
         else:
             show(message, category, filename, lineno, file, line)
 
@@ -172,7 +178,7 @@ def _explain_missing_names() -> None:
         if shell.custom_exceptions == (NameError,):  # only the handler set below, never one of the reader's own
             shell.set_custom_exc((), None)
     else:
-        shell.set_custom_exc((NameError,), lambda shell, *error, **options: print(FIX.format(rejected)))  # IPython shows
+        shell.set_custom_exc((NameError,), lambda shell, *error, **options: _say(FIX.format(rejected)))  # IPython shows
         # nothing of a custom handler's own, but still marks the cell failed, so that queued cells are cancelled
 
 
@@ -191,7 +197,7 @@ def after_setup(show):
     @functools.wraps(show)
     def checked(*args, **kwargs):
         if rejected is not None:
-            print(FIX.format(rejected))
+            _say(FIX.format(rejected))
             return None
         return show(*args, **kwargs)
 
@@ -242,7 +248,7 @@ def show_stepper(trace: Trace, display: Display) -> None:
     try:
         stepper = Stepper(frames.template(trace, steps), steps, picture=frames.picture(trace, steps[0]))
     except RenderError as error:  # no Graphviz, or one that fails: the log below still shows every number
-        print(f"No stepper: {error}.")
+        _say(f"No stepper: {error}.")
         return
     show_widget(stepper)
 
@@ -253,29 +259,29 @@ def show_epochs(trace: Trace, display: Display) -> None:
     total = len(trace.epochs)
     epochs = display.shown(total)
     if not total:
-        print("No epochs to show: with epochs = 0 nothing is trained, so the network below is the one training starts from.\n")
+        _say("No epochs to show: with epochs = 0 nothing is trained, so the network below is the one training starts from.\n")
     elif len(epochs) == total:
-        print(f"Showing all {total} epochs.\n")
+        _say(f"Showing all {total} epochs.\n")
     else:
-        print(f"Showing {len(epochs)} of {total} epochs: the first, the last, and evenly spaced ones between.\n")
+        _say(f"Showing {len(epochs)} of {total} epochs: the first, the last, and evenly spaced ones between.\n")
     notes = diagnose(trace)
     if notes:
-        print("\n".join(notes) + "\n")
+        _say("\n".join(notes) + "\n")
     try:
         bundles = diagram_bundles(trace, [epoch - 1 for epoch in epochs], display.view)  # epoch k starts from ae{k-1}
     except RenderError as error:  # no Graphviz, or one that fails: the logs still show every number
-        print(f"No diagrams: {error}.\n")
+        _say(f"No diagrams: {error}.\n")
         bundles = {}
     for epoch in epochs:
         if epoch - 1 in bundles:
             _show(bundles[epoch - 1])
-        print(epoch_text(trace, trace.epoch(epoch)))
+        _say(epoch_text(trace, trace.epoch(epoch)))
 
 
 @after_setup
 def show_final(trace: Trace, display: Display) -> None:
     """The trained network: its forward pass and parameters, then its diagram."""
-    print(final_text(trace, note=False))  # the corrections passage above says where the log differs, with numbers
+    _say(final_text(trace, note=False))  # the corrections passage above says where the log differs, with numbers
     trained = len(trace.epochs)  # the last state, ae{epochs}
     try:
         _show(diagram_bundles(trace, [trained], display.view)[trained])
@@ -337,8 +343,8 @@ def show_run(trace: Trace, *passages: str) -> None:
     show_final(trace, display)
     show_loss_curve(trace)
     start, final = trace.state(0).loss, trace.final.loss
-    print(f"The loss: {start:.6f} before training, {final:.6f} after {len(trace.epochs)} epochs"
-          f" ({'down' if final < start else 'up' if final > start else 'unchanged'}).")
+    _say(f"The loss: {start:.6f} before training, {final:.6f} after {len(trace.epochs)} epochs"
+         f" ({'down' if final < start else 'up' if final > start else 'unchanged'}).")
 
 
 @after_setup
