@@ -188,6 +188,16 @@ def test_the_handouts_projector_button_draws_its_text_as_the_slides_do(handouts,
     assert refused == []
 
 
+# The rows of a stepper's arithmetic scrolled partly under its step's name, which stays put as they scroll: none when
+# its lines panel holds whole rows below the name.
+CUT_ROWS_JS = """(stepper) => { const lines = stepper.querySelector('.hnn-lines');
+    const name = stepper.querySelector('.hnn-step').getBoundingClientRect().bottom;
+    const scale = lines.getBoundingClientRect().height / lines.offsetHeight || 1;  // a slide drawn larger
+    const row = parseFloat(getComputedStyle(lines).lineHeight) * scale;
+    return [...lines.children].flatMap(line => { const box = line.getBoundingClientRect();
+        return Array.from({length: Math.round(box.height / row)}, (_, k) => box.top + k * row); })
+        .filter(top => top < name - 1 && top + row > name + 1).length; }"""
+
 SLIDE_BOX_JS = r"""() => { const slide = Reveal.getCurrentSlide(); let bottom = 0, right = 0, left = 1e9, top = 1e9;
     slide.querySelectorAll('*').forEach(e => { const r = e.getBoundingClientRect();
         // The stepper's lines scroll in their panel: what has scrolled out of it is not on the slide.
@@ -211,15 +221,8 @@ SLIDE_BOX_JS = r"""() => { const slide = Reveal.getCurrentSlide(); let bottom = 
                 const room = line.clientWidth - parseFloat(getComputedStyle(line).paddingLeft);
                 return e.getBoundingClientRect().height > 1.5 * parseFloat(style.lineHeight)
                     && context.measureText(e.textContent).width <= room; }).length,
-            // rows of the stepper's arithmetic scrolled partly under its step's name, which stays put
-            cut: [...slide.querySelectorAll('.hnn-lines')].flatMap(lines => {
-                const name = lines.parentElement.querySelector('.hnn-step').getBoundingClientRect().bottom;
-                const scale = lines.getBoundingClientRect().height / lines.offsetHeight || 1;  // a slide drawn larger
-                const row = parseFloat(getComputedStyle(lines).lineHeight) * scale;
-                return [...lines.children].flatMap(line => { const box = line.getBoundingClientRect();
-                    return Array.from({length: Math.round(box.height / row)}, (_, k) => box.top + k * row); })
-                    .filter(top => top < name - 1 && top + row > name + 1); }).length,
-            sizes: (%s)(slide), text: slide.innerText}; }""" % TEXT_SIZES_JS
+            cut: [...slide.querySelectorAll('.hnn-stepper')].reduce((rows, stepper) => rows + (%s)(stepper), 0),
+            sizes: (%s)(slide), text: slide.innerText}; }""" % (CUT_ROWS_JS, TEXT_SIZES_JS)
 
 
 @pytest.mark.parametrize("lesson", ["walkthrough", "hidden layer"])
@@ -365,17 +368,6 @@ def test_rise_presents_the_walkthrough_as_the_rules_slides_at_the_projectors_siz
 RISE_STEPPER = ".reveal .slides section.present .hnn-stepper"  # the live stepper on the slide RISE shows
 
 
-# How much of a line of arithmetic, scrolled under the step's name (which stays put), still shows above the first whole
-# line in view: in pixels, 0 when the lines panel holds whole lines below the name; -1 when the lines do not scroll.
-CUT_LINE_JS = """(stepper) => { const root = document.querySelector(stepper);
-    const name = root.querySelector('.hnn-step').getBoundingClientRect().bottom;
-    const first = root.querySelector('.hnn-lines').getBoundingClientRect().top;
-    const height = parseFloat(getComputedStyle(root.querySelector('.hnn-lines')).lineHeight);
-    if (first >= name) return -1;  // not scrolled
-    const cut = (name - first) % height;
-    return Math.min(cut, height - cut); }"""
-
-
 def number(x: float) -> str:
     """A number as the stepper writes it: six decimals and a true minus sign."""
     return f"{x:.6f}".replace("-", "\u2212")
@@ -457,7 +449,9 @@ def test_rise_steps_the_walkthroughs_stepper_live_with_the_slide_keys_and_its_bu
                 page.keyboard.press("ArrowRight")  # the backward pass's last line: more lines than the slide holds
             assert where.text_content() == "epoch 1 of 10 · step 12 of 15"
             assert lines.text_content().endswith(f"= {number(first.dL_dx2)}")
-            assert 0 <= page.evaluate(CUT_LINE_JS, RISE_STEPPER) < 1, "the first line in view is cut by the step's name"
+            assert page.evaluate(f"() => document.querySelector('{RISE_STEPPER} .hnn-panel').scrollTop") > 0
+            assert page.evaluate(f"() => ({CUT_ROWS_JS})(document.querySelector('{RISE_STEPPER}'))") == 0, \
+                "a row of the lines is cut by the step's name"
             for _ in range(4):
                 page.keyboard.press("ArrowLeft")
             assert where.text_content() == "epoch 1 of 10 · step 8 of 15"
