@@ -123,7 +123,7 @@ function render({ model, el }) {
     ".hnn-feedback"].map(part);
 
   let frames = [], slots = new Map(), shapes = new Map(), epochs = [], firstFrame = [], natural = null, most = 1;
-  let panelRoom = null, named = 0; // the height the lines panel may take; that of the step's name it was fitted to
+  let panelRoom = null; // the height the lines panel may take, before it is cut to whole lines
   let drawn = null, marked = [], timer = null, asking = null;
 
   // Everything that depends on the data alone, found once, so that drawing a frame only sets text and classes.
@@ -210,20 +210,20 @@ function render({ model, el }) {
     // Beside the diagram, the newest line would end under RISE's slide number and arrows.
     if (!isStacked) panelRoom = Math.min(panelRoom, Math.max(clearance(), 3 * lineHeight));
     wholeLines();
+    panel.scrollTop = panel.scrollHeight;
   }
 
   // The lines panel as tall as the room allows for whole lines under the step's name, which stays put as they scroll:
-  // scrolled to the newest line, the first in view is then not cut by the name. Again when a name takes more rows.
+  // scrolled to the newest line, the first in view is then not cut by the name. Again for each frame, whose name may
+  // take more rows.
   function wholeLines() {
     const box = getComputedStyle(panel);
     const padding = box.boxSizing === "border-box" ? parseFloat(box.paddingTop) + parseFloat(box.paddingBottom) : 0;
-    const step = part(".hnn-step");
-    named = step.offsetHeight;
-    const name = named || parseFloat(getComputedStyle(step).lineHeight) || 0; // a row, before a frame names a step
+    const step = part(".hnn-step"); // before the first frame names a step, a row of it
+    const name = step.offsetHeight || parseFloat(getComputedStyle(step).lineHeight) || 0;
     const lineHeight = parseFloat(getComputedStyle(lines).lineHeight) || 20;
     const whole = Math.max(Math.floor((panelRoom - padding - name) / lineHeight), 2);
     panel.style.height = `${padding + name + whole * lineHeight}px`;
-    panel.scrollTop = panel.scrollHeight;
   }
 
   // The height the lines have above RISE's slide number and arrows, which sit over the slide's bottom right.
@@ -343,7 +343,7 @@ function render({ model, el }) {
     part(".hnn-skipped").textContent = skipped(frame.epoch);
     previous.disabled = index === 0;
     next.disabled = index === frames.length - 1 && !isAsking;
-    if (panelRoom !== null && part(".hnn-step").offsetHeight !== named) wholeLines(); // a name of more rows, or fewer
+    if (panelRoom !== null) wholeLines();
     panel.scrollTop = panel.scrollHeight; // the newest line in view
     if (isAsking) lines.querySelector("input").focus({ preventScroll: true });
     drawn = key;
